@@ -1,0 +1,40 @@
+import { InvalidArgumentError } from './errors.js';
+
+const encoder = new TextEncoder();
+
+/** Bytewise comparison, as memcmp: negative, zero or positive. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Accepts the key/value types of the public API (SPEC §5). */
+export function toBytes(value: unknown, what: string): Uint8Array {
+  if (typeof value === 'string') return encoder.encode(value);
+  if (value instanceof Uint8Array) return value;
+  throw new InvalidArgumentError(`${what} must be a Uint8Array or a string, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/** Length of the common prefix of a and b. */
+export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}

@@ -1,0 +1,105 @@
+// The real file system, on node:fs. The only module of sett that imports node:fs besides the lock.
+
+import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+import type { FileHandle, FileSystem, OpenFlags } from './file-system.js';
+
+const fdatasync = promisify(fs.fdatasync);
+const fsync = promisify(fs.fsync);
+
+class NodeFileHandle implements FileHandle {
+  private end: number;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+  ) {
+    this.end = fs.fstatSync(fd).size;
+  }
+
+  read(buf: Uint8Array, offset: number, length: number, position: number): number {
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.fd, buf, offset + done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  append(data: Uint8Array): void {
+    this.write(data, this.end);
+  }
+
+  write(data: Uint8Array, position: number): void {
+    let done = 0;
+    while (done < data.length) {
+      done += fs.writeSync(this.fd, data, done, data.length - done, position + done);
+    }
+    if (position + data.length > this.end) this.end = position + data.length;
+  }
+
+  async sync(): Promise<void> {
+    await fdatasync(this.fd);
+  }
+
+  truncate(size: number): void {
+    fs.ftruncateSync(this.fd, size);
+    this.end = size;
+  }
+
+  size(): number {
+    return this.end;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
+
+export class NodeFS implements FileSystem {
+  open(path: string, flags: OpenFlags): FileHandle {
+    return new NodeFileHandle(path, fs.openSync(path, flags));
+  }
+
+  exists(path: string): boolean {
+    return fs.existsSync(path);
+  }
+
+  size(path: string): number {
+    return fs.statSync(path).size;
+  }
+
+  rename(from: string, to: string): void {
+    fs.renameSync(from, to);
+  }
+
+  unlink(path: string): void {
+    fs.unlinkSync(path);
+  }
+
+  list(dir: string): string[] {
+    return fs.readdirSync(dir).sort();
+  }
+
+  mkdir(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    // A directory fsync makes its entries (creates, renames, unlinks) durable. Windows cannot
+    // open a directory for syncing; there the rename itself is as durable as it gets.
+    if (process.platform === 'win32') return;
+    const fd = fs.openSync(dir, 'r');
+    try {
+      await fsync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+export const nodeFS: FileSystem = new NodeFS();
