@@ -10,3 +10,4 @@ export * from './entry.js';
 export * from './iterator.js';
 export * from './clock.js';
 export * from './rng.js';
+export * from './array-iterator.js';

@@ -1,0 +1,1 @@
+export { MergeIterator } from './merge-iterator.js';
