@@ -1,0 +1,200 @@
+// Options (SPEC §6): defaults follow Badger; every option is validated at open with a clear
+// INVALID_ARGUMENT error naming the option, the value and what is allowed.
+
+import { InvalidArgumentError, type Clock } from '../base/index.js';
+import type { FileSystem } from '../fs/index.js';
+
+export type CompressionOption = 'none' | 'snappy' | 'zstd';
+export type LoggingLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface Options {
+  syncWrites: boolean;
+  inMemory: boolean;
+  readOnly: boolean;
+  memTableSize: number;
+  numMemtables: number;
+  valueThreshold: number;
+  valueLogFileSize: number;
+  blockSize: number;
+  baseTableSize: number;
+  baseLevelSize: number;
+  levelSizeMultiplier: number;
+  maxLevels: number;
+  numLevelZeroTables: number;
+  numLevelZeroTablesStall: number;
+  numCompactors: number;
+  blockCacheSize: number;
+  bloomFalsePositive: number;
+  compression: CompressionOption;
+  zstdLevel: number;
+  numVersionsToKeep: number;
+  detectConflicts: boolean;
+  encryptionKey: Uint8Array | undefined;
+  encryptionKeyRotationDays: number;
+  /** Milliseconds between background value-log GC runs; 0 = off. */
+  valueLogGCInterval: number;
+  logger: Logger | undefined;
+  loggingLevel: LoggingLevel;
+  compactL0OnClose: boolean;
+  verifyValueChecksum: boolean;
+  // Seams (not in the SPEC's list; for tests and embedding).
+  /** The file system; the real one by default. */
+  fs: FileSystem | undefined;
+  /** The clock for TTLs and intervals. */
+  clock: Clock | undefined;
+  /** Where background jobs run: worker threads, or inline on the main thread (deterministic). */
+  executor: 'worker' | 'inline' | undefined;
+}
+
+export const MiB = 1024 * 1024;
+
+export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
+  syncWrites: false,
+  inMemory: false,
+  readOnly: false,
+  memTableSize: 64 * MiB,
+  numMemtables: 5,
+  valueThreshold: 1024,
+  valueLogFileSize: 256 * MiB,
+  blockSize: 4096,
+  baseTableSize: 2 * MiB,
+  baseLevelSize: 10 * MiB,
+  levelSizeMultiplier: 10,
+  maxLevels: 7,
+  numLevelZeroTables: 5,
+  numLevelZeroTablesStall: 15,
+  numCompactors: 2,
+  blockCacheSize: 256 * MiB,
+  bloomFalsePositive: 0.01,
+  compression: 'snappy',
+  zstdLevel: 1,
+  numVersionsToKeep: 1,
+  detectConflicts: true,
+  encryptionKey: undefined,
+  encryptionKeyRotationDays: 10,
+  valueLogGCInterval: 0,
+  logger: undefined,
+  loggingLevel: 'error',
+  compactL0OnClose: false,
+  verifyValueChecksum: false,
+  fs: undefined,
+  clock: undefined,
+  executor: undefined,
+});
+
+// Limits, with their units in their names.
+export const maxKeySizeBytes = 65_000;
+export const minMemTableSizeBytes = 64 * 1024;
+/** Arena offsets are u32 and a SharedArrayBuffer must be allocatable: keep well under 4 GiB. */
+export const maxMemTableSizeBytes = 2 * 1024 * MiB - 1;
+export const maxValueLogFileSizeBytes = 2 * 1024 * MiB - 1; // value pointer offsets are u32
+export const minValueLogFileSizeBytes = 1 * MiB;
+
+type Check = (name: string, value: unknown) => void;
+
+function fail(name: string, value: unknown, expected: string): never {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : value instanceof Uint8Array ? `${value.length} bytes` : String(value);
+  throw new InvalidArgumentError(`option ${name} must be ${expected}, got ${shown}`);
+}
+
+const bool: Check = (name, v) => {
+  if (typeof v !== 'boolean') fail(name, v, 'a boolean');
+};
+
+function int(min: number, max: number): Check {
+  return (name, v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      fail(name, v, `an integer from ${min} to ${max}`);
+    }
+  };
+}
+
+function oneOf(...allowed: string[]): Check {
+  return (name, v) => {
+    if (typeof v !== 'string' || !allowed.includes(v)) fail(name, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  };
+}
+
+const CHECKS: { [K in keyof Options]: Check } = {
+  syncWrites: bool,
+  inMemory: bool,
+  readOnly: bool,
+  memTableSize: int(minMemTableSizeBytes, maxMemTableSizeBytes),
+  numMemtables: int(1, 64),
+  valueThreshold: int(0, maxValueLogFileSizeBytes),
+  valueLogFileSize: int(minValueLogFileSizeBytes, maxValueLogFileSizeBytes),
+  blockSize: int(64, 16 * MiB),
+  baseTableSize: int(4096, 2048 * MiB),
+  baseLevelSize: int(4096, Number.MAX_SAFE_INTEGER),
+  levelSizeMultiplier: int(2, 1000),
+  maxLevels: int(2, 20),
+  numLevelZeroTables: int(1, 1000),
+  numLevelZeroTablesStall: int(1, 10_000),
+  numCompactors: int(0, 64),
+  blockCacheSize: int(0, Number.MAX_SAFE_INTEGER),
+  bloomFalsePositive: (name, v) => {
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) fail(name, v, 'a number between 0 and 1 (exclusive)');
+  },
+  compression: oneOf('none', 'snappy', 'zstd'),
+  zstdLevel: int(1, 22),
+  numVersionsToKeep: int(1, Number.MAX_SAFE_INTEGER),
+  detectConflicts: bool,
+  encryptionKey: (name, v) => {
+    if (v === undefined) return;
+    if (!(v instanceof Uint8Array) || ![16, 24, 32].includes(v.length)) fail(name, v, 'a Uint8Array of 16, 24 or 32 bytes (AES-128/192/256)');
+  },
+  encryptionKeyRotationDays: int(1, 100_000),
+  valueLogGCInterval: int(0, Number.MAX_SAFE_INTEGER),
+  logger: (name, v) => {
+    if (v === undefined) return;
+    const l = v as Partial<Logger> | null;
+    if (typeof l !== 'object' || l === null || ['debug', 'info', 'warn', 'error'].some((m) => typeof (l as Record<string, unknown>)[m] !== 'function')) {
+      fail(name, v, 'an object with debug, info, warn and error methods');
+    }
+  },
+  loggingLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
+  compactL0OnClose: bool,
+  verifyValueChecksum: bool,
+  fs: (name, v) => {
+    if (v !== undefined && (typeof v !== 'object' || v === null || typeof (v as FileSystem).open !== 'function')) fail(name, v, 'a FileSystem');
+  },
+  clock: (name, v) => {
+    if (v !== undefined && (typeof v !== 'object' || v === null || typeof (v as Clock).nowMs !== 'function')) fail(name, v, 'a Clock');
+  },
+  executor: (name, v) => {
+    if (v !== undefined) oneOf('worker', 'inline')(name, v);
+  },
+};
+
+/** Merges `input` over the defaults and validates every option. Unknown keys are ignored. */
+export function resolveOptions(input: unknown): Options {
+  if (input === undefined || input === null) return { ...DEFAULT_OPTIONS };
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidArgumentError(`options must be an object, got ${Array.isArray(input) ? 'an array' : typeof input}`);
+  }
+  const given = input as Record<string, unknown>;
+  const options = { ...DEFAULT_OPTIONS } as Record<string, unknown>;
+  for (const name of Object.keys(CHECKS) as (keyof Options)[]) {
+    const value = given[name];
+    if (value === undefined) continue;
+    CHECKS[name](name, value);
+    options[name] = value;
+  }
+  const resolved = options as unknown as Options;
+  if (resolved.numLevelZeroTablesStall <= resolved.numLevelZeroTables) {
+    throw new InvalidArgumentError(
+      `option numLevelZeroTablesStall (${resolved.numLevelZeroTablesStall}) must be greater than numLevelZeroTables (${resolved.numLevelZeroTables})`,
+    );
+  }
+  if (resolved.inMemory && resolved.readOnly) {
+    throw new InvalidArgumentError('options inMemory and readOnly cannot both be true');
+  }
+  return resolved;
+}
