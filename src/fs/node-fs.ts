@@ -7,6 +7,10 @@ import type { FileHandle, FileSystem, OpenFlags } from './file-system.js';
 const fdatasync = promisify(fs.fdatasync);
 const fsync = promisify(fs.fsync);
 
+// The interface's 'w' and 'wx' handles read as well as write (file-system.ts); node's 'w' and 'wx'
+// open write-only, so reads through them failed with EBADF.
+const NODE_FLAGS: Readonly<Record<OpenFlags, string>> = { r: 'r', 'r+': 'r+', w: 'w+', wx: 'wx+' };
+
 class NodeFileHandle implements FileHandle {
   private end: number;
   private closed = false;
@@ -62,7 +66,7 @@ class NodeFileHandle implements FileHandle {
 
 export class NodeFS implements FileSystem {
   open(path: string, flags: OpenFlags): FileHandle {
-    return new NodeFileHandle(path, fs.openSync(path, flags));
+    return new NodeFileHandle(path, fs.openSync(path, NODE_FLAGS[flags]));
   }
 
   exists(path: string): boolean {

@@ -1,0 +1,12 @@
+export type { FileSystem, FileHandle, OpenFlags } from './file-system.js';
+export { NodeFS, nodeFS } from './node-fs.js';
+export { readAll, writeAllSynced } from './util.js';
+export { FaultFS } from './fault-fs.js';
+export type { FaultFSOptions, CrashMode, CrashOptions } from './fault-fs.js';
+export type { FileCrashMode } from './fault-file.js';
+export type { DirCrashMode } from './fault-dir.js';
+export { FaultFsError } from './fault-errors.js';
+export type { FsErrno } from './fault-errors.js';
+export { InjectedFault, FS_OPS } from './fault-inject.js';
+export type { FsOp, FaultSpec, OperationHook } from './fault-inject.js';
+export { acquireDirLock, readLockOwner, LOCK_NAME, type DirLock, type LockOwner } from './dir-lock.js';

@@ -1,0 +1,227 @@
+// Recovers a memtable WAL: replays every valid record in order, tells a torn tail (the expected
+// outcome of a crash: discarded, counted) from corruption in the middle (reported), and says where
+// the valid part ends so the writer can truncate there. Layout: format.ts, docs/format.md §WAL.
+//
+// A bad record at offset X is a torn tail when no valid record starts anywhere after X, and
+// corruption when one does: a crash only damages bytes after the last synced ones, so anything
+// valid after the damage proves the damage is not a crash's. Deciding that costs one pass over the
+// rest of the file with an O(1) check per byte offset (length bounds, then a 16-byte header CRC;
+// the payload CRC only for a candidate whose header CRC matches).
+
+import { CorruptionError, IoError, NotADatabaseError, crc32Range, hex32, type Entry } from '../base/index.js';
+import type { FileHandle, FileSystem } from '../fs/index.js';
+import { decodeBatch } from './batch-codec.js';
+import {
+  RECORD_HEADER_BYTES,
+  WAL_FORMAT_VERSION,
+  WAL_HEADER_BYTES,
+  WAL_MAX_RECORD_PAYLOAD_BYTES,
+  checkWalHeader,
+  fileNameOf,
+  readU32,
+  recordHeaderCrc,
+} from './format.js';
+
+/** Replay reads the file through a window of this many bytes (more when one record is larger). */
+export const WAL_READ_CHUNK_BYTES = 4 << 20;
+
+export interface WalReplayResult {
+  /** Offset just after the last accepted record (0 when even the header is torn). */
+  validEnd: number;
+  /** Records accepted. */
+  batches: number;
+  /** Bytes after validEnd that were a torn tail or rejected by the caller (0 if clean). */
+  tornBytes: number;
+  /** onBatch returned false: validEnd is the start of the record it rejected. */
+  stoppedByCaller: boolean;
+}
+
+/**
+ * Called for each valid record in file order. Keys and values are views into a read buffer that is
+ * never reused, so they stay valid; copy them only to drop the (up to WAL_READ_CHUNK_BYTES) buffer.
+ * Return false to reject this record and end the replay at its start.
+ */
+export type OnWalBatch = (entries: Entry[], recordOffset: number) => boolean | void;
+
+export function replayWal(fs: FileSystem, path: string, onBatch: OnWalBatch): WalReplayResult {
+  const name = fileNameOf(path);
+  let file: FileHandle;
+  try {
+    file = fs.open(path, 'r');
+  } catch (err) {
+    throw IoError.from(err, 'open WAL', name);
+  }
+  try {
+    return replayOpen(new ReadWindow(file, name), name, onBatch);
+  } finally {
+    file.close();
+  }
+}
+
+function replayOpen(w: ReadWindow, name: string, onBatch: OnWalBatch): WalReplayResult {
+  const size = w.size;
+  // Shorter than its header: the crash came right after create, and no record can be in it.
+  if (size < WAL_HEADER_BYTES) return { validEnd: 0, batches: 0, tornBytes: size, stoppedByCaller: false };
+  w.ensure(0, WAL_HEADER_BYTES);
+  const check = checkWalHeader(w.buf.subarray(0, WAL_HEADER_BYTES));
+  switch (check.kind) {
+    case 'bad-magic':
+      throw new NotADatabaseError(name, 'not a sett WAL (bad magic)');
+    case 'zeros':
+    case 'bad-crc': {
+      // A header is torn like any unsynced bytes; only records after it make it corruption.
+      const what = check.kind === 'zeros' ? 'WAL header is all zeros' : `WAL header checksum ${hex32(check.stored)} != ${hex32(check.computed)}`;
+      const next = findValidRecord(w, WAL_HEADER_BYTES);
+      if (next >= 0) throw new CorruptionError(name, 0, `${what}, yet a valid record follows at offset ${next}`);
+      return { validEnd: 0, batches: 0, tornBytes: size, stoppedByCaller: false };
+    }
+    case 'ok':
+      break;
+  }
+  const { version, keyId } = check.header;
+  if (version !== WAL_FORMAT_VERSION) {
+    throw new CorruptionError(name, 8, `unknown WAL format version ${version} (this build reads ${WAL_FORMAT_VERSION})`);
+  }
+  if (keyId !== 0) throw new CorruptionError(name, 10, `WAL is encrypted with key id ${keyId}; this build cannot decrypt WAL files`);
+
+  let offset = WAL_HEADER_BYTES;
+  let batches = 0;
+  while (offset < size) {
+    const length = probeRecord(w, offset);
+    if (length < 0) {
+      const next = findValidRecord(w, offset + 1);
+      if (next >= 0) {
+        throw new CorruptionError(name, offset, `${describeBadRecord(w, offset, length)}; a valid record follows at offset ${next}`);
+      }
+      return { validEnd: offset, batches, tornBytes: size - offset, stoppedByCaller: false };
+    }
+    // probeRecord left the whole record in the window.
+    const payloadStart = offset + RECORD_HEADER_BYTES;
+    const p = payloadStart - w.start;
+    const entries = decodeBatch(w.buf.subarray(p, p + length), name, payloadStart);
+    if (onBatch(entries, offset) === false) {
+      return { validEnd: offset, batches, tornBytes: size - offset, stoppedByCaller: true };
+    }
+    batches++;
+    offset = payloadStart + length;
+  }
+  return { validEnd: offset, batches, tornBytes: 0, stoppedByCaller: false };
+}
+
+// Why a record is not valid (negative, so that probeRecord can return a length otherwise).
+const BAD_SHORT_HEADER = -1;
+const BAD_ZERO_LENGTH = -2;
+const BAD_LENGTH = -3;
+const BAD_HEADER_CRC = -4;
+const BAD_PAYLOAD_CRC = -5;
+
+/**
+ * Returns the payload length of the valid record at `offset`, or a BAD_* code. Cheap rejections
+ * first: the forward scan calls this at every byte offset.
+ */
+function probeRecord(w: ReadWindow, offset: number): number {
+  const remaining = w.size - offset - RECORD_HEADER_BYTES;
+  if (remaining < 0) return BAD_SHORT_HEADER;
+  w.ensure(offset, RECORD_HEADER_BYTES);
+  let buf = w.buf;
+  let p = offset - w.start;
+  const length = readU32(buf, p);
+  if (length === 0) return BAD_ZERO_LENGTH;
+  if (length > remaining || length > WAL_MAX_RECORD_PAYLOAD_BYTES) return BAD_LENGTH;
+  if (readU32(buf, p + 8) !== recordHeaderCrc(offset, buf, p)) return BAD_HEADER_CRC;
+  w.ensure(offset, RECORD_HEADER_BYTES + length);
+  buf = w.buf;
+  p = offset - w.start;
+  if (crc32Range(buf, p + RECORD_HEADER_BYTES, p + RECORD_HEADER_BYTES + length) !== readU32(buf, p + 4)) return BAD_PAYLOAD_CRC;
+  return length;
+}
+
+/** The first offset at or after `from` where a valid record starts, or -1. */
+function findValidRecord(w: ReadWindow, from: number): number {
+  const size = w.size;
+  const last = size - RECORD_HEADER_BYTES - 1; // a record has at least 1 payload byte
+  // The length bounds reject almost every offset of garbage or zeros; they are checked here on the
+  // window's bytes directly, so that a 64 MiB torn tail costs a tight loop and not a call per byte.
+  let offset = from;
+  while (offset <= last) {
+    w.ensure(offset, RECORD_HEADER_BYTES);
+    const buf = w.buf;
+    const start = w.start;
+    const windowLast = Math.min(last, start + buf.length - RECORD_HEADER_BYTES);
+    for (; offset <= windowLast; offset++) {
+      const p = offset - start;
+      const length = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+      if (length === 0 || length > size - offset - RECORD_HEADER_BYTES || length > WAL_MAX_RECORD_PAYLOAD_BYTES) continue;
+      if (probeRecord(w, offset) > 0) return offset;
+      if (w.buf !== buf) break; // probeRecord moved the window: re-read it
+    }
+  }
+  return -1;
+}
+
+/** Words for a CorruptionError; only called on the way to throwing one. */
+function describeBadRecord(w: ReadWindow, offset: number, code: number): string {
+  if (code === BAD_SHORT_HEADER) return `record header cut short (${w.size - offset} bytes left)`;
+  w.ensure(offset, RECORD_HEADER_BYTES);
+  const p = offset - w.start;
+  const length = readU32(w.buf, p);
+  const storedHeaderCrc = readU32(w.buf, p + 8);
+  const headerCrc = recordHeaderCrc(offset, w.buf, p);
+  const headerCrcText = `header checksum ${hex32(storedHeaderCrc)} ${storedHeaderCrc === headerCrc ? '==' : '!='} ${hex32(headerCrc)}`;
+  switch (code) {
+    case BAD_ZERO_LENGTH:
+      return `record of length 0 (${headerCrcText})`;
+    case BAD_LENGTH:
+      return `record length ${length} runs past the end of the file at ${w.size} (${headerCrcText})`;
+    case BAD_HEADER_CRC:
+      return `record ${headerCrcText}`;
+    default: {
+      w.ensure(offset, RECORD_HEADER_BYTES + length);
+      const q = offset - w.start;
+      const computed = crc32Range(w.buf, q + RECORD_HEADER_BYTES, q + RECORD_HEADER_BYTES + length);
+      return `record payload checksum ${hex32(readU32(w.buf, q + 4))} != ${hex32(computed)}`;
+    }
+  }
+}
+
+/**
+ * A window of the file, read in large chunks. Each refill reads into a new buffer (copying the
+ * unread part of the old one) instead of reusing one, so the views decodeBatch hands to onBatch stay
+ * valid after the window moves on: one allocation per chunk, not one copy per key and value.
+ */
+class ReadWindow {
+  buf = new Uint8Array(0);
+  /** File offset of buf[0]. */
+  start = 0;
+  readonly size: number;
+
+  constructor(
+    private readonly file: FileHandle,
+    private readonly name: string,
+  ) {
+    this.size = file.size();
+  }
+
+  /** Makes file bytes [offset, offset + n) available at buf[offset - start]; they must lie in the file. */
+  ensure(offset: number, n: number): void {
+    if (offset >= this.start && offset + n <= this.start + this.buf.length) return;
+    const next = new Uint8Array(Math.min(Math.max(WAL_READ_CHUNK_BYTES, n), this.size - offset));
+    let have = 0;
+    const oldEnd = this.start + this.buf.length;
+    if (offset >= this.start && offset < oldEnd) {
+      next.set(this.buf.subarray(offset - this.start));
+      have = oldEnd - offset;
+    }
+    let read: number;
+    try {
+      read = this.file.read(next, have, next.length - have, offset + have);
+    } catch (err) {
+      throw IoError.from(err, 'read WAL', this.name);
+    }
+    if (have + read < n) {
+      throw new IoError(`read WAL: ${this.name} ended at ${offset + have + read}, expected ${this.size} bytes`, undefined, { file: this.name });
+    }
+    this.buf = have + read === next.length ? next : next.subarray(0, have + read);
+    this.start = offset;
+  }
+}
