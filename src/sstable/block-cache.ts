@@ -1,0 +1,158 @@
+// src/sstable/block-cache.ts — decoded blocks shared by all open tables, LRU by bytes
+// (SPEC §3 read path, option `blockCacheSize`). Not an on-disk format.
+//
+// One Map keyed by a number, fileId * 2^32 + blockOffset: exact in a double as
+// long as fileId < 2^21, and no string is built on the hot path. The Map's
+// insertion order is the recency order (oldest first): a hit deletes and
+// re-inserts its entry, eviction takes the first key. Both are O(1).
+//
+// A second, per-file index (fileId → offsets cached) lets evictFile() drop a
+// deleted table's blocks in O(its blocks) instead of scanning the whole cache.
+// File ids are never reused, so without evictFile a dead table's blocks would
+// only age out; evictFile returns their bytes at once.
+
+import { InternalError, InvalidArgumentError } from '../base/index.js';
+
+/** File ids must stay below this for fileId * 2^32 + offset to be an exact double. */
+export const BLOCK_CACHE_MAX_FILE_ID = 2 ** 21;
+/** Block offsets must stay below this (a table is at most 4 GiB). */
+export const BLOCK_CACHE_MAX_OFFSET = 2 ** 32;
+
+const OFFSET_SPAN = 2 ** 32;
+
+interface CacheEntry<V> {
+  value: V;
+  sizeBytes: number;
+}
+
+export interface BlockCacheStats {
+  hits: number;
+  misses: number;
+  /** Sum of sizeBytes of the entries held now. */
+  bytes: number;
+  entries: number;
+  /** Entries dropped to make room (not those dropped by evictFile or replaced by set). */
+  evictions: number;
+  capacityBytes: number;
+}
+
+export class BlockCache<V> {
+  readonly capacityBytes: number;
+  private readonly entries = new Map<number, CacheEntry<V>>();
+  private readonly offsetsByFile = new Map<number, Set<number>>();
+  private bytes = 0;
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
+
+  /** capacityBytes 0 disables the cache: get always misses, set keeps nothing. */
+  constructor(capacityBytes: number) {
+    if (!Number.isSafeInteger(capacityBytes) || capacityBytes < 0) {
+      throw new InvalidArgumentError(`block cache capacity must be a non-negative integer of bytes, got ${capacityBytes}`);
+    }
+    this.capacityBytes = capacityBytes;
+  }
+
+  get(fileId: number, blockOffset: number): V | undefined {
+    const key = cacheKey(fileId, blockOffset);
+    const entry = this.entries.get(key);
+    if (entry === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    // Move to the most-recently-used end.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  /**
+   * Caches `value` as the most recently used entry, then evicts least-recently
+   * used entries until the cache is within capacity. A value larger than the
+   * whole capacity is not cached (and any older value under the same key is dropped).
+   */
+  set(fileId: number, blockOffset: number, value: V, sizeBytes: number): void {
+    const key = cacheKey(fileId, blockOffset);
+    if (!(sizeBytes >= 0 && Number.isSafeInteger(sizeBytes))) {
+      throw new InternalError(`block cache: size ${sizeBytes} is not a non-negative integer`);
+    }
+    const old = this.entries.get(key);
+    if (old !== undefined) {
+      this.entries.delete(key);
+      this.bytes -= old.sizeBytes;
+    }
+    if (sizeBytes > this.capacityBytes || this.capacityBytes === 0) {
+      if (old !== undefined) this.forgetOffset(fileId, blockOffset);
+      return;
+    }
+    this.entries.set(key, { value, sizeBytes });
+    this.bytes += sizeBytes;
+    if (old === undefined) {
+      let offsets = this.offsetsByFile.get(fileId);
+      if (offsets === undefined) {
+        offsets = new Set<number>();
+        this.offsetsByFile.set(fileId, offsets);
+      }
+      offsets.add(blockOffset);
+    }
+    while (this.bytes > this.capacityBytes) this.evictOldest();
+  }
+
+  /** Drops every block of a table (called when the table file is deleted). */
+  evictFile(fileId: number): void {
+    const offsets = this.offsetsByFile.get(fileId);
+    if (offsets === undefined) return;
+    for (const offset of offsets) {
+      const key = cacheKey(fileId, offset);
+      const entry = this.entries.get(key);
+      if (entry !== undefined) {
+        this.entries.delete(key);
+        this.bytes -= entry.sizeBytes;
+      }
+    }
+    this.offsetsByFile.delete(fileId);
+  }
+
+  stats(): BlockCacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      bytes: this.bytes,
+      entries: this.entries.size,
+      evictions: this.evictions,
+      capacityBytes: this.capacityBytes,
+    };
+  }
+
+  private evictOldest(): void {
+    const first = this.entries.entries().next();
+    if (first.done === true) {
+      throw new InternalError(`block cache: ${this.bytes} bytes accounted but no entries left`);
+    }
+    const [key, entry] = first.value;
+    this.entries.delete(key);
+    this.bytes -= entry.sizeBytes;
+    this.evictions++;
+    const fileId = Math.floor(key / OFFSET_SPAN);
+    this.forgetOffset(fileId, key - fileId * OFFSET_SPAN);
+  }
+
+  private forgetOffset(fileId: number, blockOffset: number): void {
+    const offsets = this.offsetsByFile.get(fileId);
+    if (offsets === undefined) return;
+    offsets.delete(blockOffset);
+    if (offsets.size === 0) this.offsetsByFile.delete(fileId);
+  }
+}
+
+function cacheKey(fileId: number, blockOffset: number): number {
+  // Cheap range checks on every call: a key outside them would alias another block silently.
+  if (!(fileId >= 0 && fileId < BLOCK_CACHE_MAX_FILE_ID && Number.isInteger(fileId))) {
+    throw new InternalError(`block cache: file id ${fileId} not an integer in [0, 2^21)`);
+  }
+  if (!(blockOffset >= 0 && blockOffset < BLOCK_CACHE_MAX_OFFSET && Number.isInteger(blockOffset))) {
+    throw new InternalError(`block cache: block offset ${blockOffset} not an integer in [0, 2^32)`);
+  }
+  return fileId * OFFSET_SPAN + blockOffset;
+}

@@ -1,0 +1,104 @@
+// The index block, decoded into flat arrays (docs/format.md §SST.index).
+//
+// Index block entries use the block format (block-builder.ts):
+//
+//   key   = the last internal key of data block i
+//   value = offset varint | size varint        (the block handle: stored bytes, trailer excluded)
+//
+// Decoded once at open and kept in memory: one buffer of concatenated keys plus typed arrays of
+// key bounds and handles, so a lookup is a binary search that allocates nothing.
+
+import { CorruptionError, getVarint } from '../base/index.js';
+import { Block } from './block.js';
+import { BLOCK_TRAILER_BYTES, HEADER_BYTES } from './format.js';
+import { compareInternalRanges } from './key-compare.js';
+
+export class BlockIndex {
+  private constructor(
+    private readonly keys: Uint8Array,
+    /** Key i is keys[keyStarts[i], keyStarts[i + 1]). */
+    private readonly keyStarts: Int32Array,
+    readonly offsets: Float64Array,
+    readonly sizes: Float64Array,
+  ) {}
+
+  get length(): number {
+    return this.offsets.length;
+  }
+
+  /**
+   * Decodes the index block and checks that the handles tile the data region
+   * [HEADER_BYTES, dataEnd) exactly, block after block, in order.
+   */
+  static decode(block: Block, file: string, dataEnd: number): BlockIndex {
+    const it = block.iterator();
+    const keyParts: Uint8Array[] = [];
+    const offsets: number[] = [];
+    const sizes: number[] = [];
+    let keyBytes = 0;
+    const next = [0];
+    let expectedOffset = HEADER_BYTES;
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      const key = it.key().slice();
+      const value = it.value();
+      const offset = getVarint(value, 0, value.length, next);
+      const size = offset < 0 ? -1 : getVarint(value, next[0]!, value.length, next);
+      if (size < 0 || next[0] !== value.length) {
+        throw new CorruptionError(file, block.offset, `index entry ${offsets.length}: bad block handle`);
+      }
+      if (offset !== expectedOffset || offset + size + BLOCK_TRAILER_BYTES > dataEnd) {
+        throw new CorruptionError(
+          file,
+          block.offset,
+          `index entry ${offsets.length}: block handle (${offset}, ${size}) does not follow the previous block at ${expectedOffset}`,
+        );
+      }
+      const previous = keyParts[keyParts.length - 1];
+      if (previous !== undefined && compareInternalRanges(previous, 0, previous.length, key, 0, key.length) >= 0) {
+        throw new CorruptionError(file, block.offset, `index entry ${offsets.length}: keys out of order`);
+      }
+      expectedOffset = offset + size + BLOCK_TRAILER_BYTES;
+      keyParts.push(key);
+      keyBytes += key.length;
+      offsets.push(offset);
+      sizes.push(size);
+    }
+    if (expectedOffset !== dataEnd || offsets.length === 0) {
+      throw new CorruptionError(file, block.offset, `index covers data up to ${expectedOffset}, but data blocks end at ${dataEnd}`);
+    }
+    const keys = new Uint8Array(keyBytes);
+    const keyStarts = new Int32Array(keyParts.length + 1);
+    let at = 0;
+    for (let i = 0; i < keyParts.length; i++) {
+      keyStarts[i] = at;
+      keys.set(keyParts[i]!, at);
+      at += keyParts[i]!.length;
+    }
+    keyStarts[keyParts.length] = at;
+    return new BlockIndex(keys, keyStarts, Float64Array.from(offsets), Float64Array.from(sizes));
+  }
+
+  /** Index of the first block whose last key is >= target[start, end), or `length` if none. */
+  find(target: Uint8Array, start: number, end: number): number {
+    let lo = 0;
+    let hi = this.offsets.length;
+    const keys = this.keys;
+    const keyStarts = this.keyStarts;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareInternalRanges(keys, keyStarts[mid]!, keyStarts[mid + 1]!, target, start, end) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The last key of block i (a view into the index). */
+  lastKey(i: number): Uint8Array {
+    return this.keys.subarray(this.keyStarts[i]!, this.keyStarts[i + 1]!);
+  }
+
+  /** Bytes this index keeps in memory. */
+  get sizeBytes(): number {
+    return this.keys.byteLength + this.keyStarts.byteLength + this.offsets.byteLength + this.sizes.byteLength;
+  }
+}

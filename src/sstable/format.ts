@@ -1,0 +1,181 @@
+// SSTable file layout, wire constants, block trailer and footer (docs/format.md §SST.layout, §SST.block, §SST.footer).
+//
+//   offset 0
+//   +------------------------------------------------------------+
+//   | header: magic "sett.sst" (8) | format version u16          |  10 bytes
+//   +------------------------------------------------------------+
+//   | data block 0        | trailer (9)                           |
+//   | ...                                                        |
+//   | data block n-1      | trailer (9)                           |
+//   +------------------------------------------------------------+  indexOffset
+//   | index block         | trailer (9)                           |
+//   | filter block        | trailer (9)                           |
+//   | properties block    | trailer (9)                           |
+//   +------------------------------------------------------------+  fileSize - 50
+//   | footer (50)                                                |
+//   +------------------------------------------------------------+
+//
+// Block trailer, after the stored (possibly compressed) bytes of every block:
+//
+//   +-------------------+---------------------+---------------------------------------------+
+//   | compression u8    | rawLength u32 BE    | crc32 u32 BE of stored bytes + code + rawLength |
+//   +-------------------+---------------------+---------------------------------------------+
+//
+// Footer:
+//
+//   +--------------------+-------------------+---------------------+--------------------+
+//   | indexOffset u64    | indexSize u32     | filterOffset u64    | filterSize u32     |
+//   +--------------------+-------------------+---------------------+--------------------+
+//   | propsOffset u64    | propsSize u32     | formatVersion u16   | crc32 u32 of [0,38) |
+//   +--------------------+-------------------+---------------------+--------------------+
+//   | magic "sett.sst" (8)                                                             |
+//   +----------------------------------------------------------------------------------+
+//
+// A block handle (offset, size) names the stored bytes of a block; its trailer follows at
+// offset + size. Integers are big-endian; u64 values are safe integers (< 2^53).
+
+import { CorruptionError, NotADatabaseError, crc32Range, hex32 } from '../base/index.js';
+
+// Part of the on-disk format: never change, add a version.
+export const TABLE_MAGIC: Uint8Array = new Uint8Array([0x73, 0x65, 0x74, 0x74, 0x2e, 0x73, 0x73, 0x74]); // "sett.sst"
+export const TABLE_FORMAT_VERSION = 1;
+export const HEADER_BYTES = 10;
+export const BLOCK_TRAILER_BYTES = 9;
+export const FOOTER_BYTES = 50;
+const FOOTER_CRC_OFFSET = 38;
+const FOOTER_MAGIC_OFFSET = 42;
+
+/** Keys between two full (unshared) keys in a block; a binary search lands on a restart. */
+export const RESTART_INTERVAL = 16;
+/** A block is stored compressed only when that saves at least 1/8 of it (as LevelDB). */
+export const MIN_COMPRESSION_SAVING_DIVISOR = 8;
+/** Upper bound on what a table may declare for a meta block, so a damaged footer cannot make us allocate gigabytes. */
+export const MAX_META_BLOCK_BYTES = 1 << 30;
+
+const TWO_32 = 0x1_0000_0000;
+
+export function putU32(buf: Uint8Array, offset: number, value: number): void {
+  buf[offset] = value >>> 24;
+  buf[offset + 1] = (value >>> 16) & 0xff;
+  buf[offset + 2] = (value >>> 8) & 0xff;
+  buf[offset + 3] = value & 0xff;
+}
+
+export function getU32(buf: Uint8Array, offset: number): number {
+  return ((buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!) >>> 0;
+}
+
+export function putU64(buf: Uint8Array, offset: number, value: number): void {
+  putU32(buf, offset, Math.floor(value / TWO_32));
+  putU32(buf, offset + 4, value >>> 0);
+}
+
+export function getU64(buf: Uint8Array, offset: number): number {
+  return getU32(buf, offset) * TWO_32 + getU32(buf, offset + 4);
+}
+
+export function writeHeader(buf: Uint8Array, offset: number): void {
+  buf.set(TABLE_MAGIC, offset);
+  buf[offset + 8] = TABLE_FORMAT_VERSION >>> 8;
+  buf[offset + 9] = TABLE_FORMAT_VERSION & 0xff;
+}
+
+export function hasMagicAt(buf: Uint8Array, offset: number): boolean {
+  if (offset < 0 || offset + TABLE_MAGIC.length > buf.length) return false;
+  for (let i = 0; i < TABLE_MAGIC.length; i++) if (buf[offset + i] !== TABLE_MAGIC[i]) return false;
+  return true;
+}
+
+/**
+ * Writes the trailer of the block whose stored bytes are buf[start, start + storedSize) and
+ * returns the offset after the trailer. The CRC covers the stored bytes and the first five
+ * trailer bytes, so a flipped compression code or length is caught like a flipped data byte.
+ */
+export function writeBlockTrailer(buf: Uint8Array, start: number, storedSize: number, code: number, rawLength: number): number {
+  const t = start + storedSize;
+  buf[t] = code;
+  putU32(buf, t + 1, rawLength);
+  putU32(buf, t + 5, crc32Range(buf, start, t + 5));
+  return t + BLOCK_TRAILER_BYTES;
+}
+
+/** Where a block lives: its stored bytes are [offset, offset + size); the trailer follows. */
+export interface BlockHandle {
+  offset: number;
+  size: number;
+}
+
+export interface Footer {
+  index: BlockHandle;
+  filter: BlockHandle;
+  properties: BlockHandle;
+  formatVersion: number;
+}
+
+export function encodeFooter(buf: Uint8Array, offset: number, footer: Footer): void {
+  putU64(buf, offset, footer.index.offset);
+  putU32(buf, offset + 8, footer.index.size);
+  putU64(buf, offset + 12, footer.filter.offset);
+  putU32(buf, offset + 20, footer.filter.size);
+  putU64(buf, offset + 24, footer.properties.offset);
+  putU32(buf, offset + 32, footer.properties.size);
+  buf[offset + 36] = footer.formatVersion >>> 8;
+  buf[offset + 37] = footer.formatVersion & 0xff;
+  putU32(buf, offset + FOOTER_CRC_OFFSET, crc32Range(buf, offset, offset + FOOTER_CRC_OFFSET));
+  buf.set(TABLE_MAGIC, offset + FOOTER_MAGIC_OFFSET);
+}
+
+/**
+ * Decodes and validates the footer and header of a table of `fileSize` bytes. `footerBytes`
+ * are the last FOOTER_BYTES of the file, `headerBytes` the first HEADER_BYTES.
+ *
+ * A file whose header and footer magic are both wrong is not a sett table at all
+ * (NOT_A_DATABASE); one good magic means a damaged or truncated table (CORRUPTION).
+ */
+export function decodeFooter(file: string, fileSize: number, headerBytes: Uint8Array, footerBytes: Uint8Array): Footer {
+  const footerAt = fileSize - FOOTER_BYTES;
+  const headerMagic = hasMagicAt(headerBytes, 0);
+  const footerMagic = hasMagicAt(footerBytes, FOOTER_MAGIC_OFFSET);
+  if (fileSize < HEADER_BYTES + FOOTER_BYTES) {
+    if (!headerMagic && fileSize >= TABLE_MAGIC.length) throw new NotADatabaseError(file, 'not a sett table (bad magic)');
+    throw new CorruptionError(file, 0, `table of ${fileSize} bytes is shorter than header and footer (truncated)`);
+  }
+  if (!footerMagic) {
+    if (!headerMagic) throw new NotADatabaseError(file, 'not a sett table (bad magic)');
+    throw new CorruptionError(file, footerAt + FOOTER_MAGIC_OFFSET, 'bad footer magic (truncated or damaged table)');
+  }
+  const expected = getU32(footerBytes, FOOTER_CRC_OFFSET);
+  const found = crc32Range(footerBytes, 0, FOOTER_CRC_OFFSET);
+  if (expected !== found) {
+    throw new CorruptionError(file, footerAt, `footer checksum mismatch: expected ${hex32(expected)}, found ${hex32(found)}`);
+  }
+  const formatVersion = (footerBytes[36]! << 8) | footerBytes[37]!;
+  if (formatVersion !== TABLE_FORMAT_VERSION) {
+    throw new NotADatabaseError(file, `unsupported table format version ${formatVersion} (this build reads ${TABLE_FORMAT_VERSION})`);
+  }
+  if (!headerMagic) throw new CorruptionError(file, 0, 'bad header magic');
+  const headerVersion = (headerBytes[8]! << 8) | headerBytes[9]!;
+  if (headerVersion !== formatVersion) {
+    throw new CorruptionError(file, 8, `header format version ${headerVersion} != footer format version ${formatVersion}`);
+  }
+  const footer: Footer = {
+    index: { offset: getU64(footerBytes, 0), size: getU32(footerBytes, 8) },
+    filter: { offset: getU64(footerBytes, 12), size: getU32(footerBytes, 20) },
+    properties: { offset: getU64(footerBytes, 24), size: getU32(footerBytes, 32) },
+    formatVersion,
+  };
+  // The meta blocks sit back to back between the data blocks and the footer.
+  const ok =
+    footer.index.offset >= HEADER_BYTES &&
+    footer.filter.offset === footer.index.offset + footer.index.size + BLOCK_TRAILER_BYTES &&
+    footer.properties.offset === footer.filter.offset + footer.filter.size + BLOCK_TRAILER_BYTES &&
+    footer.properties.offset + footer.properties.size + BLOCK_TRAILER_BYTES === footerAt &&
+    footerAt - footer.index.offset <= MAX_META_BLOCK_BYTES;
+  if (!ok) throw new CorruptionError(file, footerAt, 'footer block handles do not describe the file layout');
+  return footer;
+}
+
+export function baseName(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i < 0 ? path : path.slice(i + 1);
+}

@@ -1,0 +1,36 @@
+// SSTables: builder, reader, blocks, bloom filter, block cache, compression (docs/format.md §SST).
+export { Block, BlockIterator } from './block.js';
+export { BlockBuilder } from './block-builder.js';
+export { BlockIndex } from './block-index.js';
+export {
+  TableBuilder,
+  writeTable,
+  DEFAULT_TABLE_BUILDER_OPTIONS,
+  TABLE_WRITE_CHUNK_BYTES,
+  type TableBuilderOptions,
+} from './table-builder.js';
+export { Table, unpackBlock, type TableOpenOptions } from './table-reader.js';
+export { TableIterator } from './table-iterator.js';
+export type { TableProperties } from './properties.js';
+export {
+  TABLE_MAGIC,
+  TABLE_FORMAT_VERSION,
+  HEADER_BYTES,
+  FOOTER_BYTES,
+  BLOCK_TRAILER_BYTES,
+  RESTART_INTERVAL,
+  decodeFooter,
+  type BlockHandle,
+  type Footer,
+} from './format.js';
+export { compareInternalRanges } from './key-compare.js';
+export { BloomFilter, hashKey } from './bloom.js';
+export { BlockCache } from './block-cache.js';
+export {
+  COMPRESSION_CODE,
+  compressBlock,
+  decompressBlock,
+  compressionName,
+  ensureCompressionReady,
+  type CompressionName,
+} from './compression.js';

@@ -1,0 +1,271 @@
+// Builds an SSTable in memory and writes it in large sequential writes (docs/format.md §SST.layout;
+// the file layout is drawn in format.ts).
+//
+//   header | data block + trailer ... | index + trailer | filter + trailer | properties + trailer | footer
+
+import {
+  IoError,
+  META_VALUE_POINTER,
+  VERSION_BYTES,
+  ValuePointer,
+  assert,
+  decodeValueStruct,
+  formatInternalKey,
+  putVarint,
+  readVersion,
+  type InternalKey,
+} from '../base/index.js';
+import type { FileSystem } from '../fs/index.js';
+import { BlockBuilder } from './block-builder.js';
+import { BloomFilter, hashKey } from './bloom.js';
+import { COMPRESSION_CODE, compressBlock, type CompressionName } from './compression.js';
+import {
+  BLOCK_TRAILER_BYTES,
+  FOOTER_BYTES,
+  HEADER_BYTES,
+  MIN_COMPRESSION_SAVING_DIVISOR,
+  RESTART_INTERVAL,
+  TABLE_FORMAT_VERSION,
+  encodeFooter,
+  writeBlockTrailer,
+  writeHeader,
+  type BlockHandle,
+} from './format.js';
+import { compareInternalRanges } from './key-compare.js';
+import { encodeProperties, type TableProperties } from './properties.js';
+
+export interface TableBuilderOptions {
+  /** Target uncompressed size of a data block; a block is cut once it reaches this. */
+  blockSize: number;
+  /** Bloom filter false-positive rate in (0, 1); 0 builds no filter. */
+  bloomFalsePositive: number;
+  compression: CompressionName;
+  zstdLevel: number;
+}
+
+export const DEFAULT_TABLE_BUILDER_OPTIONS: TableBuilderOptions = {
+  blockSize: 4096,
+  bloomFalsePositive: 0.01,
+  compression: 'snappy',
+  zstdLevel: 1,
+};
+
+/** Writes of a finished table go out in pieces of this size (or the whole file when smaller). */
+export const TABLE_WRITE_CHUNK_BYTES = 4 << 20;
+/** Bits per key a bloom filter costs at 1% false positives, for estimatedSize(). */
+const BLOOM_ESTIMATE_BYTES_PER_KEY = 1.25;
+
+export class TableBuilder {
+  private out: Uint8Array;
+  private pos = HEADER_BYTES;
+  private readonly dataBlock: BlockBuilder;
+  private readonly indexBlock = new BlockBuilder(RESTART_INTERVAL, 1024);
+  private readonly handleScratch = new Uint8Array(20);
+  private lastKey: Uint8Array = new Uint8Array(64);
+  private lastKeyLength = 0;
+  private hashes: Uint32Array = new Uint32Array(1024);
+  private hashCount = 0;
+  private entries = 0;
+  private maxVersion = 0;
+  private smallest: InternalKey | undefined;
+  private readonly vlogBytes = new Map<number, number>();
+  private result: TableProperties | undefined;
+
+  constructor(readonly options: TableBuilderOptions) {
+    assert(Number.isInteger(options.blockSize) && options.blockSize >= 16, () => `blockSize ${options.blockSize} must be an integer >= 16`);
+    assert(
+      options.bloomFalsePositive >= 0 && options.bloomFalsePositive < 1,
+      () => `bloomFalsePositive ${options.bloomFalsePositive} must be in [0, 1)`,
+    );
+    assert(options.compression in COMPRESSION_CODE, () => `unknown compression ${String(options.compression)}`);
+    this.dataBlock = new BlockBuilder(RESTART_INTERVAL, options.blockSize + options.blockSize / 4);
+    this.out = new Uint8Array(Math.max(64 << 10, options.blockSize * 4));
+    writeHeader(this.out, 0);
+  }
+
+  get count(): number {
+    return this.entries;
+  }
+
+  isEmpty(): boolean {
+    return this.entries === 0;
+  }
+
+  /** Approximate size of the finished file, for cutting tables at a target size. */
+  estimatedSize(): number {
+    return (
+      this.pos +
+      this.dataBlock.estimatedSize() +
+      this.indexBlock.estimatedSize() +
+      Math.ceil(this.hashCount * BLOOM_ESTIMATE_BYTES_PER_KEY) +
+      4 * BLOCK_TRAILER_BYTES +
+      FOOTER_BYTES
+    );
+  }
+
+  /** Adds an entry. Keys must be strictly increasing internal keys (checked always: it is cheap). */
+  add(key: InternalKey, value: Uint8Array): void {
+    assert(this.result === undefined, 'TableBuilder.add after finish');
+    assert(key.length >= VERSION_BYTES, () => `internal key of ${key.length} bytes is shorter than its version`);
+    const userLength = key.length - VERSION_BYTES;
+    let newUserKey = true;
+    if (this.entries === 0) {
+      this.smallest = key.slice();
+    } else {
+      const c = compareInternalRanges(this.lastKey, 0, this.lastKeyLength, key, 0, key.length);
+      assert(c < 0, () => `TableBuilder keys out of order: ${formatInternalKey(this.lastKey.slice(0, this.lastKeyLength))} then ${formatInternalKey(key)}`);
+      newUserKey = !sameUserPrefix(this.lastKey, this.lastKeyLength - VERSION_BYTES, key, userLength);
+    }
+    if (newUserKey) this.addHash(hashKey(key.subarray(0, userLength)));
+    const version = readVersion(key, userLength);
+    if (version > this.maxVersion) this.maxVersion = version;
+    if (value.length > 0 && (value[0]! & META_VALUE_POINTER) !== 0) this.countValuePointer(value);
+
+    if (key.length > this.lastKey.length) this.lastKey = new Uint8Array(Math.max(key.length, this.lastKey.length * 2));
+    this.lastKey.set(key);
+    this.lastKeyLength = key.length;
+    this.entries++;
+
+    this.dataBlock.add(key, value);
+    if (this.dataBlock.estimatedSize() >= this.options.blockSize) this.flushDataBlock();
+  }
+
+  /** Finishes the table and returns the whole file. The builder cannot be used afterwards. */
+  finish(): Uint8Array {
+    assert(this.result === undefined, 'TableBuilder.finish called twice');
+    assert(this.entries > 0, 'TableBuilder.finish on an empty table: check isEmpty() first');
+    if (!this.dataBlock.isEmpty()) this.flushDataBlock();
+    const dataEnd = this.pos;
+
+    const index = this.writeBlock(this.indexBlock.finish(), 'none');
+    let filterBytes = new Uint8Array(0);
+    if (this.options.bloomFalsePositive > 0) {
+      filterBytes = BloomFilter.forKeys(this.hashes.subarray(0, this.hashCount), this.options.bloomFalsePositive).encode();
+    }
+    const filter = this.writeBlock(filterBytes, 'none');
+    const largest = this.lastKey.slice(0, this.lastKeyLength);
+    const stored = {
+      smallest: this.smallest!,
+      largest,
+      count: this.entries,
+      maxVersion: this.maxVersion,
+      compression: this.options.compression,
+      vlogBytes: new Map(this.vlogBytes),
+    };
+    const properties = this.writeBlock(encodeProperties(stored), 'none');
+    this.ensure(FOOTER_BYTES);
+    encodeFooter(this.out, this.pos, { index, filter, properties, formatVersion: TABLE_FORMAT_VERSION });
+    this.pos += FOOTER_BYTES;
+
+    this.result = {
+      ...stored,
+      dataBytes: dataEnd - HEADER_BYTES,
+      indexBytes: index.size + BLOCK_TRAILER_BYTES,
+      filterBytes: filter.size + BLOCK_TRAILER_BYTES,
+      fileBytes: this.pos,
+      formatVersion: TABLE_FORMAT_VERSION,
+    };
+    const file = this.out.subarray(0, this.pos);
+    this.hashes = new Uint32Array(0);
+    return file;
+  }
+
+  /** The properties of the finished table (after finish()). */
+  get properties(): TableProperties {
+    assert(this.result !== undefined, 'TableBuilder.properties before finish');
+    return this.result;
+  }
+
+  private flushDataBlock(): void {
+    const handle = this.writeBlock(this.dataBlock.finish(), this.options.compression);
+    // The index maps each block's last key to its handle: the first block whose last key is
+    // >= a target is the only one that can hold the target.
+    const h = this.handleScratch;
+    const n = putVarint(h, putVarint(h, 0, handle.offset), handle.size);
+    this.indexBlock.add(this.lastKey.subarray(0, this.lastKeyLength), h.subarray(0, n));
+    this.dataBlock.reset();
+  }
+
+  /** Appends a block (compressed when that saves enough) and its trailer; returns its handle. */
+  private writeBlock(raw: Uint8Array, compression: CompressionName): BlockHandle {
+    let stored = raw;
+    let code: number = COMPRESSION_CODE.none;
+    if (compression !== 'none') {
+      const compressed = compressBlock(compression, raw, this.options.zstdLevel);
+      if (compressed.length < raw.length - Math.floor(raw.length / MIN_COMPRESSION_SAVING_DIVISOR)) {
+        stored = compressed;
+        code = COMPRESSION_CODE[compression];
+      }
+    }
+    this.ensure(stored.length + BLOCK_TRAILER_BYTES);
+    const offset = this.pos;
+    this.out.set(stored, offset);
+    this.pos = writeBlockTrailer(this.out, offset, stored.length, code, raw.length);
+    return { offset, size: stored.length };
+  }
+
+  private countValuePointer(value: Uint8Array): void {
+    const vp = ValuePointer.decode(decodeValueStruct(value, 'TableBuilder value').value);
+    this.vlogBytes.set(vp.fileId, (this.vlogBytes.get(vp.fileId) ?? 0) + vp.length);
+  }
+
+  private addHash(hash: number): void {
+    if (this.hashCount === this.hashes.length) {
+      const grown = new Uint32Array(this.hashes.length * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[this.hashCount++] = hash;
+  }
+
+  private ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.out.length) return;
+    let cap = this.out.length * 2;
+    while (cap < need) cap *= 2;
+    const grown = new Uint8Array(cap);
+    grown.set(this.out.subarray(0, this.pos));
+    this.out = grown;
+  }
+}
+
+function sameUserPrefix(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): boolean {
+  if (aLength !== bLength) return false;
+  for (let i = 0; i < aLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Finishes `builder` and writes the table to a new file at `path` ('wx': never over an existing
+ * file) in large writes, fdatasyncs and closes it. Syncing the directory is the caller's job.
+ * On failure the partial file is removed (best effort) and the error is an IoError.
+ */
+export async function writeTable(fs: FileSystem, path: string, builder: TableBuilder): Promise<TableProperties> {
+  const bytes = builder.finish();
+  let file;
+  try {
+    file = fs.open(path, 'wx');
+  } catch (err) {
+    throw IoError.from(err, 'create table', path);
+  }
+  try {
+    for (let at = 0; at < bytes.length; at += TABLE_WRITE_CHUNK_BYTES) {
+      file.append(bytes.subarray(at, Math.min(bytes.length, at + TABLE_WRITE_CHUNK_BYTES)));
+    }
+    await file.sync();
+    file.close();
+  } catch (err) {
+    try {
+      file.close();
+    } catch {
+      // already failing; the original error is the one to report
+    }
+    try {
+      fs.unlink(path);
+    } catch {
+      // the file may be gone or the fs failing; an unreferenced table is cleaned up on open
+    }
+    throw IoError.from(err, 'write table', path);
+  }
+  return builder.properties;
+}

@@ -1,0 +1,274 @@
+// Opens an SSTable and serves point reads and iterators (docs/format.md §SST.layout; the file
+// layout is drawn in format.ts).
+//
+//   header | data blocks | index | filter | properties | footer
+//
+// Open reads the header, the footer and the three meta blocks (verifying every checksum) and keeps
+// the index, filter and properties in memory. Data blocks are read with positional reads, checked,
+// decompressed and decoded, and shared through the block cache. Nothing here is tied to the main
+// thread, so a worker can open tables through its own FileSystem.
+
+import {
+  ClosedError,
+  CorruptionError,
+  IoError,
+  MAX_VERSION,
+  VERSION_BYTES,
+  assert,
+  compareRanges,
+  crc32Range,
+  hex32,
+  type InternalKey,
+} from '../base/index.js';
+import type { FileHandle, FileSystem } from '../fs/index.js';
+import { Block, BlockIterator } from './block.js';
+import type { BlockCache } from './block-cache.js';
+import { BlockIndex } from './block-index.js';
+import { BloomFilter, hashKey } from './bloom.js';
+import { COMPRESSION_CODE, decompressBlock } from './compression.js';
+import {
+  BLOCK_TRAILER_BYTES,
+  FOOTER_BYTES,
+  HEADER_BYTES,
+  baseName,
+  decodeFooter,
+  getU32,
+  putU64,
+} from './format.js';
+import { decodeProperties, compressionOfCode, type TableProperties } from './properties.js';
+import { TableIterator } from './table-iterator.js';
+
+export interface TableOpenOptions {
+  /** Shared cache of decoded data blocks, keyed by (fileId, block offset). */
+  cache?: BlockCache<Block>;
+  /** Verify the CRC of every data block read (default true). Meta blocks are always verified. */
+  verifyChecksums?: boolean;
+}
+
+/**
+ * Checks and unpacks one stored block: `stored` holds the block's stored bytes followed by its
+ * trailer. Returns the uncompressed contents (a view into `stored` when it was not compressed).
+ */
+export function unpackBlock(stored: Uint8Array, file: string, offset: number, verifyChecksum: boolean): Uint8Array {
+  assert(stored.length >= BLOCK_TRAILER_BYTES, 'unpackBlock: shorter than a trailer');
+  const size = stored.length - BLOCK_TRAILER_BYTES;
+  const code = stored[size]!;
+  const rawLength = getU32(stored, size + 1);
+  if (verifyChecksum) {
+    const expected = getU32(stored, size + 5);
+    const found = crc32Range(stored, 0, size + 5);
+    if (expected !== found) {
+      throw new CorruptionError(file, offset, `block checksum mismatch: expected ${hex32(expected)}, found ${hex32(found)}`);
+    }
+  }
+  if (code === COMPRESSION_CODE.none) {
+    if (rawLength !== size) throw new CorruptionError(file, offset, `uncompressed block of ${size} bytes declares ${rawLength}`);
+    return stored.subarray(0, size);
+  }
+  const name = compressionOfCode(code);
+  if (name === undefined) throw new CorruptionError(file, offset, `unknown block compression code ${code}`);
+  let raw: Uint8Array;
+  try {
+    raw = decompressBlock(code, stored.subarray(0, size), rawLength);
+  } catch (err) {
+    throw new CorruptionError(file, offset, `${name} decompression failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (raw.length !== rawLength) {
+    throw new CorruptionError(file, offset, `${name} block decompressed to ${raw.length} bytes, trailer says ${rawLength}`);
+  }
+  return raw;
+}
+
+/** Get's search key, rebuilt in place for every call (get is synchronous and never re-entered). */
+let targetScratch = new Uint8Array(256);
+const getIterator = new BlockIterator();
+
+export class Table {
+  /** Runs once when the reference count falls to zero (after the file is closed). */
+  onZero: (() => void) | undefined;
+  readonly name: string;
+  private refs = 1;
+  private handle: FileHandle | undefined;
+  private readonly cache: BlockCache<Block> | undefined;
+  private readonly verifyChecksums: boolean;
+  private readonly smallestUserEnd: number;
+  private readonly largestUserEnd: number;
+
+  private constructor(
+    handle: FileHandle,
+    readonly path: string,
+    readonly fileId: number,
+    readonly size: number,
+    readonly properties: TableProperties,
+    /** @internal the decoded index; the table iterator walks it. */
+    readonly index: BlockIndex,
+    private readonly filter: BloomFilter | undefined,
+    options: TableOpenOptions,
+  ) {
+    this.handle = handle;
+    this.name = baseName(path);
+    this.cache = options.cache;
+    this.verifyChecksums = options.verifyChecksums ?? true;
+    this.smallestUserEnd = properties.smallest.length - VERSION_BYTES;
+    this.largestUserEnd = properties.largest.length - VERSION_BYTES;
+  }
+
+  /**
+   * Opens the table at `path`, validating magic, format version and every meta-block checksum.
+   * A missing, truncated or damaged file is CORRUPTION; a file that is not a table at all is
+   * NOT_A_DATABASE. The returned table holds one reference.
+   */
+  static open(fs: FileSystem, path: string, fileId: number, options: TableOpenOptions = {}): Table {
+    const name = baseName(path);
+    let handle: FileHandle;
+    try {
+      handle = fs.open(path, 'r');
+    } catch (err) {
+      if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT') {
+        throw new CorruptionError(name, 0, 'table file is missing');
+      }
+      throw IoError.from(err, 'open table', path);
+    }
+    try {
+      const size = handle.size();
+      const header = readExact(handle, name, 0, Math.min(size, HEADER_BYTES));
+      const footerBytes = size >= FOOTER_BYTES ? readExact(handle, name, size - FOOTER_BYTES, FOOTER_BYTES) : new Uint8Array(0);
+      const footer = decodeFooter(name, size, header, footerBytes);
+      const metaStart = footer.index.offset;
+      const meta = readExact(handle, name, metaStart, size - FOOTER_BYTES - metaStart);
+      const metaBlock = (h: { offset: number; size: number }): Uint8Array =>
+        unpackBlock(meta.subarray(h.offset - metaStart, h.offset - metaStart + h.size + BLOCK_TRAILER_BYTES), name, h.offset, true);
+
+      const index = BlockIndex.decode(Block.decode(metaBlock(footer.index), name, footer.index.offset), name, metaStart);
+      const filterContents = metaBlock(footer.filter);
+      let filter: BloomFilter | undefined;
+      if (filterContents.length > 0) {
+        try {
+          filter = BloomFilter.decode(filterContents);
+        } catch (err) {
+          // decode names no file; say which table and where.
+          throw new CorruptionError(name, footer.filter.offset, `bad filter block: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      const stored = decodeProperties(metaBlock(footer.properties), name, footer.properties.offset);
+      const properties: TableProperties = {
+        ...stored,
+        dataBytes: metaStart - HEADER_BYTES,
+        indexBytes: footer.index.size + BLOCK_TRAILER_BYTES,
+        filterBytes: footer.filter.size + BLOCK_TRAILER_BYTES,
+        fileBytes: size,
+        formatVersion: footer.formatVersion,
+      };
+      return new Table(handle, path, fileId, size, properties, index, filter, options);
+    } catch (err) {
+      handle.close();
+      throw err;
+    }
+  }
+
+  /** False when the bloom filter proves the table holds no version of `userKey`. */
+  mayContain(userKey: Uint8Array): boolean {
+    return this.filter === undefined || this.filter.mayContain(hashKey(userKey));
+  }
+
+  /**
+   * The newest entry of `userKey` with version <= readVersion, or undefined. The returned key is
+   * a copy; the value is a view into an immutable cached block.
+   */
+  get(userKey: Uint8Array, readVersion: number = MAX_VERSION): { key: InternalKey; value: Uint8Array } | undefined {
+    if (this.handle === undefined) throw new ClosedError(`table ${this.name}`);
+    const p = this.properties;
+    const n = userKey.length;
+    if (compareRanges(userKey, 0, n, p.smallest, 0, this.smallestUserEnd) < 0) return undefined;
+    if (compareRanges(userKey, 0, n, p.largest, 0, this.largestUserEnd) > 0) return undefined;
+    if (this.filter !== undefined && !this.filter.mayContain(hashKey(userKey))) return undefined;
+
+    if (targetScratch.length < n + VERSION_BYTES) targetScratch = new Uint8Array((n + VERSION_BYTES) * 2);
+    const target = targetScratch;
+    for (let j = 0; j < n; j++) target[j] = userKey[j]!; // short keys: a loop beats TypedArray.set
+    assert(readVersion >= 0, 'Table.get: read version must be >= 0');
+    putU64(target, n, readVersion > MAX_VERSION ? MAX_VERSION : readVersion);
+    const end = n + VERSION_BYTES;
+
+    const i = this.index.find(target, 0, end);
+    if (i === this.index.length) return undefined;
+    const it = getIterator;
+    it.reset(this.blockAt(i));
+    it.seekRange(target, 0, end);
+    // The first entry >= (userKey, readVersion) is the newest visible version, if the user key matches.
+    const found = it.valid() && it.keyLength === end && compareRanges(it.keyBuffer, 0, n, userKey, 0, n) === 0;
+    const result = found ? { key: it.keyBuffer.slice(0, end), value: it.blockData.subarray(it.valueStart, it.valueEnd) } : undefined;
+    it.close(); // drop the block reference: the cache decides how long blocks live
+    return result;
+  }
+
+  /** An iterator over every entry; it holds a reference to the table until closed. */
+  iterator(): TableIterator {
+    this.ref();
+    return new TableIterator(this);
+  }
+
+  /** @internal Data block i, through the cache. */
+  blockAt(i: number): Block {
+    const handle = this.handle;
+    if (handle === undefined) throw new ClosedError(`table ${this.name}`);
+    const offset = this.index.offsets[i]!;
+    const cache = this.cache;
+    if (cache !== undefined) {
+      const cached = cache.get(this.fileId, offset);
+      if (cached !== undefined) return cached;
+    }
+    const stored = readExact(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES);
+    const contents = unpackBlock(stored, this.name, offset, this.verifyChecksums);
+    const block = Block.decode(contents, this.name, offset, contents.buffer === stored.buffer ? stored.byteLength : contents.byteLength);
+    if (cache !== undefined) cache.set(this.fileId, offset, block, block.sizeBytes);
+    return block;
+  }
+
+  get refCount(): number {
+    return this.refs;
+  }
+
+  ref(): void {
+    assert(this.refs > 0, () => `table ${this.name}: ref() after the last reference was dropped`);
+    this.refs++;
+  }
+
+  /** Drops a reference; at zero the file closes, its blocks leave the cache and onZero runs. */
+  unref(): void {
+    assert(this.refs > 0, () => `table ${this.name}: unref() without a reference`);
+    if (--this.refs > 0) return;
+    this.closeHandle();
+    this.cache?.evictFile(this.fileId);
+    const onZero = this.onZero;
+    this.onZero = undefined;
+    onZero?.();
+  }
+
+  /**
+   * Closes the file now, whatever the reference count (database shutdown). Later reads throw
+   * CLOSED. Does not run onZero: the file is not being dropped.
+   */
+  close(): void {
+    this.closeHandle();
+  }
+
+  private closeHandle(): void {
+    const handle = this.handle;
+    this.handle = undefined;
+    handle?.close();
+  }
+}
+
+/** Reads exactly `length` bytes at `position`; a short read means the file is truncated. */
+function readExact(handle: FileHandle, file: string, position: number, length: number): Uint8Array {
+  const buf = new Uint8Array(length);
+  let n: number;
+  try {
+    n = handle.read(buf, 0, length, position);
+  } catch (err) {
+    throw IoError.from(err, `read ${length} bytes at ${position}`, file);
+  }
+  if (n !== length) throw new CorruptionError(file, position, `expected ${length} bytes, the file ends after ${n} (truncated)`);
+  return buf;
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BlockCache } from '../../src/sstable/block-cache.js';
+
+describe('BlockCache', () => {
+  it('evicts the least recently used block first, where a get counts as a use', () => {
+    const cache = new BlockCache<string>(300);
+    cache.set(1, 0, 'a', 100);
+    cache.set(1, 4096, 'b', 100);
+    cache.set(2, 0, 'c', 100);
+    expect(cache.get(1, 0)).toBe('a'); // a is now the most recent; b the least
+    cache.set(2, 4096, 'd', 100);
+    expect(cache.get(1, 4096)).toBeUndefined();
+    expect(cache.get(1, 0)).toBe('a');
+    expect(cache.get(2, 0)).toBe('c');
+    expect(cache.get(2, 4096)).toBe('d');
+    expect(cache.stats().evictions).toBe(1);
+  });
+
+  it('accounts bytes, not entries, and evicts as many blocks as a large one needs', () => {
+    const cache = new BlockCache<number>(1000);
+    for (let i = 0; i < 10; i++) cache.set(7, i * 100, i, 100);
+    expect(cache.stats()).toMatchObject({ bytes: 1000, entries: 10, evictions: 0 });
+    cache.set(8, 0, 99, 350); // needs four 100-byte blocks out
+    expect(cache.stats()).toMatchObject({ bytes: 950, entries: 7, evictions: 4 });
+    for (let i = 0; i < 4; i++) expect(cache.get(7, i * 100)).toBeUndefined();
+    for (let i = 4; i < 10; i++) expect(cache.get(7, i * 100)).toBe(i);
+  });
+
+  it('replacing a block adjusts the byte count instead of adding to it', () => {
+    const cache = new BlockCache<string>(1000);
+    cache.set(1, 0, 'old', 400);
+    cache.set(1, 0, 'new', 300);
+    expect(cache.stats()).toMatchObject({ bytes: 300, entries: 1 });
+    expect(cache.get(1, 0)).toBe('new');
+  });
+
+  it('does not cache a value larger than the whole capacity, and drops an older value under its key', () => {
+    const cache = new BlockCache<string>(500);
+    cache.set(1, 0, 'small', 100);
+    cache.set(1, 100, 'kept', 100);
+    cache.set(1, 0, 'huge', 501);
+    expect(cache.get(1, 0)).toBeUndefined();
+    expect(cache.get(1, 100)).toBe('kept');
+    expect(cache.stats()).toMatchObject({ bytes: 100, entries: 1, evictions: 0 });
+    cache.set(1, 200, 'exactly', 500); // exactly the capacity fits, after evicting the rest
+    expect(cache.get(1, 200)).toBe('exactly');
+    expect(cache.stats()).toMatchObject({ bytes: 500, entries: 1 });
+  });
+
+  it('evictFile drops every block of that file and no other', () => {
+    const cache = new BlockCache<string>(10_000);
+    for (let i = 0; i < 5; i++) {
+      cache.set(3, i * 4096, `3:${i}`, 100);
+      cache.set(4, i * 4096, `4:${i}`, 50);
+    }
+    cache.evictFile(3);
+    expect(cache.stats()).toMatchObject({ bytes: 250, entries: 5, evictions: 0 });
+    for (let i = 0; i < 5; i++) {
+      expect(cache.get(3, i * 4096)).toBeUndefined();
+      expect(cache.get(4, i * 4096)).toBe(`4:${i}`);
+    }
+    cache.evictFile(3); // idempotent
+    cache.evictFile(99); // unknown file
+    expect(cache.stats().entries).toBe(5);
+  });
+
+  it('capacity 0 disables the cache but still counts misses', () => {
+    const cache = new BlockCache<string>(0);
+    cache.set(1, 0, 'x', 0);
+    cache.set(1, 1, 'y', 10);
+    expect(cache.get(1, 0)).toBeUndefined();
+    expect(cache.get(1, 1)).toBeUndefined();
+    expect(cache.stats()).toEqual({ hits: 0, misses: 2, bytes: 0, entries: 0, evictions: 0, capacityBytes: 0 });
+  });
+
+  it('counts hits and misses', () => {
+    const cache = new BlockCache<string>(100);
+    cache.set(1, 0, 'a', 10);
+    cache.get(1, 0);
+    cache.get(1, 0);
+    cache.get(1, 10);
+    expect(cache.stats()).toMatchObject({ hits: 2, misses: 1 });
+  });
+
+  it('keeps keys of different files apart at the extremes of the key space', () => {
+    const cache = new BlockCache<string>(100);
+    const maxOffset = 2 ** 32 - 1;
+    const maxFile = 2 ** 21 - 1;
+    cache.set(0, maxOffset, 'f0-end', 1);
+    cache.set(1, 0, 'f1-start', 1);
+    cache.set(maxFile, maxOffset, 'last', 1);
+    cache.set(maxFile - 1, maxOffset, 'second-last', 1);
+    expect(cache.get(0, maxOffset)).toBe('f0-end');
+    expect(cache.get(1, 0)).toBe('f1-start');
+    expect(cache.get(maxFile, maxOffset)).toBe('last');
+    expect(cache.get(maxFile - 1, maxOffset)).toBe('second-last');
+    cache.evictFile(maxFile);
+    expect(cache.get(maxFile - 1, maxOffset)).toBe('second-last');
+    expect(cache.get(maxFile, maxOffset)).toBeUndefined();
+  });
+
+  it('rejects file ids and offsets that would alias other keys, and bad capacities', () => {
+    const cache = new BlockCache<string>(100);
+    expect(() => cache.get(2 ** 21, 0)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(() => cache.get(-1, 0)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(() => cache.get(1, 2 ** 32)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(() => cache.set(1, 0.5, 'x', 1)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(() => cache.set(1, 0, 'x', -1)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(() => new BlockCache<string>(-1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new BlockCache<string>(1.5)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('behaves like a simple reference LRU under any sequence of operations', () => {
+    type Op =
+      | { kind: 'get'; file: number; offset: number }
+      | { kind: 'set'; file: number; offset: number; size: number }
+      | { kind: 'evictFile'; file: number };
+    const file = fc.integer({ min: 0, max: 3 });
+    const offset = fc.integer({ min: 0, max: 5 }).map((i) => i * 4096);
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('get' as const), file, offset }),
+      fc.record({ kind: fc.constant('set' as const), file, offset, size: fc.integer({ min: 0, max: 400 }) }),
+      fc.record({ kind: fc.constant('evictFile' as const), file }),
+    );
+
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(op, { maxLength: 200 }), (capacity, ops) => {
+        const cache = new BlockCache<number>(capacity);
+        // Reference: an array ordered least to most recently used.
+        let model: { file: number; offset: number; value: number; size: number }[] = [];
+        let hits = 0;
+        let misses = 0;
+        let evictions = 0;
+        let stamp = 0;
+        for (const o of ops) {
+          if (o.kind === 'get') {
+            const i = model.findIndex((e) => e.file === o.file && e.offset === o.offset);
+            const got = cache.get(o.file, o.offset);
+            if (i < 0) {
+              misses++;
+              expect(got).toBeUndefined();
+            } else {
+              hits++;
+              const [e] = model.splice(i, 1);
+              model.push(e!);
+              expect(got).toBe(e!.value);
+            }
+          } else if (o.kind === 'set') {
+            const value = stamp++;
+            cache.set(o.file, o.offset, value, o.size);
+            model = model.filter((e) => !(e.file === o.file && e.offset === o.offset));
+            if (capacity > 0 && o.size <= capacity) {
+              model.push({ file: o.file, offset: o.offset, value, size: o.size });
+              while (model.reduce((s, e) => s + e.size, 0) > capacity) {
+                model.shift();
+                evictions++;
+              }
+            }
+          } else {
+            cache.evictFile(o.file);
+            model = model.filter((e) => e.file !== o.file);
+          }
+          expect(cache.stats()).toEqual({
+            hits,
+            misses,
+            bytes: model.reduce((s, e) => s + e.size, 0),
+            entries: model.length,
+            evictions,
+            capacityBytes: capacity,
+          });
+        }
+        // Every block the model holds is in the cache with its value (checked last: gets reorder).
+        for (const e of [...model]) expect(cache.get(e.file, e.offset)).toBe(e.value);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
