@@ -1,0 +1,226 @@
+// A memtable: an arena skiplist plus the WAL that makes it durable (SPEC §3 Write path, Memtables).
+// Every batch is one WAL record, appended before any of its entries reach the skiplist, so what a
+// reader can see is always something a recovery would see too. Recovery replays the WAL record by
+// record (a batch is applied whole or not at all), truncates a torn tail and reopens for append.
+
+import {
+  assert,
+  CorruptionError,
+  getVarint,
+  ReadOnlyError,
+  valueStructLength,
+  VERSION_BYTES,
+  type Entry,
+  type ValueStruct,
+} from '../base/index.js';
+import type { FileSystem } from '../fs/index.js';
+import { replayWal, WalWriter, type WalCreateOptions, type WalReplayResult } from '../wal/index.js';
+import { MAX_ARENA_BYTES } from './arena.js';
+import { SkipList } from './skiplist.js';
+import type { SkipListIterator } from './skiplist-iterator.js';
+
+export interface RecoveredMemtable {
+  memtable: Memtable;
+  /** Bytes after the last whole record that were dropped (a torn tail or a record onBatch refused). */
+  tornBytes: number;
+  /** Highest version replayed; 0 for an empty WAL. */
+  maxVersion: number;
+}
+
+/** Sees each batch before it is applied; returning false ends the replay there (that batch and all later are dropped). */
+export type OnMemtableBatch = (entries: Entry[]) => boolean | void;
+
+/** What Memtable.get finds: the value struct of the newest visible version, tombstones included. */
+export type MemtableValue = ValueStruct & { version: number };
+
+const varintEnd = [0];
+/** meta, userMeta, a 1-byte expiry varint. */
+const EMPTY_VALUE_STRUCT_BYTES = 3;
+
+export class Memtable {
+  readonly fileId: number;
+  readonly skiplist: SkipList;
+  /** Path of the WAL; undefined for an in-memory memtable. */
+  readonly path: string | undefined;
+  private readonly wal: WalWriter | undefined;
+  private readonly readOnly: boolean;
+  /** Size the db asked for; the arena is larger only when a recovered WAL needed more (see grow). */
+  private readonly capacityBytes: number;
+  /** WAL bytes of a read-only recovered memtable (which has no writer to ask). */
+  private readonly walBytesRecovered: number;
+
+  private constructor(
+    fileId: number,
+    skiplist: SkipList,
+    path: string | undefined,
+    wal: WalWriter | undefined,
+    capacityBytes: number,
+    readOnly: boolean,
+    walBytesRecovered = 0,
+  ) {
+    this.fileId = fileId;
+    this.skiplist = skiplist;
+    this.path = path;
+    this.wal = wal;
+    this.capacityBytes = capacityBytes;
+    this.readOnly = readOnly;
+    this.walBytesRecovered = walBytesRecovered;
+  }
+
+  /** A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory. */
+  static create(fs: FileSystem, path: string, fileId: number, capacityBytes: number, walOptions?: WalCreateOptions): Memtable {
+    const skiplist = SkipList.create(capacityBytes, fileId);
+    return new Memtable(fileId, skiplist, path, WalWriter.create(fs, path, walOptions), capacityBytes, false);
+  }
+
+  /** No WAL: for inMemory databases, where nothing outlives the process. */
+  static inMemory(capacityBytes: number, fileId = 0): Memtable {
+    return new Memtable(fileId, SkipList.create(capacityBytes, fileId), undefined, undefined, capacityBytes, false);
+  }
+
+  /** Replays the WAL into a new skiplist, truncates a torn tail and reopens the WAL for append. */
+  static recover(
+    fs: FileSystem,
+    path: string,
+    fileId: number,
+    capacityBytes: number,
+    onBatch?: OnMemtableBatch,
+  ): RecoveredMemtable {
+    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch);
+    const wal = WalWriter.openForAppend(fs, path, result.validEnd);
+    const memtable = new Memtable(fileId, skiplist, path, wal, capacityBytes, false);
+    return { memtable, tornBytes: result.tornBytes, maxVersion: skiplist.maxVersion };
+  }
+
+  /** As recover, but leaves the file untouched and refuses apply(): for read-only opens. */
+  static recoverReadOnly(
+    fs: FileSystem,
+    path: string,
+    fileId: number,
+    capacityBytes: number,
+    onBatch?: OnMemtableBatch,
+  ): RecoveredMemtable {
+    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch);
+    const memtable = new Memtable(fileId, skiplist, path, undefined, capacityBytes, true, result.validEnd);
+    return { memtable, tornBytes: result.tornBytes, maxVersion: skiplist.maxVersion };
+  }
+
+  /** Highest version applied so far; 0 when empty. */
+  get maxVersion(): number {
+    return this.skiplist.maxVersion;
+  }
+
+  isEmpty(): boolean {
+    return this.skiplist.count === 0;
+  }
+
+  /**
+   * Whether apply(batch) fits. Exact, not a guess: the node heights the batch will use are drawn
+   * in advance (SkipList.nodeBytesAhead), so a batch that fits can never run out of room halfway
+   * through the skiplist after its WAL record is written.
+   */
+  hasRoomFor(batch: readonly Entry[]): boolean {
+    const skiplist = this.skiplist;
+    let needed = skiplist.nodeBytesAhead(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i]!;
+      needed += skiplist.spaceForData(e.key.length, valueStructLength(e));
+    }
+    return skiplist.sizeBytes() + needed <= this.capacityBytes;
+  }
+
+  /** Whether not even an entry with an empty key and value fits (also true for an arena grown past its capacity). */
+  isFull(): boolean {
+    const skiplist = this.skiplist;
+    return skiplist.sizeBytes() + skiplist.nodeBytesAhead(1) + skiplist.spaceForData(0, EMPTY_VALUE_STRUCT_BYTES) > this.capacityBytes;
+  }
+
+  /**
+   * One WAL append of the whole batch, then every entry into the skiplist (value structs encoded
+   * straight into the arena). The caller checks hasRoomFor first and rotates when it is false.
+   * A later entry with the same (key, version) replaces an earlier one.
+   */
+  apply(batch: readonly Entry[]): void {
+    if (this.readOnly) throw new ReadOnlyError('this memtable was recovered read-only');
+    assert(this.hasRoomFor(batch), () => `memtable ${this.fileId}: a batch of ${batch.length} entries does not fit; check hasRoomFor first`);
+    this.wal?.append(batch);
+    const skiplist = this.skiplist;
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i]!;
+      const ok = skiplist.putValueStruct(e.key, e.version, e);
+      assert(ok, 'skiplist ran out of room after hasRoomFor said the batch fits');
+    }
+  }
+
+  /** fdatasync of the WAL: every batch applied before the call is durable when it resolves. */
+  async sync(): Promise<void> {
+    if (this.wal !== undefined) await this.wal.sync();
+  }
+
+  /** Bytes of the WAL file (0 without one). */
+  walBytes(): number {
+    return this.wal !== undefined ? this.wal.size() : this.walBytesRecovered;
+  }
+
+  /**
+   * The newest entry of `userKey` with version <= readVersion, tombstones included. `value` is a
+   * view into the arena (its bytes never change); copy it to keep it past the memtable's life.
+   */
+  get(userKey: Uint8Array, readVersion: number): MemtableValue | undefined {
+    const found = this.skiplist.get(userKey, readVersion);
+    if (found === undefined) return undefined;
+    const bytes = found.value;
+    const expiresAt = bytes.length >= 3 ? getVarint(bytes, 2, bytes.length, varintEnd) : -1;
+    if (expiresAt < 0) throw new CorruptionError(this.path ?? 'memtable', 0, `bad value struct of ${bytes.length} bytes in the arena`);
+    const start = varintEnd[0]!;
+    const value = new Uint8Array(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
+    return { meta: bytes[0]!, userMeta: bytes[1]!, expiresAt, value, version: found.version };
+  }
+
+  iterator(): SkipListIterator {
+    return this.skiplist.iterator();
+  }
+
+  /** Closes the WAL file (does not delete it). Reads keep working. */
+  close(): void {
+    this.wal?.close();
+  }
+}
+
+function replayInto(
+  fs: FileSystem,
+  path: string,
+  fileId: number,
+  capacityBytes: number,
+  onBatch: OnMemtableBatch | undefined,
+): { skiplist: SkipList; result: WalReplayResult } {
+  let skiplist = SkipList.create(capacityBytes, fileId);
+  const result = replayWal(fs, path, (entries) => {
+    if (onBatch !== undefined && onBatch(entries) === false) return false;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      while (!skiplist.putValueStruct(e.key, e.version, e)) skiplist = grow(skiplist, e);
+    }
+    return true;
+  });
+  return { skiplist, result };
+}
+
+/**
+ * A WAL written with a larger memTableSize than this open's can hold more than `capacityBytes`.
+ * Refusing to open would strand its data, so the arena doubles instead; the memtable then reports
+ * isFull() and is flushed like any frozen one.
+ */
+function grow(skiplist: SkipList, pending: Entry): SkipList {
+  const capacity = skiplist.capacityBytes();
+  const needed = capacity + skiplist.spaceNeeded(pending.key.length, valueStructLength(pending));
+  const next = Math.min(MAX_ARENA_BYTES, Math.max(capacity * 2, needed));
+  assert(next >= needed, () => `a memtable cannot grow past ${MAX_ARENA_BYTES} bytes`);
+  const grown = SkipList.create(next);
+  const it = skiplist.iterator();
+  for (it.seekToFirst(); it.valid(); it.next()) {
+    const key = it.key();
+    assert(grown.put(key.subarray(0, key.length - VERSION_BYTES), it.version(), it.value()), 'a grown arena has room for its old entries');
+  }
+  return grown;
+}

@@ -1,0 +1,427 @@
+// Arena skiplist (docs/format.md §Memtable arena): a LevelDB-style skiplist whose nodes, keys and
+// values all live in one SharedArrayBuffer (see arena.ts for the layout), in internal-key order:
+// user key ascending bytewise, then version descending. The user-key part is compared on its own,
+// then the versions, never the concatenation.
+//
+// One writer, on one thread. Readers on the same thread may interleave with puts (an iterator
+// sees entries inserted after it was made, as LevelDB's does). A list handed to another thread
+// through attach() must be frozen first: the buffer is written with plain stores, and only the
+// postMessage that carries it orders those stores before the worker's reads.
+//
+// Putting a (userKey, version) that is already present replaces its value. The db never writes
+// one version twice except when a WAL record is replayed again, where the bytes are the same;
+// overwriting makes that replay idempotent instead of an error. The new value bytes are
+// appended, so views of the old value stay intact.
+
+import { assert, expensiveInvariants, readVersion, Rng, VERSION_BYTES, writeVersion } from '../base/index.js';
+import type { InternalKey, ValueStruct } from '../base/index.js';
+import { putValueStruct, valueStructLength } from '../base/index.js';
+import {
+  align4,
+  Arena,
+  H_COUNT,
+  H_HEIGHT,
+  H_MAX_VERSION_HI,
+  H_MAX_VERSION_LO,
+  HEAD_OFFSET,
+  MAX_HEIGHT,
+  N_HEIGHT,
+  N_KEY_LENGTH,
+  N_TOWER,
+  N_VALUE_LENGTH,
+  N_VALUE_OFFSET,
+  nodeHeaderBytes,
+} from './arena.js';
+import { HeightSource } from './heights.js';
+import { SkipListIterator } from './skiplist-iterator.js';
+
+const TWO_32 = 0x1_0000_0000;
+const HEAD_WORD = HEAD_OFFSET >> 2;
+/** Seed of the height generator when the caller gives none: heights only shape performance. */
+export const DEFAULT_SKIPLIST_SEED = 0x5e77;
+
+export class SkipList {
+  readonly buffer: SharedArrayBuffer;
+  private readonly arena: Arena;
+  private readonly u8: Uint8Array;
+  private readonly u32: Uint32Array;
+  /** undefined for an attached (read-only) list. */
+  private readonly heights: HeightSource | undefined;
+  /** Splice found by the last search of put: prev[i] is the node after which level i links. */
+  private readonly prev = new Uint32Array(MAX_HEIGHT);
+
+  private constructor(arena: Arena, heights: HeightSource | undefined) {
+    this.arena = arena;
+    this.buffer = arena.buffer;
+    this.u8 = arena.u8;
+    this.u32 = arena.u32;
+    this.heights = heights;
+  }
+
+  static create(capacityBytes: number, seed: number = DEFAULT_SKIPLIST_SEED): SkipList {
+    return new SkipList(Arena.create(capacityBytes), new HeightSource(new Rng(seed)));
+  }
+
+  /** A read-only view of a list built elsewhere (e.g. in a worker, from a frozen memtable). */
+  static attach(buffer: SharedArrayBuffer): SkipList {
+    return new SkipList(Arena.attach(buffer), undefined);
+  }
+
+  /** Distinct (userKey, version) entries. */
+  get count(): number {
+    return this.u32[H_COUNT]!;
+  }
+
+  /** Arena bytes in use, header and head node included. */
+  sizeBytes(): number {
+    return this.arena.used;
+  }
+
+  capacityBytes(): number {
+    return this.arena.capacity;
+  }
+
+  /** Highest version put so far; 0 when empty. */
+  get maxVersion(): number {
+    return this.u32[H_MAX_VERSION_HI]! * TWO_32 + this.u32[H_MAX_VERSION_LO]!;
+  }
+
+  /** Bytes a put of this size may take at most (a node of MAX_HEIGHT), whatever height it draws. */
+  spaceNeeded(userKeyLength: number, valueLength: number): number {
+    return nodeHeaderBytes(MAX_HEIGHT) + align4(userKeyLength + VERSION_BYTES + valueLength);
+  }
+
+  /**
+   * Bytes the next `count` puts take beyond the arena-aligned bytes of their keys, versions and
+   * values (spaceForData): the headers of the nodes they will create, with the heights already
+   * drawn for them. An exact bound for a batch, where spaceNeeded is the worst case per entry. A
+   * put that replaces a value creates no node and uses no height.
+   */
+  nodeBytesAhead(count: number): number {
+    assert(this.heights !== undefined, 'an attached skiplist is read-only');
+    return this.heights.headerBytesAhead(count);
+  }
+
+  /** Arena bytes of an entry's key, version and value (its node header aside): see nodeBytesAhead. */
+  spaceForData(userKeyLength: number, valueLength: number): number {
+    return align4(userKeyLength + VERSION_BYTES + valueLength);
+  }
+
+  /**
+   * Inserts (userKey, version) → value, or replaces the value when that pair exists.
+   * Returns false, with nothing written, when the arena has no room.
+   */
+  put(userKey: Uint8Array, version: number, value: Uint8Array): boolean {
+    const valueOffset = this.reserve(userKey, version, value.length);
+    if (valueOffset < 0) return false;
+    this.u8.set(value, valueOffset);
+    this.link();
+    return true;
+  }
+
+  /** As put, with the value struct encoded straight into the arena (no intermediate buffer). */
+  putValueStruct(userKey: Uint8Array, version: number, value: ValueStruct): boolean {
+    const length = valueStructLength(value);
+    const valueOffset = this.reserve(userKey, version, length);
+    if (valueOffset < 0) return false;
+    putValueStruct(this.u8, valueOffset, value);
+    this.link();
+    return true;
+  }
+
+  /**
+   * The newest entry of `userKey` with version <= readVersion. `value` is a view into the arena:
+   * its bytes never change (see the header), but it keeps the whole arena alive; copy it to keep it
+   * past the memtable's life.
+   */
+  get(userKey: Uint8Array, readVersion: number): { version: number; value: Uint8Array } | undefined {
+    const node = this.findGreaterOrEqual(userKey, 0, userKey.length, readVersion);
+    if (node === 0) return undefined;
+    const w = node >>> 2;
+    const keyLength = this.u32[w + N_KEY_LENGTH]!;
+    if (keyLength !== userKey.length) return undefined;
+    const keyOffset = node + nodeHeaderBytes(this.u32[w + N_HEIGHT]!);
+    const u8 = this.u8;
+    for (let i = 0; i < keyLength; i++) if (u8[keyOffset + i] !== userKey[i]) return undefined;
+    return { version: readVersion_(u8, keyOffset + keyLength), value: this.valueOf(node) };
+  }
+
+  iterator(): SkipListIterator {
+    return new SkipListIterator(this);
+  }
+
+  // ---- Writing: reserve() finds the splice and allocates; the caller writes the value; link()
+  // makes the node reachable. Values are written before the node is linked, so a list is never
+  // observable with a linked node whose value is not there yet.
+
+  private pendingNode = 0; // node to link, or the existing node whose value is replaced
+  private pendingHeight = 0; // 0 = replace the value of pendingNode
+  private pendingValueOffset = 0;
+  private pendingValueLength = 0;
+  private pendingVersion = 0;
+  private pendingPrefix = 0;
+  /** Set by findGreaterOrEqual: whether the node it returned equals the search key. */
+  private exact = false;
+
+  private reserve(userKey: Uint8Array, version: number, valueLength: number): number {
+    const heights = this.heights;
+    assert(heights !== undefined, 'an attached skiplist is read-only');
+    // Not assert(cond, () => message): no closure per put.
+    if (!Number.isSafeInteger(version) || version < 0) assert(false, `version ${version} is not a non-negative safe integer`);
+    const keyLength = userKey.length;
+    const found = this.findGreaterOrEqual(userKey, 0, keyLength, version, this.prev);
+    if (this.exact) {
+      const valueOffset = this.arena.allocate(valueLength);
+      if (valueOffset < 0) return -1;
+      this.setPending(found, 0, valueOffset, valueLength, version);
+      return valueOffset;
+    }
+    const height = heights.peek();
+    const keyOffsetInNode = nodeHeaderBytes(height);
+    const node = this.arena.allocate(keyOffsetInNode + keyLength + VERSION_BYTES + valueLength);
+    if (node < 0) return -1; // the height stays drawn for the next put: a failed put changes nothing
+    heights.consume();
+    const u32 = this.u32;
+    const w = node >>> 2;
+    u32[w + N_KEY_LENGTH] = keyLength;
+    u32[w + N_HEIGHT] = height;
+    const keyOffset = node + keyOffsetInNode;
+    const valueOffset = keyOffset + keyLength + VERSION_BYTES;
+    u32[w + N_VALUE_OFFSET] = valueOffset;
+    u32[w + N_VALUE_LENGTH] = valueLength;
+    // The tower is linked by link(); its words are 0 until then (the arena is zeroed, never reused).
+    this.u8.set(userKey, keyOffset);
+    writeVersion(this.u8, keyOffset + keyLength, version);
+    this.setPending(node, height, valueOffset, valueLength, version);
+    this.pendingPrefix = keyPrefix(userKey, 0, keyLength);
+    return valueOffset;
+  }
+
+  private setPending(node: number, height: number, valueOffset: number, valueLength: number, version: number): void {
+    this.pendingNode = node;
+    this.pendingHeight = height;
+    this.pendingValueOffset = valueOffset;
+    this.pendingValueLength = valueLength;
+    this.pendingVersion = version;
+  }
+
+  private link(): void {
+    const u32 = this.u32;
+    const node = this.pendingNode;
+    const w = node >>> 2;
+    const height = this.pendingHeight;
+    if (height === 0) {
+      u32[w + N_VALUE_OFFSET] = this.pendingValueOffset;
+      u32[w + N_VALUE_LENGTH] = this.pendingValueLength;
+      return;
+    }
+    const prev = this.prev;
+    const listHeight = u32[H_HEIGHT]!;
+    if (height > listHeight) {
+      for (let level = listHeight; level < height; level++) prev[level] = HEAD_OFFSET;
+      u32[H_HEIGHT] = height;
+    }
+    const prefix = this.pendingPrefix;
+    for (let level = 0; level < height; level++) {
+      const p = (prev[level]! >>> 2) + N_TOWER + 2 * level;
+      const t = w + N_TOWER + 2 * level;
+      u32[t] = u32[p]!;
+      u32[t + 1] = u32[p + 1]!;
+      u32[p] = node;
+      u32[p + 1] = prefix;
+    }
+    u32[H_COUNT] = u32[H_COUNT]! + 1;
+    const version = this.pendingVersion;
+    if (version > this.maxVersion) {
+      u32[H_MAX_VERSION_HI] = Math.floor(version / TWO_32);
+      u32[H_MAX_VERSION_LO] = version >>> 0;
+    }
+    if (expensiveInvariants) this.checkNeighbours(node);
+  }
+
+  private checkNeighbours(node: number): void {
+    const before = this.prev[0]!;
+    const after = this.nextOf(node);
+    if (before !== HEAD_OFFSET) assert(this.compareNodes(before, node) < 0, 'skiplist out of order after insert (before)');
+    if (after !== 0) assert(this.compareNodes(node, after) < 0, 'skiplist out of order after insert (after)');
+  }
+
+  // ---- Searching. Nodes are byte offsets; 0 means "none" (the header occupies offset 0).
+  // These are public for SkipListIterator; they are not part of the folder's API.
+  //
+  // Each step first compares the search key's 4-byte prefix with the prefix stored beside the
+  // link: a smaller prefix means the next node is greater and a larger one that it is smaller,
+  // both without reading the next node (see arena.ts). Only equal prefixes compare in full.
+
+  /**
+   * Sign of (search key - node key) in internal-key order, where the search key is the user key
+   * key[start, start + length) at `version`. Compares against the arena bytes in place.
+   */
+  compareToNode(key: Uint8Array, start: number, length: number, version: number, node: number): number {
+    const u32 = this.u32;
+    const u8 = this.u8;
+    const w = node >>> 2;
+    const nodeKeyLength = u32[w + N_KEY_LENGTH]!;
+    const nodeKey = node + ((N_TOWER + 2 * u32[w + N_HEIGHT]!) << 2);
+    const n = length < nodeKeyLength ? length : nodeKeyLength;
+    for (let i = 0; i < n; i++) {
+      const d = key[start + i]! - u8[nodeKey + i]!;
+      if (d !== 0) return d;
+    }
+    if (length !== nodeKeyLength) return length - nodeKeyLength;
+    const nodeVersion = readVersion_(u8, nodeKey + nodeKeyLength);
+    // Versions descend: a newer node version sorts first, so the search key is greater.
+    return nodeVersion > version ? 1 : nodeVersion < version ? -1 : 0;
+  }
+
+  compareNodes(a: number, b: number): number {
+    const w = a >>> 2;
+    const keyOffset = a + nodeHeaderBytes(this.u32[w + N_HEIGHT]!);
+    const keyLength = this.u32[w + N_KEY_LENGTH]!;
+    return this.compareToNode(this.u8, keyOffset, keyLength, readVersion_(this.u8, keyOffset + keyLength), b);
+  }
+
+  /**
+   * First node >= the search key, or 0; sets `exact` when it equals the search key. With
+   * `splice`, records per level the last node < the search key (not filled when exact).
+   */
+  findGreaterOrEqual(key: Uint8Array, start: number, length: number, version: number, splice?: Uint32Array): number {
+    const u32 = this.u32;
+    const prefix = keyPrefix(key, start, length);
+    let x = HEAD_OFFSET;
+    let level = u32[H_HEIGHT]! - 1;
+    for (;;) {
+      const t = (x >>> 2) + N_TOWER + 2 * level;
+      const next = u32[t]!;
+      if (next !== 0) {
+        const nextPrefix = u32[t + 1]!;
+        if (prefix > nextPrefix) {
+          x = next;
+          continue;
+        }
+        if (prefix === nextPrefix) {
+          const c = this.compareToNode(key, start, length, version, next);
+          if (c > 0) {
+            x = next;
+            continue;
+          }
+          if (c === 0) {
+            this.exact = true;
+            return next;
+          }
+        }
+      }
+      if (splice !== undefined) splice[level] = x;
+      if (level === 0) {
+        this.exact = false;
+        return next;
+      }
+      level--;
+    }
+  }
+
+  /** Last node < the search key (orEqual: <=), or 0. */
+  findLess(key: Uint8Array, start: number, length: number, version: number, orEqual: boolean): number {
+    const u32 = this.u32;
+    const prefix = keyPrefix(key, start, length);
+    const limit = orEqual ? 0 : 1; // advance while (search - next) >= limit
+    let x = HEAD_OFFSET;
+    let level = u32[H_HEIGHT]! - 1;
+    for (;;) {
+      const t = (x >>> 2) + N_TOWER + 2 * level;
+      const next = u32[t]!;
+      if (next !== 0) {
+        const nextPrefix = u32[t + 1]!;
+        if (
+          prefix > nextPrefix ||
+          (prefix === nextPrefix && this.compareToNode(key, start, length, version, next) >= limit)
+        ) {
+          x = next;
+          continue;
+        }
+      }
+      if (level === 0) return x === HEAD_OFFSET ? 0 : x;
+      level--;
+    }
+  }
+
+  /** The node before `node`, or 0: a search, as LevelDB does, since nodes link forward only. */
+  prevOf(node: number): number {
+    const w = node >>> 2;
+    const keyOffset = node + nodeHeaderBytes(this.u32[w + N_HEIGHT]!);
+    const keyLength = this.u32[w + N_KEY_LENGTH]!;
+    return this.findLess(this.u8, keyOffset, keyLength, readVersion_(this.u8, keyOffset + keyLength), false);
+  }
+
+  firstNode(): number {
+    return this.u32[HEAD_WORD + N_TOWER]!;
+  }
+
+  lastNode(): number {
+    const u32 = this.u32;
+    let x = HEAD_OFFSET;
+    for (let level = u32[H_HEIGHT]! - 1; level >= 0; level--) {
+      const t = N_TOWER + 2 * level;
+      for (let next = u32[(x >>> 2) + t]!; next !== 0; next = u32[(x >>> 2) + t]!) x = next;
+    }
+    return x === HEAD_OFFSET ? 0 : x;
+  }
+
+  nextOf(node: number): number {
+    return this.u32[(node >>> 2) + N_TOWER]!;
+  }
+
+  /** The encoded internal key of `node`: a view of the arena (user key then version u64 BE). */
+  keyOf(node: number): InternalKey {
+    const w = node >>> 2;
+    const keyOffset = node + nodeHeaderBytes(this.u32[w + N_HEIGHT]!);
+    // new Uint8Array(buffer, ...) costs about half of subarray (no species lookup).
+    return new Uint8Array(this.buffer, keyOffset, this.u32[w + N_KEY_LENGTH]! + VERSION_BYTES);
+  }
+
+  versionOf(node: number): number {
+    const w = node >>> 2;
+    return readVersion_(this.u8, node + nodeHeaderBytes(this.u32[w + N_HEIGHT]!) + this.u32[w + N_KEY_LENGTH]!);
+  }
+
+  valueOf(node: number): Uint8Array {
+    const w = node >>> 2;
+    const offset = this.u32[w + N_VALUE_OFFSET]!;
+    return new Uint8Array(this.buffer, offset, this.u32[w + N_VALUE_LENGTH]!);
+  }
+
+  /** Walks the whole list and checks every level's order and the count (tests, SETT_INVARIANTS). */
+  checkInvariants(): void {
+    const u32 = this.u32;
+    const listHeight = u32[H_HEIGHT]!;
+    assert(listHeight >= 1 && listHeight <= MAX_HEIGHT, () => `skiplist height ${listHeight} out of range`);
+    for (let level = 0; level < MAX_HEIGHT; level++) {
+      let n = 0;
+      const t = N_TOWER + 2 * level;
+      let x = u32[HEAD_WORD + t]!;
+      assert(level < listHeight || x === 0, () => `level ${level} above the list height ${listHeight} is linked`);
+      for (let prev = 0, from = HEAD_OFFSET; x !== 0; prev = x, from = x, x = u32[(x >>> 2) + t]!) {
+        assert(x % 4 === 0 && x < this.arena.used, () => `node offset ${x} outside the used arena`);
+        assert(u32[(x >>> 2) + N_HEIGHT]! > level, () => `node ${x} linked at level ${level} above its height`);
+        const key = this.keyOf(x);
+        const storedPrefix = u32[(from >>> 2) + t + 1]!;
+        const prefix = keyPrefix(key, 0, key.length - VERSION_BYTES);
+        assert(storedPrefix === prefix, () => `level ${level}: prefix ${storedPrefix} beside the link to ${x} != ${prefix}`);
+        if (prev !== 0) assert(this.compareNodes(prev, x) < 0, () => `level ${level}: node ${prev} !< node ${x}`);
+        n++;
+      }
+      if (level === 0) assert(n === this.count, () => `count ${this.count} but ${n} nodes linked`);
+    }
+  }
+}
+
+/** The first 4 bytes of key[start, start + length), big-endian, zero-padded: order-preserving. */
+function keyPrefix(key: Uint8Array, start: number, length: number): number {
+  if (length >= 4) return ((key[start]! << 24) | (key[start + 1]! << 16) | (key[start + 2]! << 8) | key[start + 3]!) >>> 0;
+  let prefix = 0;
+  for (let i = 0; i < 4; i++) prefix = (prefix << 8) | (i < length ? key[start + i]! : 0);
+  return prefix >>> 0;
+}
+
+// The base readVersion, under a name that does not clash with get()'s parameter.
+const readVersion_ = readVersion;
