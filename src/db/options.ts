@@ -91,7 +91,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
 
 // Limits, with their units in their names.
 export const maxKeySizeBytes = 65_000;
-export const minMemTableSizeBytes = 64 * 1024;
+export const minMemTableSizeBytes = 16 * 1024;
 /** Arena offsets are u32 and a SharedArrayBuffer must be allocatable: keep well under 4 GiB. */
 export const maxMemTableSizeBytes = 2 * 1024 * MiB - 1;
 export const maxValueLogFileSizeBytes = 2 * 1024 * MiB - 1; // value pointer offsets are u32

@@ -1,0 +1,149 @@
+// The background executor seam (SPEC §3 "Background work"): jobs (flush, later compaction) run
+// on worker threads by default, or inline on the main thread for deterministic tests and
+// inMemory databases. Both run the same job functions; only the main thread edits the MANIFEST.
+
+import { Worker } from 'node:worker_threads';
+import { SettError, type SettErrorCode } from '../base/index.js';
+import type { FileSystem } from '../fs/index.js';
+import { runJob, type Job, type JobResult } from './jobs.js';
+import { resolveWorkerEntry } from './worker-entry.js';
+
+export interface Executor {
+  readonly kind: 'worker' | 'inline';
+  run<J extends Job>(job: J): Promise<JobResult<J>>;
+  /** Waits for running jobs and stops the workers. */
+  close(): Promise<void>;
+}
+
+export class InlineExecutor implements Executor {
+  readonly kind = 'inline';
+  constructor(private readonly fs: FileSystem) {}
+
+  run<J extends Job>(job: J): Promise<JobResult<J>> {
+    return runJob(this.fs, job);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** What crosses the thread boundary for a failed job: enough to rebuild the SettError. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: SettErrorCode;
+  file?: string;
+  offset?: number;
+  errno?: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof SettError) {
+    const out: SerializedError = { name: err.name, message: err.message, code: err.code };
+    if (err.file !== undefined) out.file = err.file;
+    if (err.offset !== undefined) out.offset = err.offset;
+    if (err.errno !== undefined) out.errno = err.errno;
+    return out;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  const out: SerializedError = { name: e.name, message: e.message };
+  const errno = (e as { code?: unknown }).code;
+  if (typeof errno === 'string') out.errno = errno;
+  return out;
+}
+
+export function deserializeError(s: SerializedError): Error {
+  if (s.code !== undefined) {
+    const err = new SettError(s.code, stripCode(s.message, s.code), { file: s.file, offset: s.offset, errno: s.errno });
+    err.name = s.name;
+    return err;
+  }
+  return Object.assign(new Error(s.message), s.errno === undefined ? {} : { code: s.errno });
+}
+
+function stripCode(message: string, code: string): string {
+  return message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;
+}
+
+interface Pending {
+  job: Job;
+  resolve: (r: never) => void;
+  reject: (e: Error) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  busy: Pending | undefined;
+}
+
+/** A fixed pool of worker threads, started lazily, idle ones unref'd so they never keep a process alive. */
+export class WorkerExecutor implements Executor {
+  readonly kind = 'worker';
+  private readonly workers: PoolWorker[] = [];
+  private readonly queue: Pending[] = [];
+  private closed = false;
+  private readonly entry = resolveWorkerEntry(import.meta.url, './worker-main.js');
+
+  constructor(private readonly size: number) {}
+
+  run<J extends Job>(job: J): Promise<JobResult<J>> {
+    if (this.closed) return Promise.reject(new SettError('CLOSED', 'the background executor is closed'));
+    return new Promise<JobResult<J>>((resolve, reject) => {
+      this.queue.push({ job, resolve: resolve as (r: never) => void, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.busy === undefined) {
+              void w.worker.terminate().then(() => resolve());
+            } else {
+              w.worker.once('exit', () => resolve());
+              w.worker.postMessage({ type: 'exit-when-done' });
+            }
+          }),
+      ),
+    );
+    this.workers.length = 0;
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let w = this.workers.find((x) => x.busy === undefined);
+      if (w === undefined && this.workers.length < Math.max(1, this.size)) w = this.spawn();
+      if (w === undefined) return;
+      const pending = this.queue.shift()!;
+      w.busy = pending;
+      w.worker.ref();
+      w.worker.postMessage({ type: 'job', job: pending.job });
+    }
+  }
+
+  private spawn(): PoolWorker {
+    const pw: PoolWorker = { worker: new Worker(this.entry), busy: undefined };
+    pw.worker.on('message', (msg: { ok: boolean; result?: unknown; error?: SerializedError }) => {
+      const pending = pw.busy;
+      pw.busy = undefined;
+      pw.worker.unref();
+      if (pending !== undefined) {
+        if (msg.ok) pending.resolve(msg.result as never);
+        else pending.reject(deserializeError(msg.error!));
+      }
+      if (!this.closed) this.dispatch();
+    });
+    pw.worker.on('error', (err) => {
+      const pending = pw.busy;
+      pw.busy = undefined;
+      this.workers.splice(this.workers.indexOf(pw), 1);
+      pending?.reject(err);
+      if (!this.closed) this.dispatch();
+    });
+    pw.worker.unref();
+    this.workers.push(pw);
+    return pw;
+  }
+}

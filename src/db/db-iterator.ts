@@ -1,0 +1,227 @@
+// The user-facing iterator: walks the merged sources at a fixed read version, yields the newest
+// visible version of each user key, hides tombstones and expired entries, and applies bounds,
+// prefix, direction and limit. Usable with for...of and for await...of.
+
+import {
+  MAX_VERSION,
+  compareRanges,
+  decodeValueStruct,
+  encodeInternalKey,
+  isDeleted,
+  isExpired,
+  readVersion,
+  VERSION_BYTES,
+  type InternalIterator,
+} from '../base/index.js';
+
+export interface IteratorOptions {
+  prefix?: Uint8Array | string;
+  gt?: Uint8Array | string;
+  gte?: Uint8Array | string;
+  lt?: Uint8Array | string;
+  lte?: Uint8Array | string;
+  reverse?: boolean;
+  limit?: number;
+  keys?: boolean;
+  values?: boolean;
+}
+
+/** Bounds already converted to bytes. */
+export interface ResolvedBounds {
+  lower: Uint8Array | undefined;
+  lowerInclusive: boolean;
+  upper: Uint8Array | undefined;
+  upperInclusive: boolean;
+  prefix: Uint8Array | undefined;
+}
+
+export type IteratorEntry = [key: Buffer | undefined, value: Buffer | undefined];
+
+export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<IteratorEntry> {
+  private started = false;
+  private done = false;
+  private yielded = 0;
+  private lastKey: Uint8Array | undefined;
+
+  constructor(
+    private readonly inner: InternalIterator,
+    private readonly readVersionValue: number,
+    private readonly bounds: ResolvedBounds,
+    private readonly reverse: boolean,
+    private readonly limit: number,
+    private readonly wantKeys: boolean,
+    private readonly wantValues: boolean,
+    private readonly nowMs: () => number,
+    private readonly release: () => void,
+  ) {}
+
+  /** The next [key, value], or undefined at the end. */
+  nextEntry(): IteratorEntry | undefined {
+    if (this.done) return undefined;
+    if (this.yielded >= this.limit) {
+      this.close();
+      return undefined;
+    }
+    const found = this.reverse ? this.stepReverse() : this.stepForward();
+    if (found === undefined) {
+      this.close();
+      return undefined;
+    }
+    this.yielded++;
+    return found;
+  }
+
+  next(): IteratorResult<IteratorEntry> {
+    const entry = this.nextEntry();
+    return entry === undefined ? { done: true, value: undefined } : { done: false, value: entry };
+  }
+
+  return(): IteratorResult<IteratorEntry> {
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): Iterator<IteratorEntry> {
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<IteratorEntry> {
+    return {
+      next: async () => this.next(),
+      return: async () => this.return(),
+    };
+  }
+
+  /** Releases the tables and memtables the iterator holds. Idempotent. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.inner.close();
+    this.release();
+  }
+
+  private stepForward(): IteratorEntry | undefined {
+    const it = this.inner;
+    if (!this.started) {
+      this.started = true;
+      const lower = this.lowerStart();
+      if (lower === undefined) it.seekToFirst();
+      else it.seek(encodeInternalKey(lower, MAX_VERSION));
+    } else {
+      it.next();
+    }
+    for (; it.valid(); it.next()) {
+      const key = it.key();
+      const userEnd = key.length - VERSION_BYTES;
+      if (this.lastKey !== undefined && compareRanges(key, 0, userEnd, this.lastKey, 0, this.lastKey.length) === 0) continue;
+      if (!this.aboveLower(key, userEnd)) continue;
+      if (!this.belowUpper(key, userEnd)) return undefined;
+      if (readVersion(key, userEnd) > this.readVersionValue) continue;
+      // The newest visible version of this user key: whatever it says decides the key.
+      this.lastKey = key.slice(0, userEnd);
+      const entry = this.visible(key, userEnd, it.value());
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  private stepReverse(): IteratorEntry | undefined {
+    const it = this.inner;
+    if (!this.started) {
+      this.started = true;
+      const upper = this.upperStart();
+      if (upper === undefined) it.seekToLast();
+      else it.seekForPrev(encodeInternalKey(upper, 0));
+    }
+    // Going backward, versions of one user key ascend: the last one seen at or below the read
+    // version, before the user key changes, is the newest visible.
+    while (it.valid()) {
+      const key = it.key();
+      const userEnd = key.length - VERSION_BYTES;
+      if (!this.belowUpper(key, userEnd)) {
+        it.prev();
+        continue;
+      }
+      if (!this.aboveLower(key, userEnd)) return undefined;
+      const userKey = key.slice(0, userEnd);
+      let bestKey: Uint8Array | undefined;
+      let bestValue: Uint8Array | undefined;
+      for (; it.valid(); it.prev()) {
+        const k = it.key();
+        const end = k.length - VERSION_BYTES;
+        if (compareRanges(k, 0, end, userKey, 0, userKey.length) !== 0) break;
+        if (readVersion(k, end) <= this.readVersionValue) {
+          bestKey = k.slice();
+          bestValue = it.value().slice();
+        }
+      }
+      if (bestKey !== undefined) {
+        const entry = this.visible(bestKey, bestKey.length - VERSION_BYTES, bestValue!);
+        if (entry !== undefined) return entry;
+      }
+    }
+    return undefined;
+  }
+
+  private visible(key: Uint8Array, userEnd: number, encodedValue: Uint8Array): IteratorEntry | undefined {
+    const v = decodeValueStruct(encodedValue);
+    if (isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs())) return undefined;
+    return [
+      this.wantKeys ? Buffer.from(key.subarray(0, userEnd)) : undefined,
+      this.wantValues ? Buffer.from(v.value) : undefined,
+    ];
+  }
+
+  private lowerStart(): Uint8Array | undefined {
+    const { lower, prefix } = this.bounds;
+    if (prefix === undefined) return lower;
+    if (lower === undefined) return prefix;
+    return compareRanges(lower, 0, lower.length, prefix, 0, prefix.length) > 0 ? lower : prefix;
+  }
+
+  private upperStart(): Uint8Array | undefined {
+    const { upper, prefix } = this.bounds;
+    const prefixEnd = prefix === undefined ? undefined : prefixSuccessor(prefix);
+    if (upper === undefined) return prefixEnd;
+    if (prefixEnd === undefined) return upper;
+    return compareRanges(upper, 0, upper.length, prefixEnd, 0, prefixEnd.length) < 0 ? upper : prefixEnd;
+  }
+
+  private aboveLower(key: Uint8Array, userEnd: number): boolean {
+    const { lower, lowerInclusive } = this.bounds;
+    if (this.prefixPosition(key, userEnd) < 0) return false;
+    if (lower === undefined) return true;
+    const c = compareRanges(key, 0, userEnd, lower, 0, lower.length);
+    return lowerInclusive ? c >= 0 : c > 0;
+  }
+
+  /** -1: the user key sorts before every key with the prefix; 0: it has the prefix; 1: after. */
+  private prefixPosition(key: Uint8Array, userEnd: number): number {
+    const { prefix } = this.bounds;
+    if (prefix === undefined) return 0;
+    const n = Math.min(userEnd, prefix.length);
+    const c = compareRanges(key, 0, n, prefix, 0, n);
+    if (c !== 0) return c < 0 ? -1 : 1;
+    return userEnd < prefix.length ? -1 : 0;
+  }
+
+  private belowUpper(key: Uint8Array, userEnd: number): boolean {
+    const { upper, upperInclusive } = this.bounds;
+    if (this.prefixPosition(key, userEnd) > 0) return false;
+    if (upper === undefined) return true;
+    const c = compareRanges(key, 0, userEnd, upper, 0, upper.length);
+    return upperInclusive ? c <= 0 : c < 0;
+  }
+}
+
+/** The smallest key greater than every key starting with `prefix`, or undefined if none (all 0xff). */
+export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    if (prefix[i] !== 0xff) {
+      const out = prefix.slice(0, i + 1);
+      out[i]!++;
+      return out;
+    }
+  }
+  return undefined;
+}

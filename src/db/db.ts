@@ -1,0 +1,354 @@
+// The database: SPEC §5's public surface over the tree (lsm.ts), the group-commit writer
+// (write-queue.ts) and recovery (open.ts).
+
+import {
+  ClosedError,
+  InvalidArgumentError,
+  META_DELETE,
+  ReadOnlyError,
+  TxnTooBigError,
+  isDeleted,
+  isExpired,
+  toBytes,
+  valueStructLength,
+  type Clock,
+  type Entry,
+} from '../base/index.js';
+import { MergeIterator, type Executor } from '../compaction/index.js';
+import type { DirLock } from '../fs/index.js';
+import type { Manifest } from '../manifest/index.js';
+import type { Block, BlockCache } from '../sstable/index.js';
+import { DBIterator, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
+import type { Lsm } from './lsm.js';
+import { maxKeySizeBytes, type Options } from './options.js';
+import type { Counters, DBStats } from './stats.js';
+import { WriteQueue, type WriteRequest } from './write-queue.js';
+
+export interface PutOptions {
+  /** Time to live in milliseconds; the entry is invisible once it has passed. */
+  ttl?: number;
+  /** One byte the application can attach to the entry. */
+  userMeta?: number;
+}
+
+export type BatchOperation =
+  | { type: 'put'; key: Uint8Array | string; value: Uint8Array | string; ttl?: number; userMeta?: number }
+  | { type: 'del'; key: Uint8Array | string };
+
+/** Bytes of arena a write may use beyond its key and value (node, version, value header). */
+const entryOverheadBytes = 64;
+
+export interface DBParts {
+  dir: string;
+  options: Options;
+  lsm: Lsm;
+  manifest: Manifest | undefined;
+  executor: Executor;
+  cache: BlockCache<Block>;
+  lock: DirLock | undefined;
+  counters: Counters;
+  clock: Clock;
+  lastVersion: number;
+}
+
+export class DB implements AsyncDisposable {
+  readonly dir: string;
+  readonly options: Readonly<Options>;
+  private readonly lsm: Lsm;
+  private readonly counters: Counters;
+  private readonly clock: Clock;
+  private readonly writer: WriteQueue;
+  /** The highest version handed to a write. */
+  private lastVersion: number;
+  /** The highest version every read sees: writes become visible only once committed. */
+  private visibleVersion: number;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closing: Promise<void> | undefined;
+
+  /** Use `open()`. */
+  constructor(private readonly parts: DBParts) {
+    this.dir = parts.dir;
+    this.options = parts.options;
+    this.lsm = parts.lsm;
+    this.counters = parts.counters;
+    this.clock = parts.clock;
+    this.lastVersion = parts.lastVersion;
+    this.visibleVersion = parts.lastVersion;
+    this.writer = new WriteQueue((group) => this.commitGroup(group));
+  }
+
+  // ---- writes ----------------------------------------------------------------------------
+
+  async put(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): Promise<void> {
+    const entry = this.makePut(key, value, options.ttl, options.userMeta);
+    this.counters.puts++;
+    return this.submit([entry]);
+  }
+
+  async delete(key: Uint8Array | string): Promise<void> {
+    const entry = this.makeDelete(key);
+    this.counters.deletes++;
+    return this.submit([entry]);
+  }
+
+  /** Applies every operation or none (one WAL record). */
+  async batch(operations: readonly BatchOperation[]): Promise<void> {
+    if (!Array.isArray(operations)) throw new InvalidArgumentError('batch takes an array of operations');
+    const entries: Entry[] = [];
+    for (const [i, op] of operations.entries()) {
+      if (typeof op !== 'object' || op === null) throw new InvalidArgumentError(`batch operation ${i} must be an object`);
+      if (op.type === 'put') entries.push(this.makePut(op.key, op.value, op.ttl, op.userMeta));
+      else if (op.type === 'del') entries.push(this.makeDelete(op.key));
+      else throw new InvalidArgumentError(`batch operation ${i} has type ${JSON.stringify((op as { type: unknown }).type)}; expected "put" or "del"`);
+    }
+    this.counters.batches++;
+    if (entries.length === 0) {
+      this.checkWritable();
+      return;
+    }
+    return this.submit(entries);
+  }
+
+  private submit(entries: Entry[]): Promise<void> {
+    this.checkWritable();
+    let bytes = 0;
+    for (const e of entries) bytes += e.key.length + valueStructLength(e) + entryOverheadBytes;
+    if (bytes > this.options.memTableSize / 2) {
+      throw new TxnTooBigError(
+        `a batch of ${entries.length} entries and ${bytes} bytes does not fit in one memtable (memTableSize ${this.options.memTableSize}); split it or use writeBatch()`,
+      );
+    }
+    return this.writer.enqueue(entries, bytes);
+  }
+
+  private makePut(key: unknown, value: unknown, ttl: unknown, userMeta: unknown): Entry {
+    const k = this.checkKey(key);
+    const v = toBytes(value, 'value');
+    if (v.length > this.options.memTableSize / 2) {
+      throw new InvalidArgumentError(`value of ${v.length} bytes is too large (at most ${Math.floor(this.options.memTableSize / 2)} bytes)`);
+    }
+    let expiresAt = 0;
+    if (ttl !== undefined) {
+      if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) throw new InvalidArgumentError(`ttl must be a positive number of milliseconds, got ${String(ttl)}`);
+      expiresAt = this.clock.nowMs() + Math.ceil(ttl);
+    }
+    let um = 0;
+    if (userMeta !== undefined) {
+      if (typeof userMeta !== 'number' || !Number.isInteger(userMeta) || userMeta < 0 || userMeta > 255) {
+        throw new InvalidArgumentError(`userMeta must be an integer from 0 to 255, got ${String(userMeta)}`);
+      }
+      um = userMeta;
+    }
+    // Copy: the caller may reuse its buffers once the call returns.
+    return { key: k.slice(), version: 0, meta: 0, userMeta: um, expiresAt, value: v.slice() };
+  }
+
+  private makeDelete(key: unknown): Entry {
+    const k = this.checkKey(key);
+    return { key: k.slice(), version: 0, meta: META_DELETE, userMeta: 0, expiresAt: 0, value: new Uint8Array(0) };
+  }
+
+  private checkKey(key: unknown): Uint8Array {
+    const k = toBytes(key, 'key');
+    if (k.length === 0) throw new InvalidArgumentError('key must not be empty');
+    if (k.length > maxKeySizeBytes) throw new InvalidArgumentError(`key of ${k.length} bytes is too long (at most ${maxKeySizeBytes} bytes)`);
+    return k;
+  }
+
+  private checkOpen(): void {
+    if (this.state !== 'open') throw new ClosedError();
+  }
+
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.options.readOnly) throw new ReadOnlyError();
+    this.lsm.throwIfFailed();
+  }
+
+  /** Commits one group: versions, WAL append(s), one sync, then visibility. */
+  private async commitGroup(group: WriteRequest[]): Promise<void> {
+    this.lsm.throwIfFailed();
+    this.counters.groups++;
+    this.counters.groupedRequests += group.length;
+    if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
+    let i = 0;
+    while (i < group.length) {
+      // The longest run of requests that fits in the active memtable goes in one WAL record.
+      const start = i;
+      const end = this.longestRunThatFits(group, start);
+      if (end === start) {
+        await this.lsm.rotate();
+        continue;
+      }
+      i = end;
+      const run = entriesOf(group, start, end);
+      let version = this.lastVersion;
+      for (let j = start; j < i; j++) {
+        version++;
+        for (const e of group[j]!.entries) e.version = version;
+      }
+      this.lastVersion = version;
+      const active = this.lsm.active;
+      const bytes = this.lsm.guardSync(() => {
+        const before = active.walBytes();
+        active.apply(run);
+        return active.walBytes() - before;
+      }, 'append to the WAL');
+      this.counters.walWrites++;
+      this.counters.bytesWritten += bytes;
+      if (this.options.syncWrites && !this.options.inMemory) {
+        await this.lsm.guard(() => active.sync(), 'sync the WAL');
+        this.counters.walSyncs++;
+      }
+      this.visibleVersion = version;
+      for (let j = start; j < i; j++) group[j]!.resolve();
+    }
+  }
+
+  /** The end of the longest run group[start, end) whose entries fit in the active memtable. */
+  private longestRunThatFits(group: WriteRequest[], start: number): number {
+    const active = this.lsm.active;
+    if (active.hasRoomFor(entriesOf(group, start, group.length))) return group.length;
+    // Rare (the memtable is about to rotate): binary search on the number of requests.
+    let lo = start;
+    let hi = group.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (active.hasRoomFor(entriesOf(group, start, mid))) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------
+
+  /** The value of `key`, or undefined. Synchronous: served from memory and positional reads. */
+  getSync(key: Uint8Array | string): Buffer | undefined {
+    this.checkOpen();
+    const k = this.checkKey(key);
+    this.counters.gets++;
+    const found = this.lsm.get(k, this.visibleVersion);
+    if (found === undefined || isDeleted(found.meta) || isExpired(found.expiresAt, this.clock.nowMs())) return undefined;
+    this.counters.getHits++;
+    return Buffer.from(found.value);
+  }
+
+  async get(key: Uint8Array | string): Promise<Buffer | undefined> {
+    return this.getSync(key);
+  }
+
+  iterator(options: IteratorOptions = {}): DBIterator {
+    this.checkOpen();
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('iterator options must be an object');
+    const bound = (name: keyof IteratorOptions): Uint8Array | undefined => {
+      const v = options[name];
+      return v === undefined ? undefined : toBytes(v, `iterator option ${name}`);
+    };
+    const gt = bound('gt');
+    const gte = bound('gte');
+    const lt = bound('lt');
+    const lte = bound('lte');
+    const prefix = bound('prefix');
+    const bounds: ResolvedBounds = {
+      lower: gt ?? gte,
+      lowerInclusive: gt === undefined,
+      upper: lt ?? lte,
+      upperInclusive: lt === undefined,
+      prefix,
+    };
+    const limit = options.limit ?? Infinity;
+    if (typeof limit !== 'number' || Number.isNaN(limit)) throw new InvalidArgumentError('iterator option limit must be a number');
+    const { iterators, release } = this.lsm.sources();
+    this.counters.iterators++;
+    return new DBIterator(
+      new MergeIterator(iterators),
+      this.visibleVersion,
+      bounds,
+      options.reverse === true,
+      limit < 0 ? Infinity : limit,
+      options.keys !== false,
+      options.values !== false,
+      () => this.clock.nowMs(),
+      release,
+    );
+  }
+
+  // ---- maintenance -----------------------------------------------------------------------
+
+  /** Waits until every queued write is committed and no flush is running. */
+  async waitForBackgroundWork(): Promise<void> {
+    await this.writer.idle();
+    await this.lsm.waitForFlushes();
+  }
+
+  stats(): DBStats {
+    const lsm = this.lsm;
+    const c = this.counters;
+    const levels = lsm.version.levels.map((tables, level) => ({
+      level,
+      tables: tables.length,
+      bytes: tables.reduce((s, t) => s + t.size, 0),
+      entries: tables.reduce((s, t) => s + t.properties.count, 0),
+    }));
+    const tableBytes = levels.reduce((s, l) => s + l.bytes, 0);
+    const walBytes = [lsm.active, ...lsm.immutables].reduce((s, m) => s + m.walBytes(), 0);
+    return {
+      counters: { ...c },
+      averageGroupSize: c.groups === 0 ? 0 : c.groupedRequests / c.groups,
+      memtables: {
+        active: 1,
+        immutable: lsm.immutables.length,
+        activeBytes: lsm.active.skiplist.sizeBytes(),
+        capacityBytes: this.options.memTableSize,
+      },
+      levels,
+      blockCache: this.parts.cache.stats(),
+      files: {
+        tables: levels.reduce((s, l) => s + l.tables, 0),
+        tableBytes,
+        wals: this.options.inMemory ? 0 : 1 + lsm.immutables.length,
+        walBytes,
+        manifestBytes: this.parts.manifest?.stats().fileBytes ?? 0,
+      },
+      lastVersion: this.lastVersion,
+      writeAmplification: c.bytesWritten === 0 ? 0 : (c.bytesWritten + c.flushBytes) / c.bytesWritten,
+    };
+  }
+
+  // ---- close -----------------------------------------------------------------------------
+
+  /** Waits for in-flight writes and background jobs, syncs, and releases the lock. */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    this.state = 'closing';
+    this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    try {
+      await this.writer.idle();
+      await this.lsm.close();
+      await this.parts.executor.close();
+      this.parts.manifest?.close();
+    } finally {
+      this.state = 'closed';
+      await this.parts.lock?.release();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.state !== 'open';
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function entriesOf(group: readonly WriteRequest[], start: number, end: number): Entry[] {
+  if (end - start === 1) return group[start]!.entries;
+  const out: Entry[] = [];
+  for (let j = start; j < end; j++) for (const e of group[j]!.entries) out.push(e);
+  return out;
+}

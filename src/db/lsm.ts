@@ -1,0 +1,314 @@
+// The tree's live state: the active memtable, the frozen ones waiting for a flush, and the
+// version of the levels. Owns rotation (with write stalls), the flush loop and the read path.
+// Only this class (on the main thread) edits the MANIFEST and installs versions.
+
+import {
+  CorruptionError,
+  IoError,
+  SettError,
+  decodeValueStruct,
+  compareRanges,
+  userKeyOf,
+  type Clock,
+  type Entry,
+  type InternalIterator,
+  type ValueStruct,
+} from '../base/index.js';
+import type { Executor } from '../compaction/index.js';
+import type { FileSystem } from '../fs/index.js';
+import type { Manifest } from '../manifest/index.js';
+import { Memtable } from '../memtable/index.js';
+import { COMPRESSION_CODE, Table, type Block, type BlockCache, type TableBuilderOptions } from '../sstable/index.js';
+import { fileName, joinPath } from './file-names.js';
+import { LevelsVersion } from './levels.js';
+import type { Options } from './options.js';
+import type { Counters } from './stats.js';
+
+export interface LsmConfig {
+  dir: string;
+  fs: FileSystem;
+  options: Options;
+  executor: Executor;
+  cache: BlockCache<Block>;
+  /** Undefined for inMemory databases, which keep no MANIFEST. */
+  manifest: Manifest | undefined;
+  counters: Counters;
+  clock: Clock;
+  /** Whether memtables have WALs (false for inMemory). */
+  durable: boolean;
+}
+
+export interface FoundValue extends ValueStruct {
+  version: number;
+}
+
+export class Lsm {
+  active: Memtable;
+  /** Frozen memtables, newest first. */
+  immutables: Memtable[] = [];
+  version: LevelsVersion;
+  nextFileId: number;
+  /** Fail-stop: once set, every write fails with it (SPEC §4.5). */
+  error: SettError | undefined;
+
+  private flushing: Promise<void> | undefined;
+  private flushWaiters: (() => void)[] = [];
+  private readonly tableOptions: TableBuilderOptions;
+
+  constructor(
+    private readonly config: LsmConfig,
+    active: Memtable,
+    immutables: Memtable[],
+    version: LevelsVersion,
+    nextFileId: number,
+  ) {
+    this.active = active;
+    this.immutables = immutables;
+    this.version = version;
+    this.nextFileId = nextFileId;
+    const o = config.options;
+    this.tableOptions = {
+      blockSize: o.blockSize,
+      bloomFalsePositive: o.bloomFalsePositive,
+      compression: o.compression,
+      zstdLevel: o.zstdLevel,
+    };
+    if (immutables.length > 0) this.scheduleFlush();
+  }
+
+  get maxImmutables(): number {
+    return Math.max(1, this.config.options.numMemtables - 1);
+  }
+
+  allocateFileId(): number {
+    return this.nextFileId++;
+  }
+
+  newMemtable(): Memtable {
+    const { fs, dir, options, durable } = this.config;
+    if (!durable) return Memtable.inMemory(options.memTableSize);
+    const id = this.allocateFileId();
+    return Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize);
+  }
+
+  // ---- read path -------------------------------------------------------------------------
+
+  /** The newest entry of `userKey` at or below `readVersion`, tombstones included. */
+  get(userKey: Uint8Array, readVersion: number): FoundValue | undefined {
+    const fromActive = this.active.get(userKey, readVersion);
+    if (fromActive !== undefined) return fromActive;
+    for (const m of this.immutables) {
+      const found = m.get(userKey, readVersion);
+      if (found !== undefined) return found;
+    }
+    const levels = this.version.levels;
+    for (const t of levels[0]!) {
+      const found = this.getFromTable(t, userKey, readVersion);
+      if (found !== undefined) return found;
+    }
+    for (let l = 1; l < levels.length; l++) {
+      const t = findTable(levels[l]!, userKey);
+      if (t === undefined) continue;
+      const found = this.getFromTable(t, userKey, readVersion);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  private getFromTable(t: Table, userKey: Uint8Array, readVersion: number): FoundValue | undefined {
+    if (!inRange(t, userKey)) return undefined;
+    if (!t.mayContain(userKey)) {
+      this.config.counters.bloomNegatives++;
+      return undefined;
+    }
+    const hit = t.get(userKey, readVersion);
+    if (hit === undefined) return undefined;
+    const v = decodeValueStruct(hit.value, t.path);
+    return { ...v, version: versionOfKey(hit.key) };
+  }
+
+  /** Iterators over every source, newest first, and a function that releases what they hold. */
+  sources(): { iterators: InternalIterator[]; release: () => void } {
+    const version = this.version;
+    version.refAll();
+    const iterators: InternalIterator[] = [this.active.iterator()];
+    for (const m of this.immutables) iterators.push(m.iterator());
+    for (const t of version.tables()) iterators.push(t.iterator());
+    let released = false;
+    return {
+      iterators,
+      release: () => {
+        if (released) return;
+        released = true;
+        version.unrefAll();
+      },
+    };
+  }
+
+  // ---- write path ------------------------------------------------------------------------
+
+  /** Freezes the active memtable and starts a new one, stalling while too many wait for a flush. */
+  async rotate(): Promise<void> {
+    const { counters, clock } = this.config;
+    if (this.immutables.length >= this.maxImmutables) {
+      counters.writeStalls++;
+      const start = clock.nowMs();
+      while (this.immutables.length >= this.maxImmutables) {
+        this.throwIfFailed();
+        this.scheduleFlush();
+        await new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+      }
+      counters.writeStallMs += clock.nowMs() - start;
+    }
+    this.throwIfFailed();
+    const old = this.active;
+    if (this.config.durable) {
+      // The old WAL is synced before any write goes to the new one, so a power loss cannot keep
+      // a later WAL's records while losing an earlier one's: recovery stays a prefix.
+      await this.guard(() => old.sync(), `sync ${fileName('wal', old.fileId)}`);
+    }
+    const fresh = this.guardSync(() => this.newMemtable(), 'create a WAL');
+    if (this.config.durable) {
+      // A new WAL's header and directory entry are durable before it takes a write, so a crash
+      // never leaves a half-written header (which would read as a foreign file).
+      await this.guard(() => fresh.sync(), `sync ${fileName('wal', fresh.fileId)}`);
+      await this.guard(() => this.config.fs.syncDir(this.config.dir), 'sync the directory');
+    }
+    this.active = fresh;
+    this.immutables.unshift(old);
+    counters.memtableRotations++;
+    this.scheduleFlush();
+  }
+
+  throwIfFailed(): void {
+    if (this.error !== undefined) throw this.error;
+  }
+
+  /** Runs an I/O step; a failure puts the tree in the fail-stop error state. */
+  async guard<T>(step: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      throw this.fail(err, what);
+    }
+  }
+
+  guardSync<T>(step: () => T, what: string): T {
+    try {
+      return step();
+    } catch (err) {
+      throw this.fail(err, what);
+    }
+  }
+
+  fail(err: unknown, what: string): SettError {
+    const e = err instanceof SettError ? err : IoError.from(err, what);
+    if (this.error === undefined) this.error = e;
+    this.wakeFlushWaiters();
+    return e;
+  }
+
+  // ---- flush -----------------------------------------------------------------------------
+
+  scheduleFlush(): void {
+    if (this.flushing !== undefined || this.immutables.length === 0 || this.error !== undefined) return;
+    this.flushing = this.flushLoop().finally(() => {
+      this.flushing = undefined;
+      this.wakeFlushWaiters();
+    });
+  }
+
+  /** Resolves when no flush is running and none is waiting (or the tree has failed). */
+  async waitForFlushes(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+  }
+
+  private wakeFlushWaiters(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.immutables.length > 0 && this.error === undefined) {
+      const oldest = this.immutables[this.immutables.length - 1]!;
+      try {
+        await this.flushOne(oldest);
+      } catch (err) {
+        this.fail(err, `flush of memtable ${oldest.fileId}`);
+        return;
+      }
+      this.immutables.pop();
+      oldest.close();
+      if (this.config.durable) this.removeFile(fileName('wal', oldest.fileId));
+      this.wakeFlushWaiters();
+    }
+  }
+
+  /**
+   * Deletes a file nothing needs any more. A failure is not fatal: the file is only garbage
+   * (a WAL already in a table replays as duplicates of the same versions; an unnamed table is
+   * deleted on the next open).
+   */
+  private removeFile(name: string): void {
+    try {
+      this.config.fs.unlink(joinPath(this.config.dir, name));
+    } catch (err) {
+      this.config.options.logger?.warn(`sett: could not delete ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private async flushOne(memtable: Memtable): Promise<void> {
+    if (memtable.isEmpty()) return;
+    const { fs, dir, executor, manifest, cache, counters } = this.config;
+    const id = this.allocateFileId();
+    const path = joinPath(dir, fileName('table', id));
+    const { properties } = await executor.run({ kind: 'flush', arena: memtable.skiplist.buffer, path, table: this.tableOptions });
+    // The table's directory entry is durable before the MANIFEST names it.
+    await fs.syncDir(dir);
+    const table = Table.open(fs, path, id, { cache });
+    await manifest?.apply([
+      { type: 'add', tableId: id, level: 0, compression: COMPRESSION_CODE[this.tableOptions.compression], keyId: 0 },
+    ]);
+    this.version = this.version.withL0Table(table);
+    counters.flushes++;
+    counters.flushBytes += properties.fileBytes;
+  }
+
+  async close(): Promise<void> {
+    await this.waitForFlushes();
+    if (this.config.durable && this.error === undefined) await this.active.sync();
+    this.active.close();
+    for (const m of this.immutables) m.close();
+    for (const t of this.version.tables()) t.unref();
+  }
+}
+
+function versionOfKey(key: Uint8Array): number {
+  const v = new DataView(key.buffer, key.byteOffset + key.length - 8, 8);
+  return v.getUint32(0) * 0x1_0000_0000 + v.getUint32(4);
+}
+
+function inRange(t: Table, userKey: Uint8Array): boolean {
+  const { smallest, largest } = t.properties;
+  return (
+    compareRanges(userKey, 0, userKey.length, smallest, 0, smallest.length - 8) >= 0 &&
+    compareRanges(userKey, 0, userKey.length, largest, 0, largest.length - 8) <= 0
+  );
+}
+
+/** The table of a sorted, non-overlapping level whose range may hold `userKey`. */
+function findTable(level: readonly Table[], userKey: Uint8Array): Table | undefined {
+  let lo = 0;
+  let hi = level.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const largest = level[mid]!.properties.largest;
+    if (compareRanges(largest, 0, largest.length - 8, userKey, 0, userKey.length) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < level.length ? level[lo] : undefined;
+}
+
+export { userKeyOf, CorruptionError };
+export type { Entry };

@@ -1,0 +1,202 @@
+// open(): validate options, lock the directory, replay the MANIFEST, open its tables, delete
+// what a crash left behind, replay the WALs in order, and continue versions from the highest found.
+
+import { dirname } from 'node:path';
+import {
+  CorruptionError,
+  InvalidArgumentError,
+  NotADatabaseError,
+  SettError,
+  IoError,
+  compareInternalKeys,
+  systemClock,
+} from '../base/index.js';
+import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
+import { FaultFS, acquireDirLock, nodeFS, type DirLock, type FileSystem } from '../fs/index.js';
+import { Manifest } from '../manifest/index.js';
+import { Memtable } from '../memtable/index.js';
+import { BlockCache, Table, type Block } from '../sstable/index.js';
+import { DB } from './db.js';
+import { fileName, joinPath, parseFileName } from './file-names.js';
+import { LevelsVersion } from './levels.js';
+import { Lsm } from './lsm.js';
+import { resolveOptions, type Options } from './options.js';
+import { newCounters, type Counters } from './stats.js';
+
+export type OpenOptions = Partial<Options>;
+
+/**
+ * Opens (creating if needed) the database in `dir`, or an in-memory one:
+ * `open(dir, options?)` or `open({ inMemory: true, ... })`.
+ */
+export async function open(dirOrOptions: string | OpenOptions, maybeOptions?: OpenOptions): Promise<DB> {
+  let dir: string;
+  let input: unknown;
+  if (typeof dirOrOptions === 'string') {
+    if (dirOrOptions.length === 0) throw new InvalidArgumentError('the database directory must be a non-empty string');
+    dir = dirOrOptions;
+    input = maybeOptions;
+  } else if (typeof dirOrOptions === 'object' && dirOrOptions !== null) {
+    input = dirOrOptions;
+    const given = (dirOrOptions as { dir?: unknown }).dir;
+    if (typeof given === 'string' && given.length > 0) dir = given;
+    else if (dirOrOptions.inMemory === true) dir = '/sett-in-memory';
+    else throw new InvalidArgumentError('open() needs a directory, or { inMemory: true }');
+  } else {
+    throw new InvalidArgumentError(`open() needs a directory string or an options object, got ${dirOrOptions === null ? 'null' : typeof dirOrOptions}`);
+  }
+  const options = resolveOptions(input);
+  if (options.inMemory) return openInMemory(dir, options);
+  return openOnDisk(dir, options);
+}
+
+async function openInMemory(dir: string, options: Options): Promise<DB> {
+  const fs = new FaultFS();
+  fs.mkdir(dir);
+  const counters = newCounters();
+  const clock = options.clock ?? systemClock;
+  const cache = new BlockCache<Block>(options.blockCacheSize);
+  const executor = new InlineExecutor(fs);
+  const lsm = new Lsm(
+    { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false },
+    Memtable.inMemory(options.memTableSize),
+    [],
+    LevelsVersion.empty(options.maxLevels),
+    1,
+  );
+  return new DB({ dir, options, lsm, manifest: undefined, executor, cache, lock: undefined, counters, clock, lastVersion: 0 });
+}
+
+async function openOnDisk(dir: string, options: Options): Promise<DB> {
+  const fs = options.fs ?? nodeFS;
+  const clock = options.clock ?? systemClock;
+  const counters = newCounters();
+  let lock: DirLock | undefined;
+  const opened: { tables: Table[]; memtables: Memtable[]; manifest?: Manifest } = { tables: [], memtables: [] };
+  try {
+    if (!options.readOnly) {
+      if (!fs.exists(dir)) {
+        try {
+          fs.mkdir(dir);
+          // The directory's own entry must be durable before anything in it can be.
+          await fs.syncDir(dirname(dir));
+        } catch (err) {
+          throw IoError.from(err, `create directory ${dir}`);
+        }
+      }
+      // The lock lives on the real file system: FaultFS directories exist only in this process.
+      if (fs === nodeFS) {
+        lock = await acquireDirLock(dir, (err: Error) => options.logger?.error(`sett: the lock on ${dir} was compromised: ${err.message}`));
+      }
+    } else if (!fs.exists(dir)) {
+      throw new NotADatabaseError(dir, 'the directory does not exist (a read-only open does not create a database)');
+    }
+
+    const manifest = await openManifest(fs, dir, options, counters);
+    opened.manifest = manifest;
+    const cache = new BlockCache<Block>(options.blockCacheSize);
+    const version = openTables(fs, dir, manifest, options, cache, opened.tables);
+
+    const names = fs.list(dir);
+    let maxFileId = 0;
+    for (const t of manifest.state.tables.keys()) maxFileId = Math.max(maxFileId, t);
+    const walIds: number[] = [];
+    for (const name of names) {
+      const parsed = parseFileName(name);
+      if (parsed === undefined) continue;
+      maxFileId = Math.max(maxFileId, parsed.id);
+      if (parsed.kind === 'wal') walIds.push(parsed.id);
+      else if (parsed.kind === 'table' && !manifest.state.tables.has(parsed.id) && !options.readOnly) {
+        // Written by a flush or compaction that crashed before its MANIFEST record.
+        fs.unlink(joinPath(dir, name));
+      }
+    }
+    walIds.sort((a, b) => a - b);
+
+    let lastVersion = 0;
+    for (const t of version.tables()) lastVersion = Math.max(lastVersion, t.properties.maxVersion);
+    const recovered: Memtable[] = [];
+    for (const id of walIds) {
+      const path = joinPath(dir, fileName('wal', id));
+      const r = options.readOnly
+        ? Memtable.recoverReadOnly(fs, path, id, options.memTableSize)
+        : Memtable.recover(fs, path, id, options.memTableSize);
+      opened.memtables.push(r.memtable);
+      recovered.push(r.memtable);
+      if (r.tornBytes > 0) {
+        counters.tornTailsTruncated++;
+        counters.tornBytesTruncated += r.tornBytes;
+      }
+      lastVersion = Math.max(lastVersion, r.maxVersion);
+    }
+
+    const executor: Executor = options.executor === 'inline' || fs !== nodeFS ? new InlineExecutor(fs) : new WorkerExecutor(Math.max(1, options.numCompactors));
+    const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly };
+    let active: Memtable;
+    const newestFirst = recovered.reverse();
+    if (options.readOnly) {
+      active = newestFirst.shift() ?? Memtable.inMemory(options.memTableSize);
+    } else {
+      const newest = newestFirst[0];
+      if (newest !== undefined && !newest.isFull()) {
+        active = newestFirst.shift()!;
+      } else {
+        const id = ++maxFileId;
+        active = Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize);
+        opened.memtables.push(active);
+      }
+      // Makes a new WAL's header, or a recovered WAL's truncated tail, durable before new writes
+      // land after it (a crash must not bring back records recovery dropped).
+      await active.sync();
+      await fs.syncDir(dir);
+    }
+    const lsm = new Lsm(config, active, newestFirst, version, maxFileId + 1);
+    return new DB({ dir, options, lsm, manifest, executor, cache, lock, counters, clock, lastVersion });
+  } catch (err) {
+    for (const m of opened.memtables) m.close();
+    for (const t of opened.tables) t.close();
+    opened.manifest?.close();
+    await lock?.release();
+    throw err instanceof SettError ? err : IoError.from(err, `open ${dir}`);
+  }
+}
+
+async function openManifest(fs: FileSystem, dir: string, options: Options, counters: Counters): Promise<Manifest> {
+  if (Manifest.exists(fs, dir)) {
+    const { manifest, tornBytes } = await Manifest.open(fs, dir, { readOnly: options.readOnly });
+    if (tornBytes > 0) {
+      counters.tornTailsTruncated++;
+      counters.tornBytesTruncated += tornBytes;
+    }
+    return manifest;
+  }
+  const foreign = fs.list(dir).filter((n) => n !== 'LOCK' && !n.startsWith('LOCK.'));
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ', …' : '');
+    throw new NotADatabaseError(dir, `not a sett database: no MANIFEST, but it holds ${shown}`);
+  }
+  if (options.readOnly) throw new NotADatabaseError(dir, 'no sett database here (a read-only open does not create one)');
+  return Manifest.create(fs, dir);
+}
+
+function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Options, cache: BlockCache<Block>, opened: Table[]): LevelsVersion {
+  const ids = manifest.state.levels(options.maxLevels);
+  const levels: Table[][] = [];
+  for (let level = 0; level < ids.length; level++) {
+    const tables: Table[] = [];
+    for (const id of ids[level]!) {
+      const name = fileName('table', id);
+      const path = joinPath(dir, name);
+      if (!fs.exists(path)) throw new CorruptionError(name, 0, `table ${id} at L${level} is named by the MANIFEST but missing`);
+      const t = Table.open(fs, path, id, { cache });
+      opened.push(t);
+      tables.push(t);
+    }
+    // L0: newest first (ids grow with time); deeper levels: by key range.
+    if (level === 0) tables.reverse();
+    else tables.sort((a, b) => compareInternalKeys(a.properties.smallest, b.properties.smallest));
+    levels.push(tables);
+  }
+  while (levels.length < options.maxLevels) levels.push([]);
+  return new LevelsVersion(levels);
+}

@@ -1,0 +1,69 @@
+// Counters the engine keeps for stats(); plain numbers, bumped on the paths they describe.
+
+export interface Counters {
+  puts: number;
+  deletes: number;
+  batches: number;
+  gets: number;
+  getHits: number;
+  bytesWritten: number;
+  walWrites: number;
+  walSyncs: number;
+  groups: number;
+  groupedRequests: number;
+  maxGroupSize: number;
+  flushes: number;
+  flushBytes: number;
+  memtableRotations: number;
+  writeStalls: number;
+  writeStallMs: number;
+  tornTailsTruncated: number;
+  tornBytesTruncated: number;
+  bloomNegatives: number;
+  iterators: number;
+}
+
+export function newCounters(): Counters {
+  return {
+    puts: 0,
+    deletes: 0,
+    batches: 0,
+    gets: 0,
+    getHits: 0,
+    bytesWritten: 0,
+    walWrites: 0,
+    walSyncs: 0,
+    groups: 0,
+    groupedRequests: 0,
+    maxGroupSize: 0,
+    flushes: 0,
+    flushBytes: 0,
+    memtableRotations: 0,
+    writeStalls: 0,
+    writeStallMs: 0,
+    tornTailsTruncated: 0,
+    tornBytesTruncated: 0,
+    bloomNegatives: 0,
+    iterators: 0,
+  };
+}
+
+export interface LevelStats {
+  level: number;
+  tables: number;
+  bytes: number;
+  entries: number;
+}
+
+export interface DBStats {
+  counters: Counters;
+  /** Average requests per group commit. */
+  averageGroupSize: number;
+  memtables: { active: number; immutable: number; activeBytes: number; capacityBytes: number };
+  levels: LevelStats[];
+  blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number };
+  files: { tables: number; tableBytes: number; wals: number; walBytes: number; manifestBytes: number };
+  lastVersion: number;
+  /** Bytes written to disk (WAL + tables) per byte of user data written. */
+  writeAmplification: number;
+}
