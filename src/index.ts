@@ -1,5 +1,19 @@
-// The public face of sett. The engine (open, DB) lands with the db layer; until then the
-// package exports its errors and the building blocks that are already stable.
+// The public face of sett (SPEC §5).
+export { open, DB, DBIterator, DEFAULT_OPTIONS } from './db/index.js';
+export type {
+  OpenOptions,
+  Options,
+  PutOptions,
+  BatchOperation,
+  IteratorOptions,
+  IteratorEntry,
+  DBStats,
+  Counters,
+  LevelStats,
+  Logger,
+  LoggingLevel,
+  CompressionOption,
+} from './db/index.js';
 export {
   SettError,
   LockedError,
@@ -14,3 +28,5 @@ export {
   isSettError,
 } from './base/index.js';
 export type { SettErrorCode } from './base/index.js';
+export { FaultFS, NodeFS, nodeFS } from './fs/index.js';
+export type { FileSystem, FileHandle } from './fs/index.js';
