@@ -292,7 +292,7 @@ describe('table build, open and read', () => {
 });
 
 describe('table format', () => {
-  it('writes exactly the bytes of the worked example in docs/format/sstable.md', () => {
+  it('writes exactly the bytes of the worked example in docs/format.md §SST (worked example)', () => {
     const te = new TextEncoder();
     const b = new TableBuilder(options({ blockSize: 4096 }));
     b.add(encodeInternalKey(te.encode('ab'), 7), encodeValueStruct({ meta: 0, userMeta: 0, expiresAt: 0, value: te.encode('x') }));
