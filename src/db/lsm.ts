@@ -3,14 +3,13 @@
 // Only this class (on the main thread) edits the MANIFEST and installs versions.
 
 import {
-  CorruptionError,
   IoError,
   SettError,
   decodeValueStruct,
+  readVersion as readVersionAt,
+  VERSION_BYTES,
   compareRanges,
-  userKeyOf,
   type Clock,
-  type Entry,
   type InternalIterator,
   type ValueStruct,
 } from '../base/index.js';
@@ -123,8 +122,9 @@ export class Lsm {
     }
     const hit = t.get(userKey, readVersion);
     if (hit === undefined) return undefined;
-    const v = decodeValueStruct(hit.value, t.path);
-    return { ...v, version: versionOfKey(hit.key) };
+    const v = decodeValueStruct(hit.value, t.path) as FoundValue;
+    v.version = readVersionAt(hit.key, hit.key.length - VERSION_BYTES);
+    return v;
   }
 
   /** Iterators over every source, newest first, and a function that releases what they hold. */
@@ -284,11 +284,6 @@ export class Lsm {
   }
 }
 
-function versionOfKey(key: Uint8Array): number {
-  const v = new DataView(key.buffer, key.byteOffset + key.length - 8, 8);
-  return v.getUint32(0) * 0x1_0000_0000 + v.getUint32(4);
-}
-
 function inRange(t: Table, userKey: Uint8Array): boolean {
   const { smallest, largest } = t.properties;
   return (
@@ -310,5 +305,3 @@ function findTable(level: readonly Table[], userKey: Uint8Array): Table | undefi
   return lo < level.length ? level[lo] : undefined;
 }
 
-export { userKeyOf, CorruptionError };
-export type { Entry };
