@@ -212,7 +212,11 @@ export class Lsm {
 
   scheduleFlush(): void {
     if (this.flushing !== undefined || this.immutables.length === 0 || this.error !== undefined) return;
-    this.flushing = this.flushLoop().finally(() => {
+    this.flushing = this.flushLoop()
+      .catch((err: unknown) => {
+        this.fail(err, 'flush');
+      })
+      .finally(() => {
       this.flushing = undefined;
       this.wakeFlushWaiters();
     });
@@ -239,7 +243,12 @@ export class Lsm {
         return;
       }
       this.immutables.pop();
-      oldest.close();
+      try {
+        oldest.close();
+      } catch (err) {
+        // The table holds the data; a WAL handle that fails to close is only a leak.
+        this.config.options.logger?.warn(`sett: closing WAL ${oldest.fileId} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
       if (this.config.durable) this.removeFile(fileName('wal', oldest.fileId));
       this.wakeFlushWaiters();
     }

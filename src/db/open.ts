@@ -13,7 +13,7 @@ import {
 } from '../base/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
 import { FaultFS, acquireDirLock, nodeFS, type DirLock, type FileSystem } from '../fs/index.js';
-import { Manifest } from '../manifest/index.js';
+import { MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import { BlockCache, Table, type Block } from '../sstable/index.js';
 import { DB } from './db.js';
@@ -170,7 +170,11 @@ async function openManifest(fs: FileSystem, dir: string, options: Options, count
     }
     return manifest;
   }
-  const foreign = fs.list(dir).filter((n) => n !== 'LOCK' && !n.startsWith('LOCK.'));
+  const names = fs.list(dir);
+  // A MANIFEST-REWRITE without a MANIFEST is a creation that crashed before its rename: the
+  // database never existed, so start over.
+  if (names.includes(MANIFEST_REWRITE_FILE) && !options.readOnly) fs.unlink(joinPath(dir, MANIFEST_REWRITE_FILE));
+  const foreign = names.filter((n) => n !== 'LOCK' && !n.startsWith('LOCK.') && n !== MANIFEST_REWRITE_FILE);
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ', …' : '');
     throw new NotADatabaseError(dir, `not a sett database: no MANIFEST, but it holds ${shown}`);
