@@ -1,7 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
 
-const encoder = new TextEncoder();
-
 /** Bytewise comparison, as memcmp: negative, zero or positive. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = a.length < b.length ? a.length : b.length;
@@ -20,8 +18,16 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Accepts the key/value types of the public API (SPEC §5). */
 export function toBytes(value: unknown, what: string): Uint8Array {
-  if (typeof value === 'string') return encoder.encode(value);
+  // Buffer.from is several times faster than TextEncoder.encode for short strings (pooled).
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value instanceof Uint8Array) return value;
+  throw new InvalidArgumentError(`${what} must be a Uint8Array or a string, got ${describe(value)}`);
+}
+
+/** As toBytes, but never shares memory with the caller's buffer (which it may reuse). */
+export function toOwnedBytes(value: unknown, what: string): Uint8Array {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value instanceof Uint8Array) return value.slice();
   throw new InvalidArgumentError(`${what} must be a Uint8Array or a string, got ${describe(value)}`);
 }
 

@@ -10,6 +10,7 @@ import {
   isDeleted,
   isExpired,
   toBytes,
+  toOwnedBytes,
   valueStructLength,
   type Clock,
   type Entry,
@@ -122,8 +123,8 @@ export class DB implements AsyncDisposable {
   }
 
   private makePut(key: unknown, value: unknown, ttl: unknown, userMeta: unknown): Entry {
-    const k = this.checkKey(key);
-    const v = toBytes(value, 'value');
+    const k = this.checkKey(key, true);
+    const v = toOwnedBytes(value, 'value');
     if (v.length > this.options.memTableSize / 2) {
       throw new InvalidArgumentError(`value of ${v.length} bytes is too large (at most ${Math.floor(this.options.memTableSize / 2)} bytes)`);
     }
@@ -139,17 +140,17 @@ export class DB implements AsyncDisposable {
       }
       um = userMeta;
     }
-    // Copy: the caller may reuse its buffers once the call returns.
-    return { key: k.slice(), version: 0, meta: 0, userMeta: um, expiresAt, value: v.slice() };
+    return { key: k, version: 0, meta: 0, userMeta: um, expiresAt, value: v };
   }
 
   private makeDelete(key: unknown): Entry {
-    const k = this.checkKey(key);
-    return { key: k.slice(), version: 0, meta: META_DELETE, userMeta: 0, expiresAt: 0, value: new Uint8Array(0) };
+    const k = this.checkKey(key, true);
+    return { key: k, version: 0, meta: META_DELETE, userMeta: 0, expiresAt: 0, value: new Uint8Array(0) };
   }
 
-  private checkKey(key: unknown): Uint8Array {
-    const k = toBytes(key, 'key');
+  /** `owned`: the caller may reuse its buffer once the call returns, so writes take a copy. */
+  private checkKey(key: unknown, owned = false): Uint8Array {
+    const k = owned ? toOwnedBytes(key, 'key') : toBytes(key, 'key');
     if (k.length === 0) throw new InvalidArgumentError('key must not be empty');
     if (k.length > maxKeySizeBytes) throw new InvalidArgumentError(`key of ${k.length} bytes is too long (at most ${maxKeySizeBytes} bytes)`);
     return k;
