@@ -27,7 +27,7 @@ export function toBytes(value: unknown, what: string): Uint8Array {
 /** As toBytes, but never shares memory with the caller's buffer (which it may reuse). */
 export function toOwnedBytes(value: unknown, what: string): Uint8Array {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (value instanceof Uint8Array) return value.slice();
+  if (value instanceof Uint8Array) return copyBytes(value);
   throw new InvalidArgumentError(`${what} must be a Uint8Array or a string, got ${describe(value)}`);
 }
 
@@ -43,4 +43,14 @@ export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
+}
+
+/**
+ * A copy of bytes[start, end) that shares no memory with `bytes`. Never use `.slice()` for
+ * this: on a Buffer (which callers pass freely as a Uint8Array) `slice` returns a view.
+ */
+export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(bytes.subarray(start, end));
+  return out;
 }

@@ -6,7 +6,7 @@
 // bounded (memtables + L0 tables + one iterator per deeper level), and a linear scan over a few
 // dozen children beats a heap's bookkeeping at that size.
 
-import { compareInternalKeys, type InternalIterator, type InternalKey } from '../base/index.js';
+import { compareInternalKeys, type InternalIterator, type InternalKey, copyBytes } from '../base/index.js';
 
 const enum Direction {
   Forward,
@@ -59,7 +59,7 @@ export class MergeIterator implements InternalIterator {
     if (this.direction !== Direction.Forward) {
       // Every non-current child sits at or before the current key; move each to the first
       // entry after it so all children are positioned forward of the current key.
-      const key = this.key().slice();
+      const key = copyBytes(this.key());
       for (let i = 0; i < this.children.length; i++) {
         if (i === this.current) continue;
         const child = this.children[i]!;
@@ -76,7 +76,7 @@ export class MergeIterator implements InternalIterator {
 
   prev(): void {
     if (this.direction !== Direction.Reverse) {
-      const key = this.key().slice();
+      const key = copyBytes(this.key());
       for (let i = 0; i < this.children.length; i++) {
         if (i === this.current) continue;
         const child = this.children[i]!;

@@ -12,6 +12,7 @@ import {
   readVersion,
   VERSION_BYTES,
   type InternalIterator,
+  copyBytes,
 } from '../base/index.js';
 
 export interface IteratorOptions {
@@ -118,7 +119,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
       if (!this.belowUpper(key, userEnd)) return undefined;
       if (readVersion(key, userEnd) > this.readVersionValue) continue;
       // The newest visible version of this user key: whatever it says decides the key.
-      this.lastKey = key.slice(0, userEnd);
+      this.lastKey = copyBytes(key, 0, userEnd);
       const entry = this.visible(key, userEnd, it.value());
       if (entry !== undefined) return entry;
     }
@@ -143,7 +144,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
         continue;
       }
       if (!this.aboveLower(key, userEnd)) return undefined;
-      const userKey = key.slice(0, userEnd);
+      const userKey = copyBytes(key, 0, userEnd);
       let bestKey: Uint8Array | undefined;
       let bestValue: Uint8Array | undefined;
       for (; it.valid(); it.prev()) {
@@ -151,8 +152,8 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
         const end = k.length - VERSION_BYTES;
         if (compareRanges(k, 0, end, userKey, 0, userKey.length) !== 0) break;
         if (readVersion(k, end) <= this.readVersionValue) {
-          bestKey = k.slice();
-          bestValue = it.value().slice();
+          bestKey = copyBytes(k);
+          bestValue = copyBytes(it.value());
         }
       }
       if (bestKey !== undefined) {
@@ -218,7 +219,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
 export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
   for (let i = prefix.length - 1; i >= 0; i--) {
     if (prefix[i] !== 0xff) {
-      const out = prefix.slice(0, i + 1);
+      const out = copyBytes(prefix, 0, i + 1);
       out[i]!++;
       return out;
     }

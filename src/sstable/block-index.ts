@@ -8,7 +8,7 @@
 // Decoded once at open and kept in memory: one buffer of concatenated keys plus typed arrays of
 // key bounds and handles, so a lookup is a binary search that allocates nothing.
 
-import { CorruptionError, getVarint } from '../base/index.js';
+import { CorruptionError, getVarint, copyBytes } from '../base/index.js';
 import { Block } from './block.js';
 import { BLOCK_TRAILER_BYTES, HEADER_BYTES } from './format.js';
 import { compareInternalRanges } from './key-compare.js';
@@ -39,7 +39,7 @@ export class BlockIndex {
     const next = [0];
     let expectedOffset = HEADER_BYTES;
     for (it.seekToFirst(); it.valid(); it.next()) {
-      const key = it.key().slice();
+      const key = copyBytes(it.key());
       const value = it.value();
       const offset = getVarint(value, 0, value.length, next);
       const size = offset < 0 ? -1 : getVarint(value, next[0]!, value.length, next);

@@ -29,7 +29,7 @@
 // Endianness: only single bytes and bits; no multi-byte integers. Integrity is
 // the job of the enclosing SST block checksum; decode() only checks shape.
 
-import { CorruptionError, InvalidArgumentError, assert } from '../base/index.js';
+import { CorruptionError, InvalidArgumentError, assert, copyBytes } from '../base/index.js';
 
 /** Probe counts above this are rejected on decode. Part of the on-disk format: never change, add a version. */
 export const BLOOM_MAX_PROBES = 30;
@@ -173,7 +173,7 @@ export class BloomFilter {
 
   /** The encoded filter (a fresh copy: the filter stays immutable whatever the caller does with it). */
   encode(): Uint8Array<ArrayBuffer> {
-    return this.data.slice();
+    return copyBytes(this.data) as Uint8Array<ArrayBuffer>;
   }
 
   /**
@@ -192,7 +192,7 @@ export class BloomFilter {
     if (k < 1 || k > BLOOM_MAX_PROBES) {
       throw new CorruptionError('bloom filter', bytes.length - 1, `probe count ${k} not in 1..${BLOOM_MAX_PROBES}`);
     }
-    const filter = new BloomFilter(bytes.slice());
+    const filter = new BloomFilter(copyBytes(bytes) as Uint8Array<ArrayBuffer>);
     assert(filter.bitCount >= 8, 'bloom filter has at least one byte of bits');
     return filter;
   }

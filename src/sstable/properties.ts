@@ -18,6 +18,7 @@ import {
   putVarint,
   varintLength,
   type InternalKey,
+  copyBytes,
 } from '../base/index.js';
 import { COMPRESSION_CODE, type CompressionName } from './compression.js';
 import { compareInternalRanges } from './key-compare.js';
@@ -109,7 +110,7 @@ export function decodeProperties(bytes: Uint8Array, file: string, offset: number
   const key = (what: string): InternalKey => {
     const length = varint(`${what} key length`);
     if (length < VERSION_BYTES || o + length > end) fail(`${what} key of ${length} bytes does not fit`);
-    const k = bytes.slice(o, o + length);
+    const k = copyBytes(bytes, o, o + length);
     o += length;
     return k;
   };

@@ -14,6 +14,7 @@ import {
   putVarint,
   readVersion,
   type InternalKey,
+  copyBytes,
 } from '../base/index.js';
 import type { FileSystem } from '../fs/index.js';
 import { BlockBuilder } from './block-builder.js';
@@ -110,7 +111,7 @@ export class TableBuilder {
     const userLength = key.length - VERSION_BYTES;
     let newUserKey = true;
     if (this.entries === 0) {
-      this.smallest = key.slice();
+      this.smallest = copyBytes(key);
     } else {
       const c = compareInternalRanges(this.lastKey, 0, this.lastKeyLength, key, 0, key.length);
       assert(c < 0, () => `TableBuilder keys out of order: ${formatInternalKey(this.lastKey.slice(0, this.lastKeyLength))} then ${formatInternalKey(key)}`);
@@ -143,7 +144,7 @@ export class TableBuilder {
       filterBytes = BloomFilter.forKeys(this.hashes.subarray(0, this.hashCount), this.options.bloomFalsePositive).encode();
     }
     const filter = this.writeBlock(filterBytes, 'none');
-    const largest = this.lastKey.slice(0, this.lastKeyLength);
+    const largest = copyBytes(this.lastKey, 0, this.lastKeyLength);
     const stored = {
       smallest: this.smallest!,
       largest,

@@ -19,6 +19,7 @@ import {
   crc32Range,
   hex32,
   type InternalKey,
+  copyBytes,
 } from '../base/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { Block, BlockIterator } from './block.js';
@@ -197,7 +198,7 @@ export class Table {
     it.seekRange(target, 0, end);
     // The first entry >= (userKey, readVersion) is the newest visible version, if the user key matches.
     const found = it.valid() && it.keyLength === end && compareRanges(it.keyBuffer, 0, n, userKey, 0, n) === 0;
-    const result = found ? { key: it.keyBuffer.slice(0, end), value: it.blockData.subarray(it.valueStart, it.valueEnd) } : undefined;
+    const result = found ? { key: copyBytes(it.keyBuffer, 0, end), value: it.blockData.subarray(it.valueStart, it.valueEnd) } : undefined;
     it.close(); // drop the block reference: the cache decides how long blocks live
     return result;
   }

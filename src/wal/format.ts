@@ -26,7 +26,7 @@
 // A length of 0 is never written (a payload holds at least its entry count), so a zero-filled tail
 // reads as torn whatever its CRC fields hold.
 
-import { crc32Range } from '../base/index.js';
+import { crc32Range, copyBytes } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
 export const WAL_MAGIC: Uint8Array = new Uint8Array([0x53, 0x45, 0x54, 0x54, 0x2e, 0x57, 0x41, 0x4c]); // "SETT.WAL"
@@ -85,7 +85,7 @@ export function checkWalHeader(bytes: Uint8Array): HeaderCheck {
   if (stored !== computed) return { kind: 'bad-crc', stored, computed };
   return {
     kind: 'ok',
-    header: { version: view.getUint16(8), keyId: view.getUint32(10), iv: bytes.slice(14, 14 + WAL_IV_BYTES) },
+    header: { version: view.getUint16(8), keyId: view.getUint32(10), iv: copyBytes(bytes, 14, 14 + WAL_IV_BYTES) },
   };
 }
 
