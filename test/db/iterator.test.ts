@@ -54,7 +54,7 @@ describe('iterator', () => {
     await db.close();
   });
 
-  it('stops early on break and releases what it holds', async () => {
+  it('stops early on break', async () => {
     const db = await openSmall(faultFS());
     for (let i = 0; i < 10; i++) await db.put(`k${i}`, 'v');
     let n = 0;
