@@ -56,7 +56,7 @@ async function openInMemory(dir: string, options: Options): Promise<DB> {
   const counters = newCounters();
   const clock = options.clock ?? systemClock;
   const cache = new BlockCache<Block>(options.blockCacheSize);
-  const executor = new InlineExecutor(fs);
+  const executor = typeof options.executor === 'object' ? options.executor : new InlineExecutor(fs);
   const lsm = new Lsm(
     { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false },
     Memtable.inMemory(options.memTableSize),
@@ -130,7 +130,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       lastVersion = Math.max(lastVersion, r.maxVersion);
     }
 
-    const executor: Executor = options.executor === 'inline' || fs !== nodeFS ? new InlineExecutor(fs) : new WorkerExecutor(Math.max(1, options.numCompactors));
+    const executor = makeExecutor(options, fs);
     const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly };
     let active: Memtable;
     const newestFirst = recovered.reverse();
@@ -159,6 +159,13 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
     await lock?.release();
     throw err instanceof SettError ? err : IoError.from(err, `open ${dir}`);
   }
+}
+
+function makeExecutor(options: Options, fs: FileSystem): Executor {
+  if (typeof options.executor === 'object') return options.executor;
+  // Workers reach files through node:fs only: any other FileSystem runs its jobs inline.
+  if (options.executor === 'inline' || fs !== nodeFS) return new InlineExecutor(fs);
+  return new WorkerExecutor(Math.max(1, options.numCompactors));
 }
 
 async function openManifest(fs: FileSystem, dir: string, options: Options, counters: Counters): Promise<Manifest> {

@@ -3,6 +3,7 @@
 
 import { InvalidArgumentError, type Clock } from '../base/index.js';
 import type { FileSystem } from '../fs/index.js';
+import type { Executor } from '../compaction/index.js';
 
 export type CompressionOption = 'none' | 'snappy' | 'zstd';
 export type LoggingLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -49,8 +50,11 @@ export interface Options {
   fs: FileSystem | undefined;
   /** The clock for TTLs and intervals. */
   clock: Clock | undefined;
-  /** Where background jobs run: worker threads, or inline on the main thread (deterministic). */
-  executor: 'worker' | 'inline' | undefined;
+  /**
+   * Where background jobs run: worker threads (the default on the real file system), inline on
+   * the main thread (deterministic; always used with another FileSystem), or a given Executor.
+   */
+  executor: 'worker' | 'inline' | Executor | undefined;
 }
 
 export const MiB = 1024 * 1024;
@@ -169,7 +173,8 @@ const CHECKS: { [K in keyof Options]: Check } = {
     if (v !== undefined && (typeof v !== 'object' || v === null || typeof (v as Clock).nowMs !== 'function')) fail(name, v, 'a Clock');
   },
   executor: (name, v) => {
-    if (v !== undefined) oneOf('worker', 'inline')(name, v);
+    if (v === undefined || (typeof v === 'object' && v !== null && typeof (v as Executor).run === 'function')) return;
+    oneOf('worker', 'inline')(name, v);
   },
 };
 
