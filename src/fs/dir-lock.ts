@@ -77,7 +77,12 @@ export function readLockOwner(dir: string): LockOwner | undefined {
 
 function writeOwner(lockPath: string): void {
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), acquiredAtMs: systemClock.nowMs() };
+  // proper-lockfile refreshes the lock only while the directory's mtime is still the one it set;
+  // creating a file inside changes it, so put it back (else the lock is "compromised" at the
+  // first refresh, 30 s in, and release() fails).
+  const before = fs.statSync(lockPath);
   fs.writeFileSync(path.join(lockPath, OWNER_NAME), JSON.stringify(owner));
+  fs.utimesSync(lockPath, before.atimeMs / 1000, before.mtimeMs / 1000);
 }
 
 function removeOwner(lockPath: string): void {

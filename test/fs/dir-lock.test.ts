@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireDirLock, readLockOwner } from '../../src/fs/dir-lock.js';
 import { isSettError } from '../../src/base/index.js';
+import { createRequire } from 'node:module';
+
+const lockfileInternals = createRequire(import.meta.url)('proper-lockfile/lib/lockfile.js') as { getLocks(): unknown };
 
 const builtLock = fileURLToPath(new URL('../../dist/src/fs/dir-lock.js', import.meta.url));
 const dirs: string[] = [];
@@ -62,6 +65,17 @@ describe('directory lock', () => {
     const again = await acquireDirLock(dir, () => {});
     await again.release();
     expect(fs.existsSync(path.join(dir, 'LOCK'))).toBe(false);
+  });
+
+  it('regression: writing the owner record keeps the lock mtime proper-lockfile checks on refresh', async () => {
+    // proper-lockfile refreshes the lock every 30 s only if the directory's mtime is still the
+    // one it recorded; otherwise the lock is "compromised" and release() fails with ERELEASED.
+    const dir = tempDir();
+    const lock = await acquireDirLock(dir, () => {});
+    const recorded = (lockfileInternals.getLocks() as Record<string, { mtime: Date }>)[dir];
+    expect(recorded).toBeDefined();
+    expect(fs.statSync(path.join(dir, 'LOCK')).mtime.getTime()).toBe(recorded!.mtime.getTime());
+    await lock.release();
   });
 
   it('refuses while a live process holds it', async () => {
