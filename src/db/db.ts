@@ -10,7 +10,6 @@ import {
   isDeleted,
   isExpired,
   toBytes,
-  toOwnedBytes,
   valueStructLength,
   type Clock,
   type Entry,
@@ -119,12 +118,13 @@ export class DB implements AsyncDisposable {
         `a batch of ${entries.length} entries and ${bytes} bytes does not fit in one memtable (memTableSize ${this.options.memTableSize}); split it or use writeBatch()`,
       );
     }
+    ownBytes(entries);
     return this.writer.enqueue(entries, bytes);
   }
 
   private makePut(key: unknown, value: unknown, ttl: unknown, userMeta: unknown): Entry {
-    const k = this.checkKey(key, true);
-    const v = toOwnedBytes(value, 'value');
+    const k = this.checkKey(key);
+    const v = toBytes(value, 'value');
     if (v.length > this.options.memTableSize / 2) {
       throw new InvalidArgumentError(`value of ${v.length} bytes is too large (at most ${Math.floor(this.options.memTableSize / 2)} bytes)`);
     }
@@ -144,13 +144,12 @@ export class DB implements AsyncDisposable {
   }
 
   private makeDelete(key: unknown): Entry {
-    const k = this.checkKey(key, true);
+    const k = this.checkKey(key);
     return { key: k, version: 0, meta: META_DELETE, userMeta: 0, expiresAt: 0, value: new Uint8Array(0) };
   }
 
-  /** `owned`: the caller may reuse its buffer once the call returns, so writes take a copy. */
-  private checkKey(key: unknown, owned = false): Uint8Array {
-    const k = owned ? toOwnedBytes(key, 'key') : toBytes(key, 'key');
+  private checkKey(key: unknown): Uint8Array {
+    const k = toBytes(key, 'key');
     if (k.length === 0) throw new InvalidArgumentError('key must not be empty');
     if (k.length > maxKeySizeBytes) throw new InvalidArgumentError(`key of ${k.length} bytes is too long (at most ${maxKeySizeBytes} bytes)`);
     return k;
@@ -352,4 +351,24 @@ function entriesOf(group: readonly WriteRequest[], start: number, end: number): 
   const out: Entry[] = [];
   for (let j = start; j < end; j++) for (const e of group[j]!.entries) out.push(e);
   return out;
+}
+
+/**
+ * The caller may reuse its buffers once a write call returns, but the write lands later (group
+ * commit): copy every key and value into one buffer of the request's own, so a request costs one
+ * allocation however many entries it has.
+ */
+function ownBytes(entries: Entry[]): void {
+  let total = 0;
+  for (const e of entries) total += e.key.length + e.value.length;
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const e of entries) {
+    buf.set(e.key, at);
+    e.key = buf.subarray(at, at + e.key.length);
+    at += e.key.length;
+    buf.set(e.value, at);
+    e.value = buf.subarray(at, at + e.value.length);
+    at += e.value.length;
+  }
 }
