@@ -11,3 +11,4 @@ export * from './iterator.js';
 export * from './clock.js';
 export * from './rng.js';
 export * from './array-iterator.js';
+export * from './hash.js';

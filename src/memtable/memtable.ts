@@ -3,6 +3,7 @@
 // reader can see is always something a recovery would see too. Recovery replays the WAL record by
 // record (a batch is applied whole or not at all), truncates a torn tail and reopens for append.
 
+import { KeyFilter } from './key-filter.js';
 import {
   assert,
   CorruptionError,
@@ -65,7 +66,17 @@ export class Memtable {
     this.capacityBytes = capacityBytes;
     this.readOnly = readOnly;
     this.walBytesRecovered = walBytesRecovered;
+    this.filter = new KeyFilter(skiplist.capacityBytes());
+    if (skiplist.count > 0) {
+      const it = skiplist.iterator();
+      for (it.seekToFirst(); it.valid(); it.next()) {
+        const k = it.key();
+        this.filter.add(KeyFilter.hash(k.subarray(0, k.length - VERSION_BYTES)));
+      }
+    }
   }
+
+  private readonly filter: KeyFilter;
 
   /** A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory. */
   static create(fs: FileSystem, path: string, fileId: number, capacityBytes: number, walOptions?: WalCreateOptions): Memtable {
@@ -147,6 +158,7 @@ export class Memtable {
     const skiplist = this.skiplist;
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
+      this.filter.add(KeyFilter.hash(e.key));
       const ok = skiplist.putValueStruct(e.key, e.version, e);
       assert(ok, 'skiplist ran out of room after hasRoomFor said the batch fits');
     }
@@ -167,6 +179,7 @@ export class Memtable {
    * view into the arena (its bytes never change); copy it to keep it past the memtable's life.
    */
   get(userKey: Uint8Array, readVersion: number): MemtableValue | undefined {
+    if (!this.filter.mayContain(KeyFilter.hash(userKey))) return undefined;
     const found = this.skiplist.get(userKey, readVersion);
     if (found === undefined) return undefined;
     const bytes = found.value;

@@ -29,7 +29,7 @@
 // Endianness: only single bytes and bits; no multi-byte integers. Integrity is
 // the job of the enclosing SST block checksum; decode() only checks shape.
 
-import { CorruptionError, InvalidArgumentError, assert, copyBytes } from '../base/index.js';
+import { CorruptionError, InvalidArgumentError, assert, copyBytes, murmur3, fmix32 } from '../base/index.js';
 
 /** Probe counts above this are rejected on decode. Part of the on-disk format: never change, add a version. */
 export const BLOOM_MAX_PROBES = 30;
@@ -50,41 +50,7 @@ const LN2 = Math.LN2;
  * "hello" → 0x248bfa47. Any stock murmur3 library reproduces it.
  */
 export function hashKey(userKey: Uint8Array): number {
-  const n = userKey.length;
-  const blocksEnd = n & ~3;
-  let h = BLOOM_HASH_SEED;
-  let i = 0;
-  for (; i < blocksEnd; i += 4) {
-    let k = userKey[i]! | (userKey[i + 1]! << 8) | (userKey[i + 2]! << 16) | (userKey[i + 3]! << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const tail = n & 3;
-  if (tail !== 0) {
-    let k = 0;
-    if (tail === 3) k ^= userKey[i + 2]! << 16;
-    if (tail >= 2) k ^= userKey[i + 1]! << 8;
-    k ^= userKey[i]!;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-  }
-  return fmix32(h ^ n);
-}
-
-/** murmur3's finaliser: a bijection on 32 bits with full avalanche. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return murmur3(userKey, BLOOM_HASH_SEED);
 }
 
 /**
