@@ -1,3 +1,18 @@
 export { MergeIterator } from './merge-iterator.js';
 export { InlineExecutor, WorkerExecutor, type Executor } from './executor.js';
 export type { Job, FlushJob, FlushResult, JobResult } from './jobs.js';
+export { runCompact, type CompactJob, type CompactResult } from './compact.js';
+export {
+  levelTargets,
+  pickCompactions,
+  overlapping,
+  rangesOverlap,
+  levelSize,
+  TABLE_SIZE_MULTIPLIER,
+  MAX_TARGET_TABLE_BYTES,
+  type TableMeta,
+  type CompactionOptions,
+  type LevelTargets,
+  type CompactionKind,
+  type CompactionPlan,
+} from './picker.js';

@@ -11,6 +11,7 @@ import {
   type TableProperties,
 } from '../sstable/index.js';
 import type { FileSystem } from '../fs/index.js';
+import { runCompact, type CompactJob, type CompactResult } from './compact.js';
 
 /** Turns a frozen memtable (its arena, shared with the worker) into one L0 table. */
 export interface FlushJob {
@@ -24,13 +25,15 @@ export interface FlushResult {
   properties: TableProperties;
 }
 
-export type Job = FlushJob;
-export type JobResult<J extends Job> = J extends FlushJob ? FlushResult : never;
+export type Job = FlushJob | CompactJob;
+export type JobResult<J extends Job> = J extends FlushJob ? FlushResult : J extends CompactJob ? CompactResult : never;
 
 export async function runJob<J extends Job>(fs: FileSystem, job: J): Promise<JobResult<J>> {
   switch (job.kind) {
     case 'flush':
       return (await runFlush(fs, job)) as JobResult<J>;
+    case 'compact':
+      return (await runCompact(fs, job)) as JobResult<J>;
   }
 }
 
