@@ -6,6 +6,7 @@ export {
   levelTargets,
   pickCompactions,
   overlapping,
+  spanOf,
   rangesOverlap,
   levelSize,
   TABLE_SIZE_MULTIPLIER,

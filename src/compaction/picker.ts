@@ -306,7 +306,7 @@ function rangeOf(t: TableMeta): KeyRange {
 }
 
 /** The user-key span of a non-empty set of tables. */
-function spanOf(tables: readonly TableMeta[]): KeyRange {
+export function spanOf(tables: readonly TableMeta[]): KeyRange {
   assert(tables.length > 0, 'spanOf: no tables');
   let { smallest, largest } = rangeOf(tables[0]!);
   for (let i = 1; i < tables.length; i++) {

@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   META_DELETE,
   ReadOnlyError,
+  SettError,
   TxnTooBigError,
   isDeleted,
   isExpired,
@@ -75,6 +76,30 @@ export class DB implements AsyncDisposable {
     this.lastVersion = parts.lastVersion;
     this.visibleVersion = parts.lastVersion;
     this.writer = new WriteQueue((group) => this.commitGroup(group));
+    this.lsm.discardVersion = () => this.oldestReadVersion();
+  }
+
+  /** Read versions held by live iterators (and later snapshots), with their counts. */
+  private readonly readers = new Map<number, number>();
+
+  /** Registers a reader at `version`; the returned function unregisters it. */
+  private holdReadVersion(version: number): () => void {
+    this.readers.set(version, (this.readers.get(version) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const n = this.readers.get(version)! - 1;
+      if (n === 0) this.readers.delete(version);
+      else this.readers.set(version, n);
+    };
+  }
+
+  /** The discard version compaction uses: no reader asks for anything older. */
+  private oldestReadVersion(): number {
+    let oldest = this.visibleVersion;
+    for (const v of this.readers.keys()) if (v < oldest) oldest = v;
+    return oldest;
   }
 
   // ---- writes ----------------------------------------------------------------------------
@@ -259,26 +284,88 @@ export class DB implements AsyncDisposable {
     const limit = options.limit ?? Infinity;
     if (typeof limit !== 'number' || Number.isNaN(limit)) throw new InvalidArgumentError('iterator option limit must be a number');
     const { iterators, release } = this.lsm.sources();
+    const readVersion = this.visibleVersion;
+    const releaseVersion = this.holdReadVersion(readVersion);
     this.counters.iterators++;
     return new DBIterator(
       new MergeIterator(iterators),
-      this.visibleVersion,
+      readVersion,
       bounds,
       options.reverse === true,
       limit < 0 ? Infinity : limit,
       options.keys !== false,
       options.values !== false,
       () => this.clock.nowMs(),
-      release,
+      () => {
+        release();
+        releaseVersion();
+      },
     );
+  }
+
+  // ---- operations on the whole tree -------------------------------------------------------
+
+  /**
+   * Runs `op` with the writer paused (writes queue and land after it), the memtables flushed
+   * and background compaction stopped; everything resumes afterwards.
+   */
+  private async exclusive(what: string, op: () => Promise<void>): Promise<void> {
+    this.checkWritable();
+    const run = (async () => {
+      await this.writer.pause();
+      try {
+        await this.lsm.flushAll();
+        await this.lsm.compactor.stop();
+        try {
+          await op();
+        } finally {
+          this.lsm.compactor.resume();
+        }
+      } finally {
+        this.writer.resume();
+        this.lsm.compactor.maybeSchedule();
+      }
+    })();
+    this.maintenance.add(run);
+    try {
+      await run;
+    } catch (err) {
+      throw err instanceof SettError ? err : this.lsm.fail(err, what);
+    } finally {
+      this.maintenance.delete(run);
+    }
+  }
+
+  private readonly maintenance = new Set<Promise<void>>();
+
+  /** Compacts every table into one level (after flushing the memtables). */
+  async flatten(): Promise<void> {
+    await this.exclusive('flatten', () => this.lsm.compactor.flatten());
+  }
+
+  /**
+   * Deletes every key starting with `prefix`: gone for every read that starts after the call
+   * resolves (writes made during the call land after the drop). Not atomic across a crash:
+   * a crash part-way leaves some of the keys.
+   */
+  async dropPrefix(prefix: Uint8Array | string): Promise<void> {
+    const p = toBytes(prefix, 'prefix');
+    if (p.length === 0) throw new InvalidArgumentError('dropPrefix needs a non-empty prefix; use dropAll() to delete everything');
+    const owned = Uint8Array.from(p);
+    await this.exclusive('dropPrefix', () => this.lsm.compactor.dropPrefix(owned));
+  }
+
+  /** Deletes every key (one MANIFEST record: a crash leaves all or nothing). */
+  async dropAll(): Promise<void> {
+    await this.exclusive('dropAll', () => this.lsm.dropAllTables());
   }
 
   // ---- maintenance -----------------------------------------------------------------------
 
-  /** Waits until every queued write is committed and no flush is running. */
+  /** Waits until every queued write is committed and no flush or compaction is running or due. */
   async waitForBackgroundWork(): Promise<void> {
     await this.writer.idle();
-    await this.lsm.waitForFlushes();
+    await this.lsm.waitForIdle();
   }
 
   stats(): DBStats {
@@ -327,7 +414,14 @@ export class DB implements AsyncDisposable {
 
   private async doClose(): Promise<void> {
     try {
+      await Promise.allSettled(this.maintenance);
       await this.writer.idle();
+      if (this.options.compactL0OnClose && !this.options.readOnly && this.lsm.error === undefined) {
+        await this.lsm.flushAll();
+        await this.lsm.compactor.stop();
+        this.lsm.compactor.resume();
+        await this.lsm.compactor.compactL0();
+      }
       await this.lsm.close();
       await this.parts.executor.close();
       this.parts.manifest?.close();

@@ -17,8 +17,22 @@ export class LevelsVersion {
 
   withL0Table(table: Table): LevelsVersion {
     const levels = this.levels.slice();
-    levels[0] = [table, ...this.levels[0]!];
+    levels[0] = sortL0([table, ...this.levels[0]!]);
     return new LevelsVersion(levels);
+  }
+
+  /** A version without the tables in `removed` and with `added` (tables by level). */
+  withChanges(removed: ReadonlySet<number>, added: readonly { level: number; table: Table }[]): LevelsVersion {
+    const levels = this.levels.map((tables) => tables.filter((t) => !removed.has(t.fileId)));
+    for (const { level, table } of added) levels[level]!.push(table);
+    levels[0] = sortL0(levels[0]!);
+    for (let l = 1; l < levels.length; l++) levels[l]!.sort((a, b) => compareInternalKeys(a.properties.smallest, b.properties.smallest));
+    return new LevelsVersion(levels);
+  }
+
+  /** The level holding table `id`, or -1. */
+  levelOf(id: number): number {
+    return this.levels.findIndex((tables) => tables.some((t) => t.fileId === id));
   }
 
   tableCount(): number {
@@ -40,6 +54,10 @@ export class LevelsVersion {
   }
 
   private checkInvariants(): void {
+    const l0 = this.levels[0]!;
+    for (let i = 1; i < l0.length; i++) {
+      assert(l0[i - 1]!.properties.maxVersion >= l0[i]!.properties.maxVersion, () => `L0 is not newest first at tables ${l0[i - 1]!.fileId}, ${l0[i]!.fileId}`);
+    }
     for (let l = 1; l < this.levels.length; l++) {
       const level = this.levels[l]!;
       for (let i = 1; i < level.length; i++) {
@@ -50,4 +68,13 @@ export class LevelsVersion {
       }
     }
   }
+}
+
+/**
+ * L0 newest first. A flushed table's versions are all newer than those of every table flushed
+ * before it, and an L0→L0 output spans a contiguous run of them, so the order of maxVersion is
+ * the order of age (ids are not: an L0→L0 output gets a new, larger id).
+ */
+export function sortL0(tables: Table[]): Table[] {
+  return tables.sort((a, b) => b.properties.maxVersion - a.properties.maxVersion || b.fileId - a.fileId);
 }

@@ -18,6 +18,7 @@ import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import { COMPRESSION_CODE, Table, type Block, type BlockCache, type TableBuilderOptions } from '../sstable/index.js';
+import { Compactor } from './compactor.js';
 import { fileName, joinPath } from './file-names.js';
 import { LevelsVersion } from './levels.js';
 import type { Options } from './options.js';
@@ -52,7 +53,10 @@ export class Lsm {
 
   private flushing: Promise<void> | undefined;
   private flushWaiters: (() => void)[] = [];
-  private readonly tableOptions: TableBuilderOptions;
+  readonly tableOptions: TableBuilderOptions;
+  readonly compactor: Compactor;
+  /** The oldest version a reader may still ask for; set by the DB (snapshots, iterators). */
+  discardVersion: () => number = () => Number.MAX_SAFE_INTEGER;
 
   constructor(
     private readonly config: LsmConfig,
@@ -72,7 +76,20 @@ export class Lsm {
       compression: o.compression,
       zstdLevel: o.zstdLevel,
     };
+    this.compactor = new Compactor(this, config, () => this.discardVersion());
     if (immutables.length > 0) this.scheduleFlush();
+    this.compactor.maybeSchedule();
+  }
+
+  /** Drops the version's hold on a table replaced by a compaction; the file goes with the last reader. */
+  retireTable(table: Table): void {
+    const name = fileName('table', table.fileId);
+    table.onZero = () => this.removeFile(name);
+    table.unref();
+  }
+
+  onCompactionDone(): void {
+    this.wakeFlushWaiters();
   }
 
   get maxImmutables(): number {
@@ -222,6 +239,36 @@ export class Lsm {
     });
   }
 
+  /** Moves everything in memtables into L0 tables. Only while the writer is paused. */
+  async flushAll(): Promise<void> {
+    if (!this.active.isEmpty()) await this.rotate();
+    this.scheduleFlush();
+    await this.waitForFlushes();
+    this.throwIfFailed();
+  }
+
+  /**
+   * Deletes every table in one MANIFEST record (atomic across a crash: all or nothing). Only
+   * while the writer is paused, the memtables are flushed and compaction is stopped.
+   */
+  async dropAllTables(): Promise<void> {
+    const tables = [...this.version.tables()];
+    if (tables.length === 0) return;
+    await this.guard(async () => this.config.manifest?.apply(tables.map((t) => ({ type: 'delete' as const, tableId: t.fileId }))), 'record dropAll in the MANIFEST');
+    this.version = LevelsVersion.empty(this.version.levels.length);
+    for (const t of tables) this.retireTable(t);
+  }
+
+  /** Resolves when no flush or compaction is running and none is due (or the tree has failed). */
+  async waitForIdle(): Promise<void> {
+    for (;;) {
+      await this.waitForFlushes();
+      await this.compactor.waitIdle();
+      this.compactor.maybeSchedule();
+      if (this.flushing === undefined && this.compactor.activeCompactions === 0) return;
+    }
+  }
+
   /** Resolves when no flush is running and none is waiting (or the tree has failed). */
   async waitForFlushes(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
@@ -236,6 +283,8 @@ export class Lsm {
   private async flushLoop(): Promise<void> {
     while (this.immutables.length > 0 && this.error === undefined) {
       const oldest = this.immutables[this.immutables.length - 1]!;
+      await this.waitForL0Room();
+      if (this.error !== undefined) return;
       try {
         await this.flushOne(oldest);
       } catch (err) {
@@ -252,6 +301,24 @@ export class Lsm {
       if (this.config.durable) this.removeFile(fileName('wal', oldest.fileId));
       this.wakeFlushWaiters();
     }
+  }
+
+  /**
+   * L0 at numLevelZeroTablesStall tables: the flush waits for compaction to catch up, so frozen
+   * memtables pile up and writers stall at rotation. Compaction never waits for a flush, so this
+   * cannot deadlock.
+   */
+  private async waitForL0Room(): Promise<void> {
+    const { options, counters, clock } = this.config;
+    if (this.version.levels[0]!.length < options.numLevelZeroTablesStall) return;
+    counters.l0Stalls++;
+    const start = clock.nowMs();
+    while (this.version.levels[0]!.length >= options.numLevelZeroTablesStall && this.error === undefined) {
+      this.compactor.maybeSchedule();
+      if (this.compactor.activeCompactions === 0) break; // nothing can shrink L0: do not wait forever
+      await new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+    }
+    counters.l0StallMs += clock.nowMs() - start;
   }
 
   /**
@@ -282,10 +349,12 @@ export class Lsm {
     this.version = this.version.withL0Table(table);
     counters.flushes++;
     counters.flushBytes += properties.fileBytes;
+    this.compactor.maybeSchedule();
   }
 
   async close(): Promise<void> {
     await this.waitForFlushes();
+    await this.compactor.stop();
     if (this.config.durable && this.error === undefined) await this.active.sync();
     this.active.close();
     for (const m of this.immutables) m.close();

@@ -18,7 +18,7 @@ import { Memtable } from '../memtable/index.js';
 import { BlockCache, Table, type Block } from '../sstable/index.js';
 import { DB } from './db.js';
 import { fileName, joinPath, parseFileName } from './file-names.js';
-import { LevelsVersion } from './levels.js';
+import { LevelsVersion, sortL0 } from './levels.js';
 import { Lsm } from './lsm.js';
 import { resolveOptions, type Options } from './options.js';
 import { newCounters, type Counters } from './stats.js';
@@ -203,8 +203,8 @@ function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Op
       opened.push(t);
       tables.push(t);
     }
-    // L0: newest first (ids grow with time); deeper levels: by key range.
-    if (level === 0) tables.reverse();
+    // L0: newest first; deeper levels: by key range.
+    if (level === 0) sortL0(tables);
     else tables.sort((a, b) => compareInternalKeys(a.properties.smallest, b.properties.smallest));
     levels.push(tables);
   }

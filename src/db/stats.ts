@@ -17,6 +17,14 @@ export interface Counters {
   memtableRotations: number;
   writeStalls: number;
   writeStallMs: number;
+  /** Flushes that waited because L0 held numLevelZeroTablesStall tables. */
+  l0Stalls: number;
+  l0StallMs: number;
+  compactions: number;
+  compactionMoves: number;
+  compactionBytesRead: number;
+  compactionBytesWritten: number;
+  compactionEntriesDropped: number;
   tornTailsTruncated: number;
   tornBytesTruncated: number;
   bloomNegatives: number;
@@ -41,6 +49,13 @@ export function newCounters(): Counters {
     memtableRotations: 0,
     writeStalls: 0,
     writeStallMs: 0,
+    l0Stalls: 0,
+    l0StallMs: 0,
+    compactions: 0,
+    compactionMoves: 0,
+    compactionBytesRead: 0,
+    compactionBytesWritten: 0,
+    compactionEntriesDropped: 0,
     tornTailsTruncated: 0,
     tornBytesTruncated: 0,
     bloomNegatives: 0,

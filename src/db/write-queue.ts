@@ -35,14 +35,31 @@ export class WriteQueue {
 
   /** Resolves once every request queued so far has been committed or rejected. */
   idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (!this.running && (this.queue.length === 0 || this.paused > 0)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Stops the writer after the group in progress (requests keep queueing) and resolves once it
+   * is stopped: the caller then has the tree to itself until resume().
+   */
+  async pause(): Promise<void> {
+    this.paused++;
+    if (this.running) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  resume(): void {
+    this.paused--;
+    if (this.paused === 0 && !this.running && this.queue.length > 0) void this.run();
+  }
+
+  private paused = 0;
+
   private async run(): Promise<void> {
+    if (this.paused > 0) return;
     this.running = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && this.paused === 0) {
         let n = 0;
         let bytes = 0;
         while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.bytes <= walGroupMaxBytes)) {

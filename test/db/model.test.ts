@@ -12,7 +12,9 @@ type Op =
   | { kind: 'get'; key: string }
   | { kind: 'range'; gte: string; lt: string; reverse: boolean; limit: number }
   | { kind: 'prefix'; prefix: string; reverse: boolean }
-  | { kind: 'reopen' };
+  | { kind: 'reopen' }
+  | { kind: 'hold' }
+  | { kind: 'check-held' };
 
 const key = fc.stringMatching(/^[a-e]{1,4}$/);
 const value = fc.oneof(
@@ -33,7 +35,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('range' as const), gte: key, lt: key, reverse: fc.boolean(), limit: fc.integer({ min: 1, max: 20 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('prefix' as const), prefix: fc.stringMatching(/^[a-e]{1,2}$/), reverse: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'hold' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'check-held' as const }) },
 );
+
+/** Small enough that every kind of compaction runs in a few hundred operations. */
+const COMPACTING = {
+  memTableSize: 16 * 1024,
+  baseTableSize: 4096,
+  baseLevelSize: 8192,
+  levelSizeMultiplier: 2,
+  maxLevels: 5,
+  numLevelZeroTables: 2,
+  numLevelZeroTablesStall: 4,
+};
 
 function modelRange(model: Map<string, string>, lo: string, hi: string, reverse: boolean, limit: number): [string, string][] {
   const keys = [...model.keys()].filter((k) => k >= lo && k < hi).sort();
@@ -41,15 +56,20 @@ function modelRange(model: Map<string, string>, lo: string, hi: string, reverse:
   return keys.slice(0, limit).map((k) => [k, model.get(k)!]);
 }
 
-let flushes = 0;
+const totals = { flushes: 0, compactions: 0, moves: 0 };
 
-describe('engine against a sorted-map model', () => {
-  it('agrees on every get and iteration through flushes and reopens', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 200, size: 'max' }), async (ops) => {
+async function runModel(ops: Op[], options: Parameters<typeof openSmall>[1]): Promise<void> {
         const fs = faultFS();
-        let db = await openSmall(fs);
+        let db = await openSmall(fs, options);
         const model = new Map<string, string>();
+        // Iterators opened earlier and the model state they must see, whatever happened since.
+        let held: { it: ReturnType<typeof db.iterator>; expected: [string, string][] }[] = [];
+        const count = () => {
+          const c = db.stats().counters;
+          totals.flushes += c.flushes;
+          totals.compactions += c.compactions;
+          totals.moves += c.compactionMoves;
+        };
         try {
           for (const o of ops) {
             switch (o.kind) {
@@ -82,23 +102,53 @@ describe('engine against a sorted-map model', () => {
                 break;
               }
               case 'reopen':
-                flushes += db.stats().counters.flushes;
+                for (const h of held) h.it.close();
+                held = [];
+                await db.waitForBackgroundWork();
+                count();
                 await db.close();
-                db = await openSmall(fs);
+                db = await openSmall(fs, options);
                 break;
+              case 'hold':
+                held.push({ it: db.iterator(), expected: [...model.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)) });
+                break;
+              case 'check-held': {
+                const h = held.shift();
+                if (h === undefined) break;
+                await db.waitForBackgroundWork();
+                const got: [string, string][] = [];
+                for (const [k, v] of h.it) got.push([text(k)!, text(v)!]);
+                expect(got).toEqual(h.expected);
+                break;
+              }
             }
           }
-          flushes += db.stats().counters.flushes;
+          for (const h of held) h.it.close();
+          await db.waitForBackgroundWork();
+          count();
           const all = [...model.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
           expect(dump(db)).toEqual(all);
           expect(dump(db, { reverse: true })).toEqual(all.slice().reverse());
         } finally {
           await db.close();
         }
-      }),
-      { numRuns: 60 },
-    );
+}
+
+describe('engine against a sorted-map model', () => {
+  it('agrees on every get and iteration through flushes and reopens', async () => {
+    totals.flushes = 0;
+    await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 200, size: 'max' }), (ops) => runModel(ops, {})), { numRuns: 60 });
     // The runs must have exercised flushes, or the test proves nothing about tables.
-    expect(flushes).toBeGreaterThan(20);
+    expect(totals.flushes).toBeGreaterThan(20);
+  });
+
+  it('agrees through compactions, with iterators held open across them', async () => {
+    Object.assign(totals, { flushes: 0, compactions: 0, moves: 0 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 50, maxLength: 400, size: 'max' }), (ops) => runModel(ops, COMPACTING)),
+      { numRuns: 40 },
+    );
+    console.log(`model with compaction: ${totals.flushes} flushes, ${totals.compactions} compactions, ${totals.moves} moves`);
+    expect(totals.compactions).toBeGreaterThan(20);
   });
 });
