@@ -266,6 +266,9 @@ export class Lsm {
       await this.compactor.waitIdle();
       this.compactor.maybeSchedule();
       if (this.flushing === undefined && this.compactor.activeCompactions === 0) return;
+      // Let timers and I/O run between rounds: with an inline executor on an in-memory file
+      // system every step resolves at once, and a long chain of compactions would starve them.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
