@@ -170,7 +170,7 @@ function makeExecutor(options: Options, fs: FileSystem): Executor {
 
 async function openManifest(fs: FileSystem, dir: string, options: Options, counters: Counters): Promise<Manifest> {
   if (Manifest.exists(fs, dir)) {
-    const { manifest, tornBytes } = await Manifest.open(fs, dir, { readOnly: options.readOnly });
+    const { manifest, tornBytes } = await Manifest.open(fs, dir, { readOnly: options.readOnly, deletionsRewriteThreshold: options.manifestRewriteThreshold });
     if (tornBytes > 0) {
       counters.tornTailsTruncated++;
       counters.tornBytesTruncated += tornBytes;
@@ -187,7 +187,7 @@ async function openManifest(fs: FileSystem, dir: string, options: Options, count
     throw new NotADatabaseError(dir, `not a sett database: no MANIFEST, but it holds ${shown}`);
   }
   if (options.readOnly) throw new NotADatabaseError(dir, 'no sett database here (a read-only open does not create one)');
-  return Manifest.create(fs, dir);
+  return Manifest.create(fs, dir, { deletionsRewriteThreshold: options.manifestRewriteThreshold });
 }
 
 function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Options, cache: BlockCache<Block>, opened: Table[]): LevelsVersion {

@@ -55,6 +55,8 @@ export interface Options {
    * the main thread (deterministic; always used with another FileSystem), or a given Executor.
    */
   executor: 'worker' | 'inline' | Executor | undefined;
+  /** Table deletions recorded in the MANIFEST before it is rewritten (Badger: 10,000). */
+  manifestRewriteThreshold: number;
 }
 
 export const MiB = 1024 * 1024;
@@ -91,6 +93,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   fs: undefined,
   clock: undefined,
   executor: undefined,
+  manifestRewriteThreshold: 10_000,
 });
 
 // Limits, with their units in their names.
@@ -176,6 +179,7 @@ const CHECKS: { [K in keyof Options]: Check } = {
     if (v === undefined || (typeof v === 'object' && v !== null && typeof (v as Executor).run === 'function')) return;
     oneOf('worker', 'inline')(name, v);
   },
+  manifestRewriteThreshold: int(1, Number.MAX_SAFE_INTEGER),
 };
 
 /** Merges `input` over the defaults and validates every option. Unknown keys are ignored. */
