@@ -11,6 +11,9 @@ import { fileName, joinPath } from './file-names.js';
 import type { Lsm, LsmConfig } from './lsm.js';
 import { maxKeySizeBytes } from './options.js';
 
+/** Discard bytes gathered before DISCARD is saved again. */
+const discardSaveBytes = 4 * 1024 * 1024;
+
 /** Output file ids reserved per compaction beyond its estimated need. */
 const spareOutputIds = 8;
 
@@ -27,8 +30,8 @@ export class Compactor {
   private readonly running = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
-  /** Bytes of dropped value-log values, per vlog file id (the value log persists them later). */
-  readonly discardBytes = new Map<number, number>();
+  /** Discard bytes added since DISCARD was last saved. */
+  private unsavedDiscardBytes = 0;
 
   constructor(
     private readonly lsm: Lsm,
@@ -78,7 +81,9 @@ export class Compactor {
     for (;;) {
       const levels = this.levelMetas();
       const nonEmpty = levels.map((t, l) => (t.length > 0 ? l : -1)).filter((l) => l >= 0);
-      if (nonEmpty.length === 0 || (nonEmpty.length === 1 && (nonEmpty[0] !== 0 || levels[0]!.length === 1))) return;
+      // Done when one level below L0 holds everything (L0 always goes down, even one table, so
+      // that obsolete versions in it are dropped).
+      if (nonEmpty.length === 0 || (nonEmpty.length === 1 && nonEmpty[0] !== 0)) return;
       const from = nonEmpty[0]!;
       const to = nonEmpty[1] ?? levels.length - 1;
       const top = levels[from]!;
@@ -243,7 +248,19 @@ export class Compactor {
     const removed = new Set(inputs.map((t) => t.fileId));
     this.lsm.version = this.lsm.version.withChanges(removed, added);
     for (const id of removed) this.lsm.retireTable(byId.get(id)!);
-    for (const [fileId, bytes] of result.discardBytes) this.discardBytes.set(fileId, (this.discardBytes.get(fileId) ?? 0) + bytes);
+    const discard = this.config.discard;
+    if (discard !== undefined && result.discardBytes.length > 0) {
+      for (const [fileId, bytes] of result.discardBytes) {
+        discard.add(fileId, bytes);
+        this.unsavedDiscardBytes += bytes;
+      }
+      // Discard statistics are advisory (a lost update only delays GC), so they are saved in
+      // batches rather than on every compaction.
+      if (this.unsavedDiscardBytes >= discardSaveBytes) {
+        this.unsavedDiscardBytes = 0;
+        await discard.save();
+      }
+    }
     counters.compactions++;
     counters.compactionBytesRead += result.bytesRead;
     counters.compactionBytesWritten += result.bytesWritten;

@@ -54,6 +54,8 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     private readonly wantValues: boolean,
     private readonly nowMs: () => number,
     private readonly release: () => void,
+    /** The user's value of an entry (reads the value log for a pointer). */
+    private readonly resolveValue: (userKey: Uint8Array, meta: number, value: Uint8Array) => Buffer,
   ) {}
 
   /** The next [key, value], or undefined at the end. */
@@ -167,10 +169,8 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
   private visible(key: Uint8Array, userEnd: number, encodedValue: Uint8Array): IteratorEntry | undefined {
     const v = decodeValueStruct(encodedValue);
     if (isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs())) return undefined;
-    return [
-      this.wantKeys ? Buffer.from(key.subarray(0, userEnd)) : undefined,
-      this.wantValues ? Buffer.from(v.value) : undefined,
-    ];
+    const userKey = key.subarray(0, userEnd);
+    return [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues ? this.resolveValue(userKey, v.meta, v.value) : undefined];
   }
 
   private lowerStart(): Uint8Array | undefined {

@@ -5,6 +5,10 @@ import {
   ClosedError,
   InvalidArgumentError,
   META_DELETE,
+  META_VALUE_POINTER,
+  MAX_VERSION,
+  VALUE_POINTER_BYTES,
+  ValuePointer,
   ReadOnlyError,
   SettError,
   TxnTooBigError,
@@ -18,7 +22,9 @@ import {
 import { MergeIterator, type Executor } from '../compaction/index.js';
 import type { DirLock } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
+import type { ValueLog } from '../vlog/index.js';
 import type { Block, BlockCache } from '../sstable/index.js';
+import { ValueLogGC } from './value-gc.js';
 import { DBIterator, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
 import type { Lsm } from './lsm.js';
 import { maxKeySizeBytes, type Options } from './options.js';
@@ -36,6 +42,9 @@ export type BatchOperation =
   | { type: 'put'; key: Uint8Array | string; value: Uint8Array | string; ttl?: number; userMeta?: number }
   | { type: 'del'; key: Uint8Array | string };
 
+/** Bytes a value-log entry may take beyond its key and value (header, CRC, file header share). */
+const vlogEntryOverheadBytes = 256;
+
 /** Bytes of arena a write may use beyond its key and value (node, version, value header). */
 const entryOverheadBytes = 64;
 
@@ -50,6 +59,7 @@ export interface DBParts {
   counters: Counters;
   clock: Clock;
   lastVersion: number;
+  vlog: ValueLog | undefined;
 }
 
 export class DB implements AsyncDisposable {
@@ -77,6 +87,66 @@ export class DB implements AsyncDisposable {
     this.visibleVersion = parts.lastVersion;
     this.writer = new WriteQueue((group) => this.commitGroup(group));
     this.lsm.discardVersion = () => this.oldestReadVersion();
+    const { vlog } = parts;
+    const discard = this.lsm.discard;
+    if (vlog !== undefined && discard !== undefined && !parts.options.readOnly) {
+      this.gc = new ValueLogGC({
+        vlog,
+        discard,
+        counters: this.counters,
+        nowMs: () => this.clock.nowMs(),
+        stillPointsAt: (key, version, pointer) => this.stillPointsAt(key, version, pointer),
+        rewrite: (entries, from) => this.writer.enqueue(entries, entries.reduce((n, e) => n + e.key.length + e.value.length + entryOverheadBytes, 0), from),
+        syncAll: async () => {
+          await this.writer.idle();
+          await this.lsm.guard(async () => {
+            await vlog.sync();
+            await this.lsm.active.sync();
+          }, 'sync after value-log GC');
+        },
+        nextEpoch: () => ++this.epoch,
+        oldestLiveEpoch: () => {
+          let oldest = Infinity;
+          for (const e of this.epochs.keys()) if (e < oldest) oldest = e;
+          return oldest;
+        },
+      });
+      if (parts.options.valueLogGCInterval > 0) {
+        this.gcTimer = setInterval(() => {
+          if (this.state !== 'open') return;
+          this.runValueLogGC(0.5).catch((err: unknown) => this.options.logger?.error(`sett: background value-log GC failed: ${String(err)}`));
+        }, parts.options.valueLogGCInterval);
+        this.gcTimer.unref();
+      }
+    }
+  }
+
+  private readonly gc: ValueLogGC | undefined;
+  private gcTimer: ReturnType<typeof setInterval> | undefined;
+  /** Read epochs (see value-gc.ts): bumped when GC has rewritten a file; iterators record theirs. */
+  private epoch = 0;
+  private readonly epochs = new Map<number, number>();
+
+  /**
+   * Rewrites the value-log file with the most discardable bytes, if at least `discardRatio` of
+   * it is garbage, and deletes it once no reader needs it. Resolves true if it rewrote a file,
+   * false if none qualified or a GC is already running (Badger's ErrNoRewrite).
+   */
+  async runValueLogGC(discardRatio = 0.5): Promise<boolean> {
+    this.checkWritable();
+    if (this.gc === undefined) {
+      if (typeof discardRatio !== 'number' || !(discardRatio > 0 && discardRatio < 1)) {
+        throw new InvalidArgumentError(`discardRatio must be a number between 0 and 1 (exclusive), got ${String(discardRatio)}`);
+      }
+      return false;
+    }
+    const run = this.gc.run(discardRatio);
+    const tracked: Promise<void> = run.then(
+      () => void this.maintenance.delete(tracked),
+      () => void this.maintenance.delete(tracked),
+    );
+    this.maintenance.add(tracked);
+    return run;
   }
 
   /** Read versions held by live iterators (and later snapshots), with their counts. */
@@ -92,6 +162,26 @@ export class DB implements AsyncDisposable {
       const n = this.readers.get(version)! - 1;
       if (n === 0) this.readers.delete(version);
       else this.readers.set(version, n);
+    };
+  }
+
+  private holdEpoch(): () => void {
+    const epoch = this.epoch;
+    this.epochs.set(epoch, (this.epochs.get(epoch) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const n = this.epochs.get(epoch)! - 1;
+      if (n === 0) this.epochs.delete(epoch);
+      else this.epochs.set(epoch, n);
+      if (this.gc !== undefined && this.gc.pendingDeletions > 0 && this.state === 'open') {
+        const deleting = this.gc
+          .deleteReleased()
+          .catch((err: unknown) => this.options.logger?.warn(`sett: deleting a collected value-log file failed: ${String(err)}`))
+          .finally(() => this.maintenance.delete(deleting));
+        this.maintenance.add(deleting);
+      }
     };
   }
 
@@ -136,23 +226,29 @@ export class DB implements AsyncDisposable {
 
   private submit(entries: Entry[]): Promise<void> {
     this.checkWritable();
+    // What the entries take in a memtable: a value headed for the value log leaves a pointer.
+    const threshold = this.parts.vlog === undefined ? Infinity : this.options.valueThreshold;
     let bytes = 0;
-    for (const e of entries) bytes += e.key.length + valueStructLength(e) + entryOverheadBytes;
-    if (bytes > this.options.memTableSize / 2) {
+    let treeBytes = 0;
+    for (const e of entries) {
+      bytes += e.key.length + e.value.length + entryOverheadBytes;
+      treeBytes += e.key.length + entryOverheadBytes + (e.value.length > threshold ? VALUE_POINTER_BYTES + 3 : valueStructLength(e));
+    }
+    if (treeBytes > this.options.memTableSize / 2) {
       throw new TxnTooBigError(
-        `a batch of ${entries.length} entries and ${bytes} bytes does not fit in one memtable (memTableSize ${this.options.memTableSize}); split it or use writeBatch()`,
+        `a batch of ${entries.length} entries and ${treeBytes} bytes does not fit in one memtable (memTableSize ${this.options.memTableSize}); split it or use writeBatch()`,
       );
     }
     ownBytes(entries);
+    for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
     return this.writer.enqueue(entries, bytes);
   }
 
   private makePut(key: unknown, value: unknown, ttl: unknown, userMeta: unknown): Entry {
     const k = this.checkKey(key);
     const v = toBytes(value, 'value');
-    if (v.length > this.options.memTableSize / 2) {
-      throw new InvalidArgumentError(`value of ${v.length} bytes is too large (at most ${Math.floor(this.options.memTableSize / 2)} bytes)`);
-    }
+    const max = this.maxValueBytes(k.length);
+    if (v.length > max) throw new InvalidArgumentError(`value of ${v.length} bytes is too large (at most ${max} bytes)`);
     let expiresAt = 0;
     if (ttl !== undefined) {
       if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) throw new InvalidArgumentError(`ttl must be a positive number of milliseconds, got ${String(ttl)}`);
@@ -166,6 +262,12 @@ export class DB implements AsyncDisposable {
       um = userMeta;
     }
     return { key: k, version: 0, meta: 0, userMeta: um, expiresAt, value: v };
+  }
+
+  /** Values go to the value log (a file holds at least one entry), or stay in a memtable (inMemory). */
+  private maxValueBytes(keyLength: number): number {
+    if (this.parts.vlog === undefined) return Math.floor(this.options.memTableSize / 2);
+    return this.options.valueLogFileSize - keyLength - vlogEntryOverheadBytes;
   }
 
   private makeDelete(key: unknown): Entry {
@@ -191,11 +293,20 @@ export class DB implements AsyncDisposable {
   }
 
   /** Commits one group: versions, WAL append(s), one sync, then visibility. */
-  private async commitGroup(group: WriteRequest[]): Promise<void> {
+  private async commitGroup(all: WriteRequest[]): Promise<void> {
     this.lsm.throwIfFailed();
+    const group = this.dropStaleRewrites(all);
     this.counters.groups++;
     this.counters.groupedRequests += group.length;
     if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
+    let version = this.lastVersion;
+    for (const r of group) {
+      if (r.rewriteOf !== undefined) continue; // GC rewrites keep their versions
+      version++;
+      for (const e of r.entries) e.version = version;
+    }
+    this.lastVersion = version;
+    await this.separateValues(group);
     let i = 0;
     while (i < group.length) {
       // The longest run of requests that fits in the active memtable goes in one WAL record.
@@ -207,12 +318,8 @@ export class DB implements AsyncDisposable {
       }
       i = end;
       const run = entriesOf(group, start, end);
-      let version = this.lastVersion;
-      for (let j = start; j < i; j++) {
-        version++;
-        for (const e of group[j]!.entries) e.version = version;
-      }
-      this.lastVersion = version;
+      let runVersion = this.visibleVersion;
+      for (let j = start; j < i; j++) for (const e of group[j]!.entries) if (e.version > runVersion) runVersion = e.version;
       const active = this.lsm.active;
       const bytes = this.lsm.guardSync(() => {
         const before = active.walBytes();
@@ -225,9 +332,62 @@ export class DB implements AsyncDisposable {
         await this.lsm.guard(() => active.sync(), 'sync the WAL');
         this.counters.walSyncs++;
       }
-      this.visibleVersion = version;
+      this.visibleVersion = runVersion;
       for (let j = start; j < i; j++) group[j]!.resolve();
     }
+  }
+
+  /**
+   * Key-value separation: values longer than valueThreshold go to the value log in one append
+   * (synced with syncWrites) before the WAL record that points at them is written.
+   */
+  private async separateValues(group: WriteRequest[]): Promise<void> {
+    const vlog = this.parts.vlog;
+    if (vlog === undefined) return;
+    const threshold = this.options.valueThreshold;
+    const large: Entry[] = [];
+    for (const r of group) for (const e of r.entries) if (e.value.length > threshold && (e.meta & (META_VALUE_POINTER | META_DELETE)) === 0) large.push(e);
+    if (large.length === 0) return;
+    if (vlog.needsRotation()) await this.lsm.guard(() => vlog.rotate(), 'start a new value-log file');
+    const pointers = this.lsm.guardSync(() => vlog.appendGroup(large), 'append to the value log');
+    for (let k = 0; k < large.length; k++) {
+      const e = large[k]!;
+      this.counters.vlogBytesWritten += pointers[k]!.length;
+      e.value = pointers[k]!.encode();
+      e.meta |= META_VALUE_POINTER;
+    }
+    if (this.options.syncWrites) await this.lsm.guard(() => vlog.sync(), 'sync the value log');
+  }
+
+  /** GC rewrites whose key has moved on since they were read are dropped (and resolved). */
+  private dropStaleRewrites(group: WriteRequest[]): WriteRequest[] {
+    if (!group.some((r) => r.rewriteOf !== undefined)) return group;
+    const out: WriteRequest[] = [];
+    for (const r of group) {
+      if (r.rewriteOf === undefined) {
+        out.push(r);
+        continue;
+      }
+      const keep: Entry[] = [];
+      r.entries.forEach((e, k) => {
+        if (this.stillPointsAt(e.key, e.version, r.rewriteOf![k]!)) keep.push(e);
+      });
+      if (keep.length === 0) {
+        r.resolve();
+        continue;
+      }
+      r.entries = keep;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Whether the newest version of `key` is `version` and its value lives at `pointer`. */
+  stillPointsAt(key: Uint8Array, version: number, pointer: ValuePointer): boolean {
+    const found = this.lsm.get(key, MAX_VERSION);
+    if (found === undefined || found.version !== version || (found.meta & META_VALUE_POINTER) === 0) return false;
+    const p = ValuePointer.decode(found.value);
+    return p.fileId === pointer.fileId && p.offset === pointer.offset;
   }
 
   /** The end of the longest run group[start, end) whose entries fit in the active memtable. */
@@ -255,7 +415,15 @@ export class DB implements AsyncDisposable {
     const found = this.lsm.get(k, this.visibleVersion);
     if (found === undefined || isDeleted(found.meta) || isExpired(found.expiresAt, this.clock.nowMs())) return undefined;
     this.counters.getHits++;
-    return Buffer.from(found.value);
+    return this.resolveValue(k, found.meta, found.value);
+  }
+
+  /** The user's value of an entry: a copy of the inline bytes, or read through its value pointer. */
+  private resolveValue(userKey: Uint8Array, meta: number, value: Uint8Array): Buffer {
+    if ((meta & META_VALUE_POINTER) === 0) return Buffer.from(value);
+    this.counters.vlogReads++;
+    const bytes = this.parts.vlog!.read(ValuePointer.decode(value), userKey);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   async get(key: Uint8Array | string): Promise<Buffer | undefined> {
@@ -286,6 +454,7 @@ export class DB implements AsyncDisposable {
     const { iterators, release } = this.lsm.sources();
     const readVersion = this.visibleVersion;
     const releaseVersion = this.holdReadVersion(readVersion);
+    const releaseEpoch = this.holdEpoch();
     this.counters.iterators++;
     return new DBIterator(
       new MergeIterator(iterators),
@@ -299,7 +468,9 @@ export class DB implements AsyncDisposable {
       () => {
         release();
         releaseVersion();
+        releaseEpoch();
       },
+      (userKey, meta, value) => this.resolveValue(userKey, meta, value),
     );
   }
 
@@ -364,6 +535,7 @@ export class DB implements AsyncDisposable {
 
   /** Waits until every queued write is committed and no flush or compaction is running or due. */
   async waitForBackgroundWork(): Promise<void> {
+    await Promise.allSettled(this.maintenance);
     await this.writer.idle();
     await this.lsm.waitForIdle();
   }
@@ -397,8 +569,21 @@ export class DB implements AsyncDisposable {
         walBytes,
         manifestBytes: this.parts.manifest?.stats().fileBytes ?? 0,
       },
+      valueLog: this.valueLogStats(),
       lastVersion: this.lastVersion,
-      writeAmplification: c.bytesWritten === 0 ? 0 : (c.bytesWritten + c.flushBytes) / c.bytesWritten,
+      writeAmplification: c.userBytesWritten === 0 ? 0 : (c.bytesWritten + c.vlogBytesWritten + c.flushBytes + c.compactionBytesWritten) / c.userBytesWritten,
+    };
+  }
+
+  private valueLogStats(): DBStats['valueLog'] {
+    const vlog = this.parts.vlog;
+    if (vlog === undefined) return { files: 0, bytes: 0, discardableBytes: 0, pendingDeletions: 0 };
+    const ids = vlog.fileIds();
+    return {
+      files: ids.length,
+      bytes: ids.reduce((n, id) => n + vlog.fileSize(id), 0),
+      discardableBytes: ids.reduce((n, id) => n + (this.lsm.discard?.get(id) ?? 0), 0),
+      pendingDeletions: this.gc?.pendingDeletions ?? 0,
     };
   }
 
@@ -413,6 +598,7 @@ export class DB implements AsyncDisposable {
   }
 
   private async doClose(): Promise<void> {
+    if (this.gcTimer !== undefined) clearInterval(this.gcTimer);
     try {
       await Promise.allSettled(this.maintenance);
       await this.writer.idle();
@@ -425,6 +611,8 @@ export class DB implements AsyncDisposable {
       await this.lsm.close();
       await this.parts.executor.close();
       this.parts.manifest?.close();
+      if (this.lsm.discard?.dirty && !this.options.readOnly && this.lsm.error === undefined) await this.lsm.discard.save();
+      this.parts.vlog?.close();
     } finally {
       this.state = 'closed';
       await this.parts.lock?.release();

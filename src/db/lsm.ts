@@ -17,6 +17,7 @@ import type { Executor } from '../compaction/index.js';
 import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
+import type { DiscardStats, ValueLog } from '../vlog/index.js';
 import { COMPRESSION_CODE, Table, type Block, type BlockCache, type TableBuilderOptions } from '../sstable/index.js';
 import { Compactor } from './compactor.js';
 import { fileName, joinPath } from './file-names.js';
@@ -36,6 +37,10 @@ export interface LsmConfig {
   clock: Clock;
   /** Whether memtables have WALs (false for inMemory). */
   durable: boolean;
+  /** The value log; undefined for inMemory databases, which keep values in the tree. */
+  vlog: ValueLog | undefined;
+  /** Bytes no longer referenced in each value-log file (fed by compaction, used by GC). */
+  discard: DiscardStats | undefined;
 }
 
 export interface FoundValue extends ValueStruct {
@@ -55,6 +60,9 @@ export class Lsm {
   private flushWaiters: (() => void)[] = [];
   readonly tableOptions: TableBuilderOptions;
   readonly compactor: Compactor;
+  get discard(): DiscardStats | undefined {
+    return this.config.discard;
+  }
   /** The oldest version a reader may still ask for; set by the DB (snapshots, iterators). */
   discardVersion: () => number = () => Number.MAX_SAFE_INTEGER;
 
@@ -343,8 +351,10 @@ export class Lsm {
     const id = this.allocateFileId();
     const path = joinPath(dir, fileName('table', id));
     const { properties } = await executor.run({ kind: 'flush', arena: memtable.skiplist.buffer, path, table: this.tableOptions });
-    // The table's directory entry is durable before the MANIFEST names it.
+    // The table's directory entry is durable before the MANIFEST names it, and so are the
+    // value-log bytes its pointers name (a table outlives its WAL, whose replay would check them).
     await fs.syncDir(dir);
+    await this.config.vlog?.sync();
     const table = Table.open(fs, path, id, { cache });
     await manifest?.apply([
       { type: 'add', tableId: id, level: 0, compression: COMPRESSION_CODE[this.tableOptions.compression], keyId: 0 },

@@ -10,11 +10,15 @@ import {
   IoError,
   compareInternalKeys,
   systemClock,
+  META_VALUE_POINTER,
+  ValuePointer,
+  type Entry,
 } from '../base/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
 import { FaultFS, acquireDirLock, nodeFS, type DirLock, type FileSystem } from '../fs/index.js';
 import { MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
+import { DiscardStats, ValueLog } from '../vlog/index.js';
 import { BlockCache, Table, type Block } from '../sstable/index.js';
 import { DB } from './db.js';
 import { fileName, joinPath, parseFileName } from './file-names.js';
@@ -58,13 +62,13 @@ async function openInMemory(dir: string, options: Options): Promise<DB> {
   const cache = new BlockCache<Block>(options.blockCacheSize);
   const executor = typeof options.executor === 'object' ? options.executor : new InlineExecutor(fs);
   const lsm = new Lsm(
-    { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false },
+    { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false, vlog: undefined, discard: undefined },
     Memtable.inMemory(options.memTableSize),
     [],
     LevelsVersion.empty(options.maxLevels),
     1,
   );
-  return new DB({ dir, options, lsm, manifest: undefined, executor, cache, lock: undefined, counters, clock, lastVersion: 0 });
+  return new DB({ dir, options, lsm, manifest: undefined, executor, cache, lock: undefined, counters, clock, lastVersion: 0, vlog: undefined });
 }
 
 async function openOnDisk(dir: string, options: Options): Promise<DB> {
@@ -72,7 +76,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
   const clock = options.clock ?? systemClock;
   const counters = newCounters();
   let lock: DirLock | undefined;
-  const opened: { tables: Table[]; memtables: Memtable[]; manifest?: Manifest } = { tables: [], memtables: [] };
+  const opened: { tables: Table[]; memtables: Memtable[]; manifest?: Manifest; vlog?: ValueLog } = { tables: [], memtables: [] };
   try {
     if (!options.readOnly) {
       if (!fs.exists(dir)) {
@@ -113,17 +117,49 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
     }
     walIds.sort((a, b) => a - b);
 
+    const vlog = await ValueLog.open(fs, dir, {
+      fileSizeBytes: options.valueLogFileSize,
+      readOnly: options.readOnly,
+      verifyChecksums: options.verifyValueChecksum,
+      newFileId: () => ++maxFileId,
+    });
+    opened.vlog = vlog;
+    if (vlog.tornBytes > 0) {
+      counters.tornTailsTruncated++;
+      counters.tornBytesTruncated += vlog.tornBytes;
+    }
+
     let lastVersion = 0;
     for (const t of version.tables()) lastVersion = Math.max(lastVersion, t.properties.maxVersion);
     const recovered: Memtable[] = [];
+    // A WAL record pointing past the valid end of a value-log file (its bytes were lost in a
+    // power loss with syncWrites off) was never committed: replay stops there, and every later
+    // record and WAL goes with it, so the database opens to a prefix of the committed groups.
+    let stopped = false;
+    const pointsIntoLog = (entries: Entry[]): boolean => {
+      for (const e of entries) {
+        if ((e.meta & META_VALUE_POINTER) === 0) continue;
+        const p = ValuePointer.decode(e.value);
+        const end = vlog.validEnd(p.fileId);
+        if (end === undefined || p.offset + p.length > end) {
+          stopped = true;
+          return false;
+        }
+      }
+      return true;
+    };
     for (const id of walIds) {
       const path = joinPath(dir, fileName('wal', id));
+      if (stopped) {
+        if (!options.readOnly) fs.unlink(path);
+        continue;
+      }
       const r = options.readOnly
-        ? Memtable.recoverReadOnly(fs, path, id, options.memTableSize)
-        : Memtable.recover(fs, path, id, options.memTableSize);
+        ? Memtable.recoverReadOnly(fs, path, id, options.memTableSize, pointsIntoLog)
+        : Memtable.recover(fs, path, id, options.memTableSize, pointsIntoLog);
       opened.memtables.push(r.memtable);
       recovered.push(r.memtable);
-      if (r.tornBytes > 0) {
+      if (r.tornBytes > 0 || stopped) {
         counters.tornTailsTruncated++;
         counters.tornBytesTruncated += r.tornBytes;
       }
@@ -131,7 +167,8 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
     }
 
     const executor = makeExecutor(options, fs);
-    const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly };
+    const discard = DiscardStats.load(fs, dir);
+    const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly, vlog, discard };
     let active: Memtable;
     const newestFirst = recovered.reverse();
     if (options.readOnly) {
@@ -151,10 +188,11 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       await fs.syncDir(dir);
     }
     const lsm = new Lsm(config, active, newestFirst, version, maxFileId + 1);
-    return new DB({ dir, options, lsm, manifest, executor, cache, lock, counters, clock, lastVersion });
+    return new DB({ dir, options, lsm, manifest, executor, cache, lock, counters, clock, lastVersion, vlog });
   } catch (err) {
     for (const m of opened.memtables) m.close();
     for (const t of opened.tables) t.close();
+    opened.vlog?.close();
     opened.manifest?.close();
     await lock?.release();
     throw err instanceof SettError ? err : IoError.from(err, `open ${dir}`);

@@ -102,7 +102,7 @@ export const minMemTableSizeBytes = 16 * 1024;
 /** Arena offsets are u32 and a SharedArrayBuffer must be allocatable: keep well under 4 GiB. */
 export const maxMemTableSizeBytes = 2 * 1024 * MiB - 1;
 export const maxValueLogFileSizeBytes = 2 * 1024 * MiB - 1; // value pointer offsets are u32
-export const minValueLogFileSizeBytes = 1 * MiB;
+export const minValueLogFileSizeBytes = 16 * 1024;
 
 type Check = (name: string, value: unknown) => void;
 

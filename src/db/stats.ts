@@ -6,7 +6,17 @@ export interface Counters {
   batches: number;
   gets: number;
   getHits: number;
+  /** Bytes of keys and values the application wrote. */
+  userBytesWritten: number;
+  /** Bytes appended to WALs. */
   bytesWritten: number;
+  /** Bytes appended to the value log (entries with their headers). */
+  vlogBytesWritten: number;
+  vlogReads: number;
+  vlogGCRuns: number;
+  vlogGCRewrites: number;
+  vlogGCBytesRewritten: number;
+  vlogFilesDeleted: number;
   walWrites: number;
   walSyncs: number;
   groups: number;
@@ -38,7 +48,14 @@ export function newCounters(): Counters {
     batches: 0,
     gets: 0,
     getHits: 0,
+    userBytesWritten: 0,
     bytesWritten: 0,
+    vlogBytesWritten: 0,
+    vlogReads: 0,
+    vlogGCRuns: 0,
+    vlogGCRewrites: 0,
+    vlogGCBytesRewritten: 0,
+    vlogFilesDeleted: 0,
     walWrites: 0,
     walSyncs: 0,
     groups: 0,
@@ -78,7 +95,8 @@ export interface DBStats {
   levels: LevelStats[];
   blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number };
   files: { tables: number; tableBytes: number; wals: number; walBytes: number; manifestBytes: number };
+  valueLog: { files: number; bytes: number; discardableBytes: number; pendingDeletions: number };
   lastVersion: number;
-  /** Bytes written to disk (WAL + tables) per byte of user data written. */
+  /** Bytes written to disk (WALs, value log, flushed and compacted tables) per byte of keys and values written. */
   writeAmplification: number;
 }

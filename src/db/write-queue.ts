@@ -2,7 +2,7 @@
 // writer then takes everything queued at once (up to a byte limit) and commits it as one group —
 // one WAL write and, with syncWrites, one fdatasync — and resolves every waiting promise.
 
-import type { Entry } from '../base/index.js';
+import type { Entry, ValuePointer } from '../base/index.js';
 
 /** A group never grows past this many bytes of entries, so one slow group cannot grow unbounded. */
 export const walGroupMaxBytes = 4 * 1024 * 1024;
@@ -10,6 +10,11 @@ export const walGroupMaxBytes = 4 * 1024 * 1024;
 export interface WriteRequest {
   entries: Entry[];
   bytes: number;
+  /**
+   * Value-log GC rewrites: entries keep their versions, and each is written only if, when its
+   * group commits, the newest version of its key still points at rewriteOf[i].
+   */
+  rewriteOf?: ValuePointer[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -22,9 +27,9 @@ export class WriteQueue {
   /** `commit` writes a group and resolves/rejects each request in it. */
   constructor(private readonly commit: (group: WriteRequest[]) => Promise<void>) {}
 
-  enqueue(entries: Entry[], bytes: number): Promise<void> {
+  enqueue(entries: Entry[], bytes: number, rewriteOf?: ValuePointer[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ entries, bytes, resolve, reject });
+      this.queue.push(rewriteOf === undefined ? { entries, bytes, resolve, reject } : { entries, bytes, rewriteOf, resolve, reject });
       if (!this.running) void this.run();
     });
   }

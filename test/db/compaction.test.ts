@@ -83,7 +83,8 @@ describe('leveled compaction', () => {
       for (const [k, v] of newestHere) {
         const above = seenAbove.get(k);
         if (above !== undefined) {
-          expect(v, `key ${k}: a deeper source holds version ${v}, newer than ${above} above it`).toBeLessThan(above);
+          // Equal is allowed: value-log GC rewrites an entry into the memtable with its version.
+          expect(v, `key ${k}: a deeper source holds version ${v}, newer than ${above} above it`).toBeLessThanOrEqual(above);
           checked++;
         }
       }

@@ -14,6 +14,8 @@ type Op =
   | { kind: 'prefix'; prefix: string; reverse: boolean }
   | { kind: 'reopen' }
   | { kind: 'hold' }
+  | { kind: 'gc' }
+  | { kind: 'flatten' }
   | { kind: 'check-held' };
 
 const key = fc.stringMatching(/^[a-e]{1,4}$/);
@@ -36,6 +38,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('prefix' as const), prefix: fc.stringMatching(/^[a-e]{1,2}$/), reverse: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'hold' as const }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'gc' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'flatten' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'check-held' as const }) },
 );
 
@@ -56,7 +60,7 @@ function modelRange(model: Map<string, string>, lo: string, hi: string, reverse:
   return keys.slice(0, limit).map((k) => [k, model.get(k)!]);
 }
 
-const totals = { flushes: 0, compactions: 0, moves: 0 };
+const totals = { flushes: 0, compactions: 0, moves: 0, gcFiles: 0 };
 
 async function runModel(ops: Op[], options: Parameters<typeof openSmall>[1]): Promise<void> {
         const fs = faultFS();
@@ -69,6 +73,7 @@ async function runModel(ops: Op[], options: Parameters<typeof openSmall>[1]): Pr
           totals.flushes += c.flushes;
           totals.compactions += c.compactions;
           totals.moves += c.compactionMoves;
+          totals.gcFiles += c.vlogGCRuns;
         };
         try {
           for (const o of ops) {
@@ -109,6 +114,12 @@ async function runModel(ops: Op[], options: Parameters<typeof openSmall>[1]): Pr
                 await db.close();
                 db = await openSmall(fs, options);
                 break;
+              case 'flatten':
+                await db.flatten();
+                break;
+              case 'gc':
+                await db.runValueLogGC(0.1);
+                break;
               case 'hold':
                 held.push({ it: db.iterator(), expected: [...model.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)) });
                 break;
@@ -134,6 +145,9 @@ async function runModel(ops: Op[], options: Parameters<typeof openSmall>[1]): Pr
         }
 }
 
+/** Most values in the value log, small log files, and compaction: GC has work to do. */
+const SEPARATED = { ...COMPACTING, valueThreshold: 8, valueLogFileSize: 16 * 1024 };
+
 describe('engine against a sorted-map model', () => {
   it('agrees on every get and iteration through flushes and reopens', async () => {
     totals.flushes = 0;
@@ -150,5 +164,15 @@ describe('engine against a sorted-map model', () => {
     );
     console.log(`model with compaction: ${totals.flushes} flushes, ${totals.compactions} compactions, ${totals.moves} moves`);
     expect(totals.compactions).toBeGreaterThan(20);
+  });
+
+  it('agrees with most values in the value log and GC interleaved with everything else', async () => {
+    Object.assign(totals, { flushes: 0, compactions: 0, moves: 0, gcFiles: 0 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 50, maxLength: 400, size: 'max' }), (ops) => runModel(ops, SEPARATED)),
+      { numRuns: 40 },
+    );
+    console.log(`model with the value log: ${totals.flushes} flushes, ${totals.compactions} compactions, ${totals.gcFiles} files collected`);
+    expect(totals.gcFiles).toBeGreaterThan(5);
   });
 });

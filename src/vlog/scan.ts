@@ -1,0 +1,194 @@
+// Walking a value-log file in order (docs/format.md §VLOG.recovery): finding the valid end of the
+// newest file on open (a torn tail is the expected outcome of a crash; damage followed by a valid
+// entry is corruption), and iterating every entry of a file for GC. Layout: format.ts.
+//
+// As in the WAL reader, a bad entry at X is a torn tail only when no valid entry starts anywhere
+// after X: a crash damages only bytes after the last synced ones, so anything valid after the
+// damage proves it is not a crash's. The check per candidate offset is O(1) (length bounds, then
+// the 16-byte header CRC); the body CRC is computed only for a candidate whose header CRC matches.
+
+import { CorruptionError, IoError, ValuePointer, crc32Range, hex32 } from '../base/index.js';
+import type { FileHandle } from '../fs/index.js';
+import {
+  ENTRY_BYTES_MIN,
+  ENTRY_HEADER_BYTES,
+  EntryFields,
+  entryFromFields,
+  entryHeaderCrc,
+  parseEntryBody,
+  readU32,
+  type VlogEntry,
+} from './format.js';
+
+/** Sequential reads go through a window of this many bytes (more when one entry is larger). */
+export const VLOG_READ_CHUNK_BYTES = 4 << 20;
+
+// Why an entry is not valid (negative, so that probeEntry can return a length otherwise).
+const BAD_SHORT_HEADER = -1;
+const BAD_LENGTH = -2;
+const BAD_HEADER_CRC = -3;
+const BAD_BODY_CRC = -4;
+
+/**
+ * A window of a file, read in large chunks. Each refill reads into a new buffer (copying the unread
+ * part of the old one) rather than reusing one, so views handed out of an earlier window stay
+ * valid: one allocation per chunk, not one copy per key and value.
+ */
+export class ReadWindow {
+  buf = new Uint8Array(0);
+  /** File offset of buf[0]. */
+  start = 0;
+
+  constructor(
+    private readonly file: FileHandle,
+    private readonly name: string,
+    /** Bytes of the file this window may read: [0, size). */
+    readonly size: number,
+  ) {}
+
+  /** Makes file bytes [offset, offset + n) available at buf[offset - start]; they must lie in [0, size). */
+  ensure(offset: number, n: number): void {
+    if (offset >= this.start && offset + n <= this.start + this.buf.length) return;
+    const next = new Uint8Array(Math.min(Math.max(VLOG_READ_CHUNK_BYTES, n), this.size - offset));
+    let have = 0;
+    const oldEnd = this.start + this.buf.length;
+    if (offset >= this.start && offset < oldEnd) {
+      next.set(this.buf.subarray(offset - this.start));
+      have = oldEnd - offset;
+    }
+    let read: number;
+    try {
+      read = this.file.read(next, have, next.length - have, offset + have);
+    } catch (err) {
+      throw IoError.from(err, 'read value log', this.name);
+    }
+    if (have + read < n) {
+      throw new CorruptionError(this.name, offset + have + read, `file ended at ${offset + have + read}, expected ${this.size} bytes`);
+    }
+    this.buf = have + read === next.length ? next : next.subarray(0, have + read);
+    this.start = offset;
+  }
+}
+
+/**
+ * The length of the valid entry at `offset` (its header and body CRCs match, it lies inside the
+ * window's size), or a BAD_* code. Cheap rejections first: the forward scan calls this at every
+ * byte offset. A valid entry is left whole in the window.
+ */
+function probeEntry(w: ReadWindow, fileId: number, offset: number): number {
+  const remaining = w.size - offset;
+  if (remaining < ENTRY_HEADER_BYTES) return BAD_SHORT_HEADER;
+  w.ensure(offset, ENTRY_HEADER_BYTES);
+  let buf = w.buf;
+  let p = offset - w.start;
+  const length = readU32(buf, p);
+  if (length < ENTRY_BYTES_MIN || length > remaining) return BAD_LENGTH;
+  if (readU32(buf, p + 8) !== entryHeaderCrc(fileId, offset, buf, p)) return BAD_HEADER_CRC;
+  w.ensure(offset, length);
+  buf = w.buf;
+  p = offset - w.start;
+  if (crc32Range(buf, p + ENTRY_HEADER_BYTES, p + length) !== readU32(buf, p + 4)) return BAD_BODY_CRC;
+  return length;
+}
+
+/** The first offset in [from, size) where a valid entry starts, or -1. */
+export function findValidEntry(w: ReadWindow, fileId: number, from: number): number {
+  const size = w.size;
+  const last = size - ENTRY_BYTES_MIN;
+  let offset = from;
+  while (offset <= last) {
+    w.ensure(offset, ENTRY_HEADER_BYTES);
+    const buf = w.buf;
+    const start = w.start;
+    const windowLast = Math.min(last, start + buf.length - ENTRY_HEADER_BYTES);
+    // The length bounds reject almost every offset of garbage or zeros: checked inline on the
+    // window's bytes, so that a long torn tail costs a tight loop, not a call per byte. A length
+    // that fits in the rest of the file has a small top byte: one compare rejects most offsets.
+    const topByteMax = Math.floor((size - offset) / 0x100_0000);
+    for (; offset <= windowLast; offset++) {
+      const p = offset - start;
+      if (buf[p]! > topByteMax) continue;
+      const length = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+      if (length < ENTRY_BYTES_MIN || length > size - offset) continue;
+      if (probeEntry(w, fileId, offset) > 0) return offset;
+      if (w.buf !== buf) break; // probeEntry moved the window: re-read it
+    }
+  }
+  return -1;
+}
+
+/** Words for a CorruptionError; only called on the way to throwing one. */
+export function describeBadEntry(w: ReadWindow, fileId: number, offset: number): string {
+  const code = probeEntry(w, fileId, offset);
+  if (code === BAD_SHORT_HEADER) return `entry header cut short (${w.size - offset} bytes left)`;
+  w.ensure(offset, ENTRY_HEADER_BYTES);
+  const p = offset - w.start;
+  const length = readU32(w.buf, p);
+  const stored = readU32(w.buf, p + 8);
+  const computed = entryHeaderCrc(fileId, offset, w.buf, p);
+  const headerCrcText = `header checksum ${hex32(stored)} ${stored === computed ? '==' : '!='} ${hex32(computed)}`;
+  switch (code) {
+    case BAD_LENGTH:
+      return `entry length ${length} is below ${ENTRY_BYTES_MIN} or runs past the end at ${w.size} (${headerCrcText})`;
+    case BAD_HEADER_CRC:
+      return `entry ${headerCrcText}`;
+    case BAD_BODY_CRC: {
+      w.ensure(offset, length);
+      const q = offset - w.start;
+      return `entry checksum ${hex32(readU32(w.buf, q + 4))} != ${hex32(crc32Range(w.buf, q + ENTRY_HEADER_BYTES, q + length))}`;
+    }
+    default:
+      return 'entry is valid';
+  }
+}
+
+export interface ScanResult {
+  /** Offset just after the last valid entry. */
+  validEnd: number;
+  /** Entries found valid. */
+  entries: number;
+}
+
+/**
+ * Walks the entries of a file from `from` (just after its header) to find where the valid ones end.
+ * Throws CorruptionError when a bad entry (or one whose checksums match but whose fields do not
+ * parse) has a valid entry anywhere after it.
+ */
+export function scanValidEnd(w: ReadWindow, fileId: number, name: string, from: number): ScanResult {
+  const fields = new EntryFields();
+  let offset = from;
+  let entries = 0;
+  while (offset < w.size) {
+    const length = probeEntry(w, fileId, offset);
+    if (length < 0) {
+      const next = findValidEntry(w, fileId, offset + 1);
+      if (next >= 0) throw new CorruptionError(name, offset, `${describeBadEntry(w, fileId, offset)}; a valid entry follows at offset ${next}`);
+      break;
+    }
+    const problem = parseEntryBody(w.buf, offset - w.start, length, fields);
+    if (problem !== undefined) throw new CorruptionError(name, offset, `${problem} (the entry's checksums match)`);
+    entries++;
+    offset += length;
+  }
+  return { validEnd: offset, entries };
+}
+
+/**
+ * Every entry in [from, w.size), in order, CRC-checked; any bad entry is CorruptionError (the caller
+ * bounds the window at the file's valid end). Keys and values are views into the window's chunk
+ * buffers, which are never reused: they stay valid, and keep their chunk alive.
+ */
+export function* iterateEntries(w: ReadWindow, fileId: number, name: string, from: number): Generator<{ entry: VlogEntry; pointer: ValuePointer }> {
+  const fields = new EntryFields();
+  let offset = from;
+  while (offset < w.size) {
+    const length = probeEntry(w, fileId, offset);
+    if (length < 0) throw new CorruptionError(name, offset, describeBadEntry(w, fileId, offset));
+    const problem = parseEntryBody(w.buf, offset - w.start, length, fields);
+    if (problem !== undefined) throw new CorruptionError(name, offset, `${problem} (the entry's checksums match)`);
+    const entry = entryFromFields(w.buf, fields);
+    const pointer = new ValuePointer(fileId, offset, length);
+    offset += length;
+    yield { entry, pointer };
+  }
+}
