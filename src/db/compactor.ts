@@ -109,8 +109,10 @@ export class Compactor {
     const range = { smallest: prefix, largest: prefixEnd(prefix) };
     const levels = this.levelMetas();
     const targets = levelTargets(levels.map((t) => t.reduce((s, x) => s + x.size, 0)), this.compactionOptions());
-    for (let level = 0; level < levels.length; level++) {
-      const candidates = level === 0 ? levels[0]!.filter((t) => overlapping([t], range).length > 0) : overlapping(levels[level]!, range);
+    // Deepest level first, and L0 oldest first: a crash part-way then leaves, of each key, its
+    // newest versions or none, never an older version that a dropped newer one was hiding.
+    for (let level = levels.length - 1; level >= 0; level--) {
+      const candidates = level === 0 ? levels[0]!.filter((t) => overlapping([t], range).length > 0).reverse() : overlapping(levels[level]!, range);
       for (const t of candidates) {
         await this.runPlan(
           {
@@ -207,7 +209,7 @@ export class Compactor {
       const id = this.lsm.allocateFileId();
       return { fileId: id, path: joinPath(dir, fileName('table', id)) };
     });
-    const deeper = this.deeperRanges(plan.outputLevel);
+    const deeper = this.deeperRanges(plan);
     const grandparents = grandparentTables.map((t) => ({
       smallest: copyBytes(userKeyOf(t.properties.smallest)),
       largest: copyBytes(userKeyOf(t.properties.largest)),
@@ -268,9 +270,20 @@ export class Compactor {
   }
 
   /** User-key ranges of every table below `level`, sorted: where else a key may live. */
-  private deeperRanges(level: number): [Uint8Array, Uint8Array][] {
+  private deeperRanges(plan: CompactionPlan): [Uint8Array, Uint8Array][] {
     const out: [Uint8Array, Uint8Array][] = [];
     const levels = this.lsm.version.levels;
+    const level = plan.outputLevel;
+    if (level === 0) {
+      // An output that stays in L0 sits above the L0 tables older than its inputs, which may hold
+      // versions its tombstones hide (dropPrefix rewrites any L0 table in place, not only the
+      // oldest run as the picker's l0-to-l0 does).
+      const inputs = new Set(plan.top.map((t) => t.id));
+      const newest = Math.max(...plan.top.map((t) => t.maxVersion));
+      for (const t of levels[0]!) {
+        if (!inputs.has(t.fileId) && t.properties.maxVersion < newest) out.push([copyBytes(userKeyOf(t.properties.smallest)), copyBytes(userKeyOf(t.properties.largest))]);
+      }
+    }
     for (let l = level + 1; l < levels.length; l++) {
       for (const t of levels[l]!) out.push([copyBytes(userKeyOf(t.properties.smallest)), copyBytes(userKeyOf(t.properties.largest))]);
     }

@@ -242,9 +242,12 @@ export class Lsm {
         this.fail(err, 'flush');
       })
       .finally(() => {
-      this.flushing = undefined;
-      this.wakeFlushWaiters();
-    });
+        this.flushing = undefined;
+        this.wakeFlushWaiters();
+        // A rotation that landed after the loop's last check saw `flushing` still set and started
+        // nothing: start a loop for its memtable now, or it waits for the next rotation.
+        this.scheduleFlush();
+      });
   }
 
   /** Moves everything in memtables into L0 tables. Only while the writer is paused. */
@@ -262,6 +265,10 @@ export class Lsm {
   async dropAllTables(): Promise<void> {
     const tables = [...this.version.tables()];
     if (tables.length === 0) return;
+    // flushAll() unlinked the WALs of the memtables it flushed, but no directory sync has made
+    // those unlinks durable: a power loss after this record could bring a WAL back, and its replay
+    // would resurrect the dropped keys.
+    if (this.config.durable) await this.guard(() => this.config.fs.syncDir(this.config.dir), 'sync the directory');
     await this.guard(async () => this.config.manifest?.apply(tables.map((t) => ({ type: 'delete' as const, tableId: t.fileId }))), 'record dropAll in the MANIFEST');
     this.version = LevelsVersion.empty(this.version.levels.length);
     for (const t of tables) this.retireTable(t);

@@ -19,9 +19,17 @@ export interface WriteRequest {
   reject: (err: unknown) => void;
 }
 
+/** A pause point in the queue: the writer stops there until resume(). */
+interface Barrier {
+  barrier: true;
+  reached: () => void;
+}
+
 export class WriteQueue {
-  private readonly queue: WriteRequest[] = [];
+  private readonly queue: (WriteRequest | Barrier)[] = [];
   private running = false;
+  /** Halted at a barrier, until resume(). */
+  private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
   /** `commit` writes a group and resolves/rejects each request in it. */
@@ -30,48 +38,56 @@ export class WriteQueue {
   enqueue(entries: Entry[], bytes: number, rewriteOf?: ValuePointer[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push(rewriteOf === undefined ? { entries, bytes, resolve, reject } : { entries, bytes, rewriteOf, resolve, reject });
-      if (!this.running) void this.run();
+      this.kick();
     });
   }
 
-  get pending(): number {
-    return this.queue.length;
-  }
-
-  /** Resolves once every request queued so far has been committed or rejected. */
+  /** Resolves once every request queued so far has been committed or rejected (or the writer is paused). */
   idle(): Promise<void> {
-    if (!this.running && (this.queue.length === 0 || this.paused > 0)) return Promise.resolve();
+    if (!this.running && (this.queue.length === 0 || this.stopped)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
-   * Stops the writer after the group in progress (requests keep queueing) and resolves once it
-   * is stopped: the caller then has the tree to itself until resume().
+   * Lets every request queued before this call commit, then stops the writer (later requests
+   * keep queueing) and resolves: the caller has the tree to itself until resume(). Pauses queue
+   * up behind each other.
    */
-  async pause(): Promise<void> {
-    this.paused++;
-    if (this.running) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  pause(): Promise<void> {
+    return new Promise<void>((reached) => {
+      this.queue.push({ barrier: true, reached });
+      this.kick();
+    });
   }
 
   resume(): void {
-    this.paused--;
-    if (this.paused === 0 && !this.running && this.queue.length > 0) void this.run();
+    this.stopped = false;
+    this.kick();
   }
 
-  private paused = 0;
+  private kick(): void {
+    if (!this.running && !this.stopped && this.queue.length > 0) void this.run();
+  }
 
   private async run(): Promise<void> {
-    if (this.paused > 0) return;
     this.running = true;
     try {
-      while (this.queue.length > 0 && this.paused === 0) {
+      while (this.queue.length > 0 && !this.stopped) {
+        const head = this.queue[0]!;
+        if ('barrier' in head) {
+          this.queue.shift();
+          this.stopped = true;
+          head.reached();
+          break;
+        }
         let n = 0;
         let bytes = 0;
-        while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.bytes <= walGroupMaxBytes)) {
-          bytes += this.queue[n]!.bytes;
-          n++;
+        for (; n < this.queue.length; n++) {
+          const item = this.queue[n]!;
+          if ('barrier' in item || (n > 0 && bytes + item.bytes > walGroupMaxBytes)) break;
+          bytes += item.bytes;
         }
-        const group = this.queue.splice(0, n);
+        const group = this.queue.splice(0, n) as WriteRequest[];
         try {
           await this.commit(group);
         } catch (err) {

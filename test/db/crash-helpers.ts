@@ -150,6 +150,22 @@ export function prefixStates(initial: Map<string, string>, writes: readonly Writ
   return out;
 }
 
+/** Writes for after recovery: first a batch that overwrites many recovered keys (most of them in tables by now), then a random mix. */
+export function writesAfterRecovery(rng: Rng, first: number, live: Map<string, string>): Write[] {
+  const keys = [...live.keys()].sort();
+  const overwrite: Write = { kind: 'batch', ops: [] };
+  for (const k of keys) if (rng.bool(0.3) && overwrite.ops.length < 20) overwrite.ops.push({ key: k, value: `${first}.r:${'R'.repeat(rng.int(50))}` });
+  overwrite.ops.push({ key: COUNTER, value: String(first) });
+  for (const { key, value } of overwrite.ops) live.set(key, value!);
+  return [overwrite, ...makeWrites(rng, first + 1, 15 + rng.int(25), live)];
+}
+
+/** Every key the writes touch (added to `into`). */
+export function keysOf(writes: readonly Write[], into = new Set<string>()): Set<string> {
+  for (const w of writes) for (const o of w.ops) into.add(o.key);
+  return into;
+}
+
 // ---- running a workload ---------------------------------------------------------------------
 
 export interface RunState {

@@ -19,7 +19,6 @@ import { Rng } from '../../src/base/index.js';
 import type { DB } from '../../src/db/index.js';
 import { FaultFS } from '../../src/fs/index.js';
 import {
-  COUNTER,
   DEFAULT_TUNING,
   categoryOf,
   checkDirectory,
@@ -29,6 +28,7 @@ import {
   entriesOf,
   freezeAt,
   freezeNow,
+  keysOf,
   lastResolved,
   makeWrites,
   matchPrefix,
@@ -38,6 +38,7 @@ import {
   runWrites,
   StopTheWorld,
   traceOperations,
+  writesAfterRecovery,
   type RunState,
   type TraceEntry,
   type Tuning,
@@ -240,16 +241,6 @@ function crashImages(rng: Rng, syncWrites: boolean, c: Crashed): Image[] {
   ];
 }
 
-/** Writes for after recovery: first a batch that overwrites many recovered keys (most of them in tables by now), then a random mix. */
-function writesAfterRecovery(rng: Rng, first: number, live: Map<string, string>): Write[] {
-  const keys = [...live.keys()].sort();
-  const overwrite: Write = { kind: 'batch', ops: [] };
-  for (const k of keys) if (rng.bool(0.3) && overwrite.ops.length < 20) overwrite.ops.push({ key: k, value: `${first}.r:${'R'.repeat(rng.int(50))}` });
-  overwrite.ops.push({ key: COUNTER, value: String(first) });
-  for (const { key, value } of overwrite.ops) live.set(key, value!);
-  return [overwrite, ...makeWrites(rng, first + 1, 15 + rng.int(25), live)];
-}
-
 /** What the runs did, so a reader can see the checks were exercised (printed once per test). */
 interface Tally {
   cases: number;
@@ -331,11 +322,6 @@ async function checkImage(
   } finally {
     await db.close();
   }
-}
-
-function keysOf(writes: readonly Write[], into = new Set<string>()): Set<string> {
-  for (const w of writes) for (const o of w.ops) into.add(o.key);
-  return into;
 }
 
 function describeError(err: unknown): string {
