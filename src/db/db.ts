@@ -301,7 +301,9 @@ export class DB implements AsyncDisposable {
     if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
     let version = this.lastVersion;
     for (const r of group) {
-      if (r.rewriteOf !== undefined) continue; // GC rewrites keep their versions
+      // GC rewrites too get a new version: the rewritten value is then the newest version of
+      // its key, in the memtable, the top of the tree, so "newest above" holds without a
+      // special case (an old version in a newer table would break L0's order by max version).
       version++;
       for (const e of r.entries) e.version = version;
     }

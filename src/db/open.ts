@@ -141,6 +141,9 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
         if ((e.meta & META_VALUE_POINTER) === 0) continue;
         const p = ValuePointer.decode(e.value);
         const end = vlog.validEnd(p.fileId);
+        // A missing file older than the active one was collected by GC (older files are synced
+        // whole before the log moves on, so a power loss cannot take them): the value was dead.
+        if (end === undefined && p.fileId < vlog.activeFileId) continue;
         if (end === undefined || p.offset + p.length > end) {
           stopped = true;
           return false;
@@ -148,24 +151,38 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       }
       return true;
     };
-    for (const id of walIds) {
+    for (let w = 0; w < walIds.length; w++) {
+      const id = walIds[w]!;
       const path = joinPath(dir, fileName('wal', id));
-      if (stopped) {
-        if (!options.readOnly) fs.unlink(path);
+      if (options.readOnly) {
+        const r = Memtable.recoverReadOnly(fs, path, id, options.memTableSize, pointsIntoLog);
+        opened.memtables.push(r.memtable);
+        recovered.push(r.memtable);
+        lastVersion = Math.max(lastVersion, r.maxVersion);
+        if (r.tornBytes > 0 || stopped) break;
         continue;
       }
-      const r = options.readOnly
-        ? Memtable.recoverReadOnly(fs, path, id, options.memTableSize, pointsIntoLog)
-        : Memtable.recover(fs, path, id, options.memTableSize, pointsIntoLog);
-      opened.memtables.push(r.memtable);
-      recovered.push(r.memtable);
-      if (r.tornBytes > 0 || stopped) {
-        counters.tornTailsTruncated++;
-        counters.tornBytesTruncated += r.tornBytes;
+      const replay = Memtable.replay(fs, path, id, options.memTableSize, pointsIntoLog);
+      const cut = replay.tornBytes > 0 || stopped;
+      if (cut && w + 1 < walIds.length) {
+        // Replay ended inside this WAL, so every later WAL holds records after the end: they go
+        // first, durably, and only then is this WAL cut. Cutting first could let a power loss
+        // keep the cut and lose the deletions, bringing later records back without earlier ones.
+        for (const later of walIds.slice(w + 1)) fs.unlink(joinPath(dir, fileName('wal', later)));
+        await fs.syncDir(dir);
       }
-      lastVersion = Math.max(lastVersion, r.maxVersion);
+      const memtable = replay.resume();
+      opened.memtables.push(memtable);
+      recovered.push(memtable);
+      lastVersion = Math.max(lastVersion, replay.maxVersion);
+      if (cut) {
+        // A cut is not durable until synced: new writes must not land after records it dropped.
+        await memtable.sync();
+        counters.tornTailsTruncated++;
+        counters.tornBytesTruncated += replay.tornBytes;
+        break;
+      }
     }
-
     const executor = makeExecutor(options, fs);
     const discard = DiscardStats.load(fs, dir);
     const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly, vlog, discard };

@@ -6,10 +6,12 @@
 // - An entry is rewritten only if the NEWEST version of its key is exactly that entry (same
 //   version, pointer to this file and offset), checked again inside the writer when its group
 //   commits. A key deleted or overwritten meanwhile is skipped, so GC never brings one back.
-// - The rewrite keeps the entry's version. It lands in the memtable, the top of the tree, and is
-//   the newest version of its key there, so no level above holds anything older than a version
-//   below it (equal versions, the same value, may stand in two levels; the shallower copy wins
-//   and compaction keeps the newer source's copy).
+// - The rewrite is committed with a NEW version, like any write, so it is the newest version of
+//   its key and lands in the memtable, the top of the tree: "newest above" holds as for any
+//   write. (Keeping the old version, as Badger does, would put an old version into a new L0
+//   table and break L0's order by max version; Badger gets away with it only because it
+//   searches every level.) The old versions pointing into the collected file are older than
+//   the rewrite, so compaction drops them like any overwritten value.
 // - The old file is deleted only after the rewrites are durable (WAL and value log synced) and
 //   after every iterator opened before them is closed.
 

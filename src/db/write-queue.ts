@@ -11,8 +11,8 @@ export interface WriteRequest {
   entries: Entry[];
   bytes: number;
   /**
-   * Value-log GC rewrites: entries keep their versions, and each is written only if, when its
-   * group commits, the newest version of its key still points at rewriteOf[i].
+   * Value-log GC rewrites: each entry is written (with a new version) only if, when its group
+   * commits, the newest version of its key is still the one GC read, at rewriteOf[i].
    */
   rewriteOf?: ValuePointer[];
   resolve: () => void;

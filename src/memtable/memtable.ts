@@ -89,6 +89,26 @@ export class Memtable {
     return new Memtable(fileId, SkipList.create(capacityBytes, fileId), undefined, undefined, capacityBytes, false);
   }
 
+  /**
+   * Replays the WAL into a new skiplist without touching the file; `resume()` then truncates what
+   * replay dropped and reopens the WAL for append. Between the two the caller can make other
+   * decisions durable first (recovery deletes later WALs before cutting this one).
+   */
+  static replay(
+    fs: FileSystem,
+    path: string,
+    fileId: number,
+    capacityBytes: number,
+    onBatch?: OnMemtableBatch,
+  ): { tornBytes: number; maxVersion: number; resume(): Memtable } {
+    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch);
+    return {
+      tornBytes: result.tornBytes,
+      maxVersion: skiplist.maxVersion,
+      resume: () => new Memtable(fileId, skiplist, path, WalWriter.openForAppend(fs, path, result.validEnd), capacityBytes, false),
+    };
+  }
+
   /** Replays the WAL into a new skiplist, truncates a torn tail and reopens the WAL for append. */
   static recover(
     fs: FileSystem,
