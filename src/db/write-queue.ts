@@ -19,6 +19,9 @@ export interface WriteRequest {
   reject: (err: unknown) => void;
 }
 
+/** The writer yields to the event loop once it has committed this many entries (about 3 ms of work; see run()). */
+export const yieldEveryEntries = 1000;
+
 /** A pause point in the queue: the writer stops there until resume(). */
 interface Barrier {
   barrier: true;
@@ -31,6 +34,7 @@ export class WriteQueue {
   /** Halted at a barrier, until resume(). */
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
+  private entriesSinceYield = 0;
 
   /** `commit` writes a group and resolves/rejects each request in it. */
   constructor(private readonly commit: (group: WriteRequest[]) => Promise<void>) {}
@@ -92,6 +96,14 @@ export class WriteQueue {
           await this.commit(group);
         } catch (err) {
           for (const r of group) r.reject(err);
+        }
+        // Without syncWrites a group commits without a real await, and a caller looping on
+        // `await db.batch()` would keep the writer in microtasks for as long as it writes: no
+        // timer, no I/O callback, no worker's finished flush would run. Yield a turn now and then.
+        for (const r of group) this.entriesSinceYield += r.entries.length;
+        if (this.entriesSinceYield >= yieldEveryEntries) {
+          this.entriesSinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
         }
       }
     } finally {

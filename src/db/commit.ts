@@ -1,0 +1,150 @@
+// Group commit (SPEC §3 "Write path"): the writer's half. Versions for the group's requests,
+// large values to the value log, then the longest runs that fit the active memtable as one WAL
+// record each (rotating between runs), one sync with syncWrites, and only then visibility.
+
+import { META_DELETE, META_VALUE_POINTER, MAX_VERSION, ValuePointer, type Entry } from '../base/index.js';
+import type { ValueLog } from '../vlog/index.js';
+import type { Lsm } from './lsm.js';
+import type { Options } from './options.js';
+import type { Counters } from './stats.js';
+import type { WriteRequest } from './write-queue.js';
+
+export class Committer {
+  /** The highest version handed to a write. */
+  lastVersion: number;
+  /** The highest version every read sees: writes become visible only once committed. */
+  visibleVersion: number;
+
+  constructor(
+    private readonly lsm: Lsm,
+    private readonly vlog: ValueLog | undefined,
+    private readonly options: Readonly<Options>,
+    private readonly counters: Counters,
+    lastVersion: number,
+  ) {
+    this.lastVersion = lastVersion;
+    this.visibleVersion = lastVersion;
+  }
+
+  /** Commits one group: versions, WAL append(s), one sync, then visibility. */
+  async commitGroup(all: WriteRequest[]): Promise<void> {
+    this.lsm.throwIfFailed();
+    const group = this.dropStaleRewrites(all);
+    this.counters.groups++;
+    this.counters.groupedRequests += group.length;
+    if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
+    let version = this.lastVersion;
+    for (const r of group) {
+      // GC rewrites too get a new version: the rewritten value is then the newest version of
+      // its key, in the memtable, the top of the tree, so "newest above" holds without a
+      // special case (an old version in a newer table would break L0's order by max version).
+      version++;
+      for (const e of r.entries) e.version = version;
+    }
+    this.lastVersion = version;
+    await this.separateValues(group);
+    let i = 0;
+    while (i < group.length) {
+      // The longest run of requests that fits in the active memtable goes in one WAL record.
+      const start = i;
+      const end = this.longestRunThatFits(group, start);
+      if (end === start) {
+        await this.lsm.rotate();
+        continue;
+      }
+      i = end;
+      const run = entriesOf(group, start, end);
+      let runVersion = this.visibleVersion;
+      for (let j = start; j < i; j++) for (const e of group[j]!.entries) if (e.version > runVersion) runVersion = e.version;
+      const active = this.lsm.active;
+      const bytes = this.lsm.guardSync(() => {
+        const before = active.walBytes();
+        active.apply(run);
+        return active.walBytes() - before;
+      }, 'append to the WAL');
+      this.counters.walWrites++;
+      this.counters.bytesWritten += bytes;
+      if (this.options.syncWrites && !this.options.inMemory) {
+        await this.lsm.guard(() => active.sync(), 'sync the WAL');
+        this.counters.walSyncs++;
+      }
+      this.visibleVersion = runVersion;
+      for (let j = start; j < i; j++) group[j]!.resolve();
+    }
+  }
+
+  /**
+   * Key-value separation: values longer than valueThreshold go to the value log in one append
+   * (synced with syncWrites) before the WAL record that points at them is written.
+   */
+  private async separateValues(group: WriteRequest[]): Promise<void> {
+    const vlog = this.vlog;
+    if (vlog === undefined) return;
+    const threshold = this.options.valueThreshold;
+    const large: Entry[] = [];
+    for (const r of group) for (const e of r.entries) if (e.value.length > threshold && (e.meta & (META_VALUE_POINTER | META_DELETE)) === 0) large.push(e);
+    if (large.length === 0) return;
+    if (vlog.needsRotation()) await this.lsm.guard(() => vlog.rotate(), 'start a new value-log file');
+    const pointers = this.lsm.guardSync(() => vlog.appendGroup(large), 'append to the value log');
+    for (let k = 0; k < large.length; k++) {
+      const e = large[k]!;
+      this.counters.vlogBytesWritten += pointers[k]!.length;
+      e.value = pointers[k]!.encode();
+      e.meta |= META_VALUE_POINTER;
+    }
+    if (this.options.syncWrites) await this.lsm.guard(() => vlog.sync(), 'sync the value log');
+  }
+
+  /** GC rewrites whose key has moved on since they were read are dropped (and resolved). */
+  private dropStaleRewrites(group: WriteRequest[]): WriteRequest[] {
+    if (!group.some((r) => r.rewriteOf !== undefined)) return group;
+    const out: WriteRequest[] = [];
+    for (const r of group) {
+      if (r.rewriteOf === undefined) {
+        out.push(r);
+        continue;
+      }
+      const keep: Entry[] = [];
+      r.entries.forEach((e, k) => {
+        if (this.stillPointsAt(e.key, e.version, r.rewriteOf![k]!)) keep.push(e);
+      });
+      if (keep.length === 0) {
+        r.resolve();
+        continue;
+      }
+      r.entries = keep;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Whether the newest version of `key` is `version` and its value lives at `pointer`. */
+  stillPointsAt(key: Uint8Array, version: number, pointer: ValuePointer): boolean {
+    const found = this.lsm.get(key, MAX_VERSION);
+    if (found === undefined || found.version !== version || (found.meta & META_VALUE_POINTER) === 0) return false;
+    const p = ValuePointer.decode(found.value);
+    return p.fileId === pointer.fileId && p.offset === pointer.offset;
+  }
+
+  /** The end of the longest run group[start, end) whose entries fit in the active memtable. */
+  private longestRunThatFits(group: WriteRequest[], start: number): number {
+    const active = this.lsm.active;
+    if (active.hasRoomFor(entriesOf(group, start, group.length))) return group.length;
+    // Rare (the memtable is about to rotate): binary search on the number of requests.
+    let lo = start;
+    let hi = group.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (active.hasRoomFor(entriesOf(group, start, mid))) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+function entriesOf(group: readonly WriteRequest[], start: number, end: number): Entry[] {
+  if (end - start === 1) return group[start]!.entries;
+  const out: Entry[] = [];
+  for (let j = start; j < end; j++) for (const e of group[j]!.entries) out.push(e);
+  return out;
+}
