@@ -1,5 +1,5 @@
 // Command-line flags shared by the benchmark programs: `--quick`, `--n 250000` (or `--n=250000`),
-// `--rounds 3`, `--json out.json`. Unknown flags are an error, so a typo never silently runs the default.
+// `--rounds 3`, `--json out.json`, `--only sett` (one engine, e.g. to profile it), `--yield`. Unknown flags are an error, so a typo never silently runs the default.
 
 export interface BenchArgs {
   quick: boolean;
@@ -9,10 +9,14 @@ export interface BenchArgs {
   json: string | undefined;
   /** Repetitions of every workload, when --rounds was given. */
   rounds: number | undefined;
+  /** Run only this engine, when --only was given. */
+  only: 'sett' | 'LevelDB' | undefined;
+  /** Writers yield to the event loop (setImmediate) between batches, when --yield was given. */
+  yieldBetweenBatches: boolean;
 }
 
 export function parseArgs(argv: readonly string[], allowed: readonly string[]): BenchArgs {
-  const out: BenchArgs = { quick: false, n: undefined, json: undefined, rounds: undefined };
+  const out: BenchArgs = { quick: false, n: undefined, json: undefined, rounds: undefined, only: undefined, yieldBetweenBatches: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -27,6 +31,9 @@ export function parseArgs(argv: readonly string[], allowed: readonly string[]): 
     switch (name) {
       case '--quick':
         out.quick = true;
+        break;
+      case '--yield':
+        out.yieldBetweenBatches = true;
         break;
       case '--n': {
         const raw = value().replace(/_/g, '');
@@ -45,6 +52,12 @@ export function parseArgs(argv: readonly string[], allowed: readonly string[]): 
       case '--json':
         out.json = value();
         break;
+      case '--only': {
+        const raw = value();
+        if (raw !== 'sett' && raw !== 'LevelDB') throw new Error(`--only must be sett or LevelDB, got ${JSON.stringify(raw)}`);
+        out.only = raw;
+        break;
+      }
       default:
         throw new Error(`unhandled argument ${name}`);
     }

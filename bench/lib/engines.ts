@@ -16,8 +16,11 @@ export interface ScanResult {
 export interface Engine {
   readonly name: EngineName;
   open(dir: string): Promise<void>;
-  /** Writes keys[i] → values[i] for i in order, in batches of `batchSize` awaited one at a time. */
-  fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number): Promise<void>;
+  /**
+   * Writes keys[i] → values[i] for i in order, in batches of `batchSize` awaited one at a time;
+   * with `yieldBetween`, a setImmediate turn after each batch (as a server handling other work would).
+   */
+  fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number, yieldBetween?: boolean): Promise<void>;
   /** Single puts, `inFlight` at a time (a wave of promises awaited together, then the next wave). */
   fillConcurrent(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, inFlight: number): Promise<void>;
   /** Synchronous gets of keys[order[i]] (the harness calls it per chunk); returns how many were found. */
@@ -43,7 +46,7 @@ export class SettEngine implements Engine {
     return this.handle().stats();
   }
 
-  async fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number): Promise<void> {
+  async fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number, yieldBetween = false): Promise<void> {
     const db = this.handle();
     for (let start = 0; start < order.length; start += batchSize) {
       const end = Math.min(order.length, start + batchSize);
@@ -53,6 +56,7 @@ export class SettEngine implements Engine {
         ops[i - start] = { type: 'put', key: keys[k]!, value: values[k]! };
       }
       await db.batch(ops);
+      if (yieldBetween) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -133,7 +137,7 @@ export class LevelEngine implements Engine {
     return this.handle().getProperty(name);
   }
 
-  async fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number): Promise<void> {
+  async fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number, yieldBetween = false): Promise<void> {
     const db = this.handle();
     for (let start = 0; start < order.length; start += batchSize) {
       const end = Math.min(order.length, start + batchSize);
@@ -143,6 +147,7 @@ export class LevelEngine implements Engine {
         ops[i - start] = { type: 'put', key: keys[k]!, value: values[k]! };
       }
       await db.batch(ops);
+      if (yieldBetween) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -5,7 +5,7 @@ export type Cell = string | number;
 export function printTable(title: string, headers: readonly string[], rows: readonly (readonly Cell[])[]): void {
   const text = rows.map((row) => row.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[\d.,]+x?$/.test(String(r[i]))));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^([\d.,]+x?|-)$/.test(String(r[i]))));
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (numeric[i] === true ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   console.log(`\n${title}`);
