@@ -2,7 +2,8 @@
 // large values to the value log, then the longest runs that fit the active memtable as one WAL
 // record each (rotating between runs), one sync with syncWrites, and only then visibility.
 
-import { META_DELETE, META_VALUE_POINTER, MAX_VERSION, ValuePointer, type Entry } from '../base/index.js';
+import { ConflictError, META_DELETE, META_VALUE_POINTER, MAX_VERSION, ValuePointer, type Entry } from '../base/index.js';
+import { Oracle, keyString } from './oracle.js';
 import type { ValueLog } from '../vlog/index.js';
 import type { Lsm } from './lsm.js';
 import type { Options } from './options.js';
@@ -27,9 +28,16 @@ export class Committer {
   }
 
   /** Commits one group: versions, WAL append(s), one sync, then visibility. */
+  /** Conflict detection (read-write transactions). */
+  readonly oracle = new Oracle();
+  /** The oldest read version of an open read-write transaction (the oracle forgets older commits). */
+  oldestTransaction: () => number = () => Infinity;
+  /** Called with each committed request's entries, in commit order (subscriptions). */
+  onCommit: ((entries: readonly Entry[]) => void) | undefined;
+
   async commitGroup(all: WriteRequest[]): Promise<void> {
     this.lsm.throwIfFailed();
-    const group = this.dropStaleRewrites(all);
+    const group = this.dropConflicts(this.dropStaleRewrites(all));
     this.counters.groups++;
     this.counters.groupedRequests += group.length;
     if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
@@ -40,6 +48,7 @@ export class Committer {
       // special case (an old version in a newer table would break L0's order by max version).
       version++;
       for (const e of r.entries) e.version = version;
+      if (this.options.detectConflicts) this.oracle.record(version, r.entries.map((e) => e.key));
     }
     this.lastVersion = version;
     await this.separateValues(group);
@@ -64,13 +73,53 @@ export class Committer {
       }, 'append to the WAL');
       this.counters.walWrites++;
       this.counters.bytesWritten += bytes;
-      if (this.options.syncWrites && !this.options.inMemory) {
+      let forced = false;
+      for (let j = start; j < i && !forced; j++) forced = group[j]!.sync === true;
+      if ((this.options.syncWrites || forced) && !this.options.inMemory) {
+        if (forced) await this.lsm.guard(async () => this.vlog?.sync(), 'sync the value log');
         await this.lsm.guard(() => active.sync(), 'sync the WAL');
         this.counters.walSyncs++;
       }
       this.visibleVersion = runVersion;
-      for (let j = start; j < i; j++) group[j]!.resolve();
+      this.oracle.prune(Math.min(this.visibleVersion, this.oldestTransaction()));
+      for (let j = start; j < i; j++) {
+        const r = group[j]!;
+        if (this.onCommit !== undefined && r.rewriteOf === undefined) this.notify(r.entries);
+        r.resolve();
+      }
     }
+  }
+
+  private notify(entries: readonly Entry[]): void {
+    try {
+      this.onCommit!(entries);
+    } catch (err) {
+      this.options.logger?.error(`sett: a subscriber threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Transactions whose reads were overwritten since their read version fail, writing nothing. */
+  private dropConflicts(group: WriteRequest[]): WriteRequest[] {
+    if (!this.options.detectConflicts || !group.some((r) => r.conflictCheck !== undefined)) return group;
+    const out: WriteRequest[] = [];
+    // Earlier requests of this group commit before later ones: a later transaction conflicts
+    // with them too, so their keys join the check as the group is walked.
+    const earlier = new Set<string>();
+    for (const r of group) {
+      const check = r.conflictCheck;
+      if (check !== undefined) {
+        let conflict = this.oracle.conflicts(check);
+        for (const k of check.reads) if (!conflict && earlier.has(k)) conflict = true;
+        if (conflict) {
+          this.counters.conflicts++;
+          r.reject(new ConflictError());
+          continue;
+        }
+      }
+      for (const e of r.entries) earlier.add(keyString(e.key));
+      out.push(r);
+    }
+    return out;
   }
 
   /**
@@ -99,14 +148,18 @@ export class Committer {
   private dropStaleRewrites(group: WriteRequest[]): WriteRequest[] {
     if (!group.some((r) => r.rewriteOf !== undefined)) return group;
     const out: WriteRequest[] = [];
+    // Keys written by requests ahead in this group: they commit first, so a rewrite of one of
+    // them would land on top of a newer write (or a delete) and bring the old value back.
+    const ahead = new Set<string>();
     for (const r of group) {
       if (r.rewriteOf === undefined) {
+        for (const e of r.entries) ahead.add(keyString(e.key));
         out.push(r);
         continue;
       }
       const keep: Entry[] = [];
       r.entries.forEach((e, k) => {
-        if (this.stillPointsAt(e.key, e.version, r.rewriteOf![k]!)) keep.push(e);
+        if (!ahead.has(keyString(e.key)) && this.stillPointsAt(e.key, e.version, r.rewriteOf![k]!)) keep.push(e);
       });
       if (keep.length === 0) {
         r.resolve();

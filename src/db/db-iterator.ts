@@ -25,6 +25,21 @@ export interface IteratorOptions {
   limit?: number;
   keys?: boolean;
   values?: boolean;
+  /** Every version at or below the read version (tombstones and expired ones too), newest first per key. */
+  allVersions?: boolean;
+  /** Only versions above this one. */
+  sinceVersion?: number;
+  /** Attach version, userMeta, expiresAt and deleted to each entry (implied by allVersions). */
+  meta?: boolean;
+}
+
+/** Per-iterator behaviour beyond bounds and direction. */
+export interface IterationMode {
+  allVersions: boolean;
+  sinceVersion: number;
+  withMeta: boolean;
+  /** Called with every user key whose newest visible version the iterator decided on (transactions record their reads). */
+  onKey: ((key: Uint8Array) => void) | undefined;
 }
 
 /** Bounds already converted to bytes. */
@@ -36,7 +51,16 @@ export interface ResolvedBounds {
   prefix: Uint8Array | undefined;
 }
 
-export type IteratorEntry = [key: Buffer | undefined, value: Buffer | undefined];
+/**
+ * A [key, value] pair; with `meta` or `allVersions` it also carries the entry's version, user meta
+ * byte, expiry (ms since the epoch, 0 = none) and whether it is a tombstone (value undefined).
+ */
+export type IteratorEntry = [key: Buffer | undefined, value: Buffer | undefined] & {
+  version?: number;
+  userMeta?: number;
+  expiresAt?: number;
+  deleted?: boolean;
+};
 
 export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<IteratorEntry> {
   private started = false;
@@ -56,6 +80,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     private readonly release: () => void,
     /** The user's value of an entry (reads the value log for a pointer). */
     private readonly resolveValue: (userKey: Uint8Array, meta: number, value: Uint8Array) => Buffer,
+    private readonly mode: IterationMode = { allVersions: false, sinceVersion: 0, withMeta: false, onKey: undefined },
   ) {}
 
   /** The next [key, value], or undefined at the end. */
@@ -113,19 +138,36 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     } else {
       it.next();
     }
+    const { allVersions, sinceVersion } = this.mode;
     for (; it.valid(); it.next()) {
       const key = it.key();
       const userEnd = key.length - VERSION_BYTES;
-      if (this.lastKey !== undefined && compareRanges(key, 0, userEnd, this.lastKey, 0, this.lastKey.length) === 0) continue;
+      if (!allVersions && this.lastKey !== undefined && compareRanges(key, 0, userEnd, this.lastKey, 0, this.lastKey.length) === 0) continue;
       if (!this.aboveLower(key, userEnd)) continue;
       if (!this.belowUpper(key, userEnd)) return undefined;
-      if (readVersion(key, userEnd) > this.readVersionValue) continue;
+      const version = readVersion(key, userEnd);
+      if (version > this.readVersionValue) continue;
+      if (allVersions) {
+        if (version <= sinceVersion) continue;
+        return this.any(key, userEnd, it.value());
+      }
       // The newest visible version of this user key: whatever it says decides the key.
       this.lastKey = copyBytes(key, 0, userEnd);
+      this.mode.onKey?.(this.lastKey);
+      if (version <= sinceVersion) continue;
       const entry = this.visible(key, userEnd, it.value());
       if (entry !== undefined) return entry;
     }
     return undefined;
+  }
+
+  /** An entry of an allVersions iteration: tombstones and expired versions included, marked. */
+  private any(key: Uint8Array, userEnd: number, encodedValue: Uint8Array): IteratorEntry {
+    const v = decodeValueStruct(encodedValue);
+    const userKey = key.subarray(0, userEnd);
+    const deleted = isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs());
+    const out: IteratorEntry = [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues && !isDeleted(v.meta) ? this.resolveValue(userKey, v.meta, v.value) : undefined];
+    return Object.assign(out, { version: readVersion(key, userEnd), userMeta: v.userMeta, expiresAt: v.expiresAt, deleted });
   }
 
   private stepReverse(): IteratorEntry | undefined {
@@ -135,6 +177,21 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
       const upper = this.upperStart();
       if (upper === undefined) it.seekToLast();
       else it.seekForPrev(encodeInternalKey(upper, 0));
+    }
+    if (this.mode.allVersions) {
+      // The iterator already sits on the next candidate (seeked, or moved on before returning).
+      for (; it.valid(); it.prev()) {
+        const key = it.key();
+        const userEnd = key.length - VERSION_BYTES;
+        if (!this.belowUpper(key, userEnd)) continue;
+        if (!this.aboveLower(key, userEnd)) return undefined;
+        const version = readVersion(key, userEnd);
+        if (version > this.readVersionValue || version <= this.mode.sinceVersion) continue;
+        const entry = this.any(key, userEnd, it.value());
+        it.prev();
+        return entry;
+      }
+      return undefined;
     }
     // Going backward, versions of one user key ascend: the last one seen at or below the read
     // version, before the user key changes, is the newest visible.
@@ -159,6 +216,8 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
         }
       }
       if (bestKey !== undefined) {
+        this.mode.onKey?.(userKey);
+        if (readVersion(bestKey, bestKey.length - VERSION_BYTES) <= this.mode.sinceVersion) continue;
         const entry = this.visible(bestKey, bestKey.length - VERSION_BYTES, bestValue!);
         if (entry !== undefined) return entry;
       }
@@ -170,7 +229,9 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     const v = decodeValueStruct(encodedValue);
     if (isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs())) return undefined;
     const userKey = key.subarray(0, userEnd);
-    return [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues ? this.resolveValue(userKey, v.meta, v.value) : undefined];
+    const out: IteratorEntry = [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues ? this.resolveValue(userKey, v.meta, v.value) : undefined];
+    if (this.mode.withMeta) Object.assign(out, { version: readVersion(key, userEnd), userMeta: v.userMeta, expiresAt: v.expiresAt, deleted: false });
+    return out;
   }
 
   private lowerStart(): Uint8Array | undefined {

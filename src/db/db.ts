@@ -13,6 +13,7 @@ import {
   toBytes,
   type Clock,
   type Entry,
+  type InternalIterator,
 } from '../base/index.js';
 import { MergeIterator, type Executor } from '../compaction/index.js';
 import type { DirLock } from '../fs/index.js';
@@ -20,6 +21,7 @@ import type { Manifest } from '../manifest/index.js';
 import type { ValueLog } from '../vlog/index.js';
 import type { Block, BlockCache } from '../sstable/index.js';
 import { ValueLogGC } from './value-gc.js';
+import { Snapshot, Transaction, type TransactionOptions, type TxnHost } from './transaction.js';
 import { DBIterator, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
 import type { Lsm } from './lsm.js';
 import type { Options } from './options.js';
@@ -76,6 +78,12 @@ export class DB implements AsyncDisposable {
     this.committer = new Committer(parts.lsm, parts.vlog, parts.options, parts.counters, parts.lastVersion);
     this.make = new EntryMaker(parts.options, parts.vlog !== undefined, () => this.clock.nowMs());
     this.writer = new WriteQueue((group) => this.committer.commitGroup(group));
+    this.committer.oldestTransaction = () => this.txnReadVersions.min(Infinity);
+    Object.assign(this.txnHost, {
+      make: this.make,
+      maxTxnBytes: Math.floor(parts.options.memTableSize / 2),
+      maxTxnCount: Math.floor(parts.options.memTableSize / 2 / entryOverheadBytes),
+    });
     this.lsm.discardVersion = () => this.readVersions.min(this.committer.visibleVersion);
     const { vlog } = parts;
     const discard = this.lsm.discard;
@@ -86,7 +94,7 @@ export class DB implements AsyncDisposable {
         counters: this.counters,
         nowMs: () => this.clock.nowMs(),
         stillPointsAt: (key, version, pointer) => this.committer.stillPointsAt(key, version, pointer),
-        rewrite: (entries, from) => this.writer.enqueue(entries, entries.reduce((n, e) => n + e.key.length + e.value.length + entryOverheadBytes, 0), from),
+        rewrite: (entries, from) => this.writer.enqueue(entries, entries.reduce((n, e) => n + e.key.length + e.value.length + entryOverheadBytes, 0), { rewriteOf: from }),
         syncAll: async () => {
           await this.writer.idle();
           await this.lsm.guard(async () => {
@@ -231,8 +239,13 @@ export class DB implements AsyncDisposable {
 
   iterator(options: IteratorOptions = {}): DBIterator {
     this.checkOpen();
+    return this.iteratorAt(this.committer.visibleVersion, options, undefined, undefined);
+  }
+
+  /** An iterator at `readVersion`, with `extra` (a transaction's pending writes) on top. */
+  private iteratorAt(readVersion: number, options: IteratorOptions, extra: InternalIterator | undefined, onKey: ((key: Uint8Array) => void) | undefined): DBIterator {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('iterator options must be an object');
-    const bound = (name: keyof IteratorOptions): Uint8Array | undefined => {
+    const bound = (name: 'gt' | 'gte' | 'lt' | 'lte' | 'prefix'): Uint8Array | undefined => {
       const v = options[name];
       return v === undefined ? undefined : toBytes(v, `iterator option ${name}`);
     };
@@ -250,8 +263,12 @@ export class DB implements AsyncDisposable {
     };
     const limit = options.limit ?? Infinity;
     if (typeof limit !== 'number' || Number.isNaN(limit)) throw new InvalidArgumentError('iterator option limit must be a number');
+    const sinceVersion = options.sinceVersion ?? 0;
+    if (typeof sinceVersion !== 'number' || !Number.isSafeInteger(sinceVersion) || sinceVersion < 0) {
+      throw new InvalidArgumentError('iterator option sinceVersion must be a non-negative integer');
+    }
     const { iterators, release } = this.lsm.sources();
-    const readVersion = this.committer.visibleVersion;
+    if (extra !== undefined) iterators.unshift(extra);
     const releaseVersion = this.readVersions.hold(readVersion);
     const releaseEpoch = this.holdEpoch();
     this.counters.iterators++;
@@ -270,8 +287,82 @@ export class DB implements AsyncDisposable {
         releaseEpoch();
       },
       (userKey, meta, value) => this.resolveValue(userKey, meta, value),
+      { allVersions: options.allVersions === true, sinceVersion, withMeta: options.allVersions === true || options.meta === true, onKey },
     );
   }
+
+  // ---- transactions and snapshots --------------------------------------------------------
+
+  /** A transaction reading at the current version; commit() or discard() it. */
+  transaction(options: TransactionOptions = {}): Transaction {
+    this.checkOpen();
+    const readOnly = options.readOnly === true || this.options.readOnly;
+    const version = this.committer.visibleVersion;
+    const releases = [this.readVersions.hold(version), this.holdEpoch()];
+    if (!readOnly) releases.push(this.txnReadVersions.hold(version));
+    this.counters.transactions++;
+    return new Transaction(this.txnHost, version, readOnly, () => {
+      for (const r of releases) r();
+    });
+  }
+
+  /** Runs `fn` in a read-write transaction and commits it (CONFLICT if its reads were overwritten). */
+  async update<T>(fn: (txn: Transaction) => T | Promise<T>): Promise<T> {
+    const txn = this.transaction();
+    try {
+      const result = await fn(txn);
+      await txn.commit();
+      return result;
+    } finally {
+      txn.discard();
+    }
+  }
+
+  /** Runs `fn` in a read-only transaction. */
+  async view<T>(fn: (txn: Transaction) => T | Promise<T>): Promise<T> {
+    const txn = this.transaction({ readOnly: true });
+    try {
+      return await fn(txn);
+    } finally {
+      txn.discard();
+    }
+  }
+
+  /** A read-only view at the current version, kept (with what it reads) until release(). */
+  snapshot(): Snapshot {
+    this.checkOpen();
+    const version = this.committer.visibleVersion;
+    const releases = [this.readVersions.hold(version), this.holdEpoch()];
+    return new Snapshot(this.txnHost, version, () => {
+      for (const r of releases) r();
+    });
+  }
+
+  /** Read versions of open read-write transactions: the conflict oracle keeps commits after the oldest. */
+  private readonly txnReadVersions = new HeldNumbers();
+
+  private readonly txnHost: TxnHost = {
+    make: undefined as unknown as EntryMaker, // set in the constructor
+    maxTxnBytes: 0,
+    maxTxnCount: 0,
+    nowMs: () => this.clock.nowMs(),
+    readAt: (key, version) => {
+      this.counters.gets++;
+      const found = this.lsm.get(key, version);
+      if (found === undefined || isDeleted(found.meta) || isExpired(found.expiresAt, this.clock.nowMs())) return undefined;
+      return this.resolveValue(key, found.meta, found.value);
+    },
+    iteratorAt: (version, options, extra, onKey) => this.iteratorAt(version, options, extra, onKey),
+    commit: (entries, check) => {
+      this.checkWritable();
+      const bytes = this.make.requestBytes(entries);
+      for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
+      this.counters.commits++;
+      return this.writer.enqueue(entries, bytes, check === undefined ? {} : { conflictCheck: check });
+    },
+    checkOpen: () => this.checkOpen(),
+    checkWritable: () => this.checkWritable(),
+  };
 
   // ---- operations on the whole tree -------------------------------------------------------
 

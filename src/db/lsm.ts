@@ -375,7 +375,11 @@ export class Lsm {
   async close(): Promise<void> {
     await this.waitForFlushes();
     await this.compactor.stop();
-    if (this.config.durable && this.error === undefined) await this.active.sync();
+    if (this.config.durable && this.error === undefined) {
+      // The value log first: the WAL's records point into it.
+      await this.config.vlog?.sync();
+      await this.active.sync();
+    }
     this.active.close();
     for (const m of this.immutables) m.close();
     for (const t of this.version.tables()) t.unref();

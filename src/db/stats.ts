@@ -39,6 +39,9 @@ export interface Counters {
   tornBytesTruncated: number;
   bloomNegatives: number;
   iterators: number;
+  transactions: number;
+  commits: number;
+  conflicts: number;
 }
 
 export function newCounters(): Counters {
@@ -77,6 +80,9 @@ export function newCounters(): Counters {
     tornBytesTruncated: 0,
     bloomNegatives: 0,
     iterators: 0,
+    transactions: 0,
+    commits: 0,
+    conflicts: 0,
   };
 }
 

@@ -3,6 +3,7 @@
 // one WAL write and, with syncWrites, one fdatasync — and resolves every waiting promise.
 
 import type { Entry, ValuePointer } from '../base/index.js';
+import type { ConflictCheck } from './oracle.js';
 
 /** A group never grows past this many bytes of entries, so one slow group cannot grow unbounded. */
 export const walGroupMaxBytes = 4 * 1024 * 1024;
@@ -15,6 +16,10 @@ export interface WriteRequest {
    * commits, the newest version of its key is still the one GC read, at rewriteOf[i].
    */
   rewriteOf?: ValuePointer[];
+  /** A transaction's commit: fails with CONFLICT, writing nothing, if its reads were overwritten. */
+  conflictCheck?: ConflictCheck;
+  /** Sync this request's group even without syncWrites (sequence leases). */
+  sync?: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -39,9 +44,9 @@ export class WriteQueue {
   /** `commit` writes a group and resolves/rejects each request in it. */
   constructor(private readonly commit: (group: WriteRequest[]) => Promise<void>) {}
 
-  enqueue(entries: Entry[], bytes: number, rewriteOf?: ValuePointer[]): Promise<void> {
+  enqueue(entries: Entry[], bytes: number, extra: Pick<WriteRequest, 'rewriteOf' | 'conflictCheck' | 'sync'> = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push(rewriteOf === undefined ? { entries, bytes, resolve, reject } : { entries, bytes, rewriteOf, resolve, reject });
+      this.queue.push({ entries, bytes, resolve, reject, ...extra });
       this.kick();
     });
   }

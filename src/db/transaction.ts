@@ -1,0 +1,177 @@
+// Transactions (SPEC §4.3): snapshot reads at a fixed read version, writes buffered until commit,
+// serializable for read-write transactions through conflict detection (oracle.ts), as Badger.
+// Snapshots are read-only views at a fixed version with the same read path.
+
+import {
+  ArrayIterator,
+  ClosedError,
+  InvalidArgumentError,
+  ReadOnlyError,
+  TxnTooBigError,
+  compareInternalKeys,
+  encodeInternalKey,
+  encodeValueStruct,
+  isDeleted,
+  isExpired,
+  type Entry,
+  type InternalIterator,
+} from '../base/index.js';
+import type { DBIterator, IteratorOptions } from './db-iterator.js';
+import type { PutOptions } from './db.js';
+import type { EntryMaker } from './entries.js';
+import { keyString, type ConflictCheck } from './oracle.js';
+
+/** What a transaction needs from its database. */
+export interface TxnHost {
+  readonly make: EntryMaker;
+  readonly maxTxnBytes: number;
+  readonly maxTxnCount: number;
+  nowMs(): number;
+  /** The newest entry of `key` at or below `version`, resolved to its user value; undefined if none, deleted or expired. */
+  readAt(key: Uint8Array, version: number): Buffer | undefined;
+  /** An iterator at `version` with `extra` sources merged on top (newest). */
+  iteratorAt(version: number, options: IteratorOptions, extra: InternalIterator | undefined, onKey: ((key: Uint8Array) => void) | undefined): DBIterator;
+  /** Commits `entries` atomically, after the conflict check; CONFLICT writes nothing. */
+  commit(entries: Entry[], check: ConflictCheck | undefined): Promise<void>;
+  checkOpen(): void;
+  checkWritable(): void;
+}
+
+export interface TransactionOptions {
+  readOnly?: boolean;
+}
+
+/** A fixed-version, read-only view: `get`, `getSync`, `iterator`, then `release()`. */
+export class Snapshot {
+  private released = false;
+
+  constructor(
+    protected readonly host: TxnHost,
+    /** Every commit at or below it is visible, nothing after. */
+    readonly version: number,
+    private readonly releaseHolds: () => void,
+  ) {}
+
+  getSync(key: Uint8Array | string): Buffer | undefined {
+    this.checkLive();
+    return this.host.readAt(this.host.make.key(key), this.version);
+  }
+
+  async get(key: Uint8Array | string): Promise<Buffer | undefined> {
+    return this.getSync(key);
+  }
+
+  iterator(options: IteratorOptions = {}): DBIterator {
+    this.checkLive();
+    return this.host.iteratorAt(this.version, options, undefined, undefined);
+  }
+
+  /** Lets compaction and value-log GC reclaim what this snapshot kept alive. Idempotent. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.releaseHolds();
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  protected checkLive(): void {
+    this.host.checkOpen();
+    if (this.released) throw new ClosedError('snapshot');
+  }
+}
+
+export class Transaction extends Snapshot {
+  readonly readOnly: boolean;
+  /** Pending writes by key; the last write of a key wins. */
+  private readonly writes = new Map<string, Entry>();
+  private readonly reads = new Set<string>();
+  private bytes = 0;
+  private done = false;
+
+  constructor(host: TxnHost, readVersion: number, readOnly: boolean, releaseHolds: () => void) {
+    super(host, readVersion, releaseHolds);
+    this.readOnly = readOnly;
+  }
+
+  get readVersion(): number {
+    return this.version;
+  }
+
+  override getSync(key: Uint8Array | string): Buffer | undefined {
+    this.checkLive();
+    const k = this.host.make.key(key);
+    const ks = keyString(k);
+    const pending = this.writes.get(ks);
+    if (pending !== undefined) {
+      if (isDeleted(pending.meta) || isExpired(pending.expiresAt, this.host.nowMs())) return undefined;
+      return Buffer.from(pending.value);
+    }
+    if (!this.readOnly) this.reads.add(ks);
+    return this.host.readAt(k, this.version);
+  }
+
+  put(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): void {
+    this.add(this.host.make.put(key, value, options.ttl, options.userMeta));
+  }
+
+  delete(key: Uint8Array | string): void {
+    this.add(this.host.make.delete(key));
+  }
+
+  override iterator(options: IteratorOptions = {}): DBIterator {
+    this.checkLive();
+    const pending = [...this.writes.values()]
+      .map((e) => [encodeInternalKey(e.key, this.version), encodeValueStruct(e)] as const)
+      .sort((a, b) => compareInternalKeys(a[0], b[0]));
+    const onKey = this.readOnly ? undefined : (key: Uint8Array) => this.reads.add(keyString(key));
+    return this.host.iteratorAt(this.version, options, pending.length > 0 ? new ArrayIterator(pending) : undefined, onKey);
+  }
+
+  /**
+   * Writes every pending write atomically. Fails with CONFLICT, writing nothing, if a key this
+   * transaction read was written by a commit after its read version. Ends the transaction.
+   */
+  async commit(): Promise<void> {
+    this.checkLive();
+    if (this.done) throw new InvalidArgumentError('the transaction has already been committed or discarded');
+    this.done = true;
+    try {
+      if (this.writes.size === 0) return;
+      this.host.checkWritable();
+      const entries = [...this.writes.values()];
+      // Blind writes never conflict; a transaction that read nothing has nothing to check.
+      await this.host.commit(entries, this.reads.size === 0 ? undefined : { readVersion: this.version, reads: this.reads });
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Drops the pending writes and ends the transaction. Idempotent; safe after commit. */
+  discard(): void {
+    this.done = true;
+    this.release();
+  }
+
+  private add(entry: Entry): void {
+    this.checkLive();
+    if (this.done) throw new InvalidArgumentError('the transaction has already been committed or discarded');
+    if (this.readOnly) throw new ReadOnlyError('the transaction is read-only');
+    const ks = keyString(entry.key);
+    const previous = this.writes.get(ks);
+    const bytes = this.bytes + entry.key.length + entry.value.length - (previous === undefined ? 0 : previous.key.length + previous.value.length);
+    const count = this.writes.size + (previous === undefined ? 1 : 0);
+    if (count > this.host.maxTxnCount || bytes > this.host.maxTxnBytes) {
+      throw new TxnTooBigError(
+        `the transaction would hold ${count} writes and ${bytes} bytes; at most ${this.host.maxTxnCount} writes and ${this.host.maxTxnBytes} bytes fit in one commit (derived from memTableSize)`,
+      );
+    }
+    // Copy: the caller may reuse its buffers before the commit.
+    entry.key = Uint8Array.from(entry.key);
+    entry.value = Uint8Array.from(entry.value);
+    this.writes.set(ks, entry);
+    this.bytes = bytes;
+  }
+}
