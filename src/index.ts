@@ -1,10 +1,12 @@
 // The public face of sett (SPEC §5).
-export { open, DB, DBIterator, DEFAULT_OPTIONS } from './db/index.js';
+export { open, DB, DBIterator, Transaction, Snapshot, Sequence, WriteBatch, DEFAULT_OPTIONS } from './db/index.js';
 export type {
   OpenOptions,
   Options,
   PutOptions,
   BatchOperation,
+  Change,
+  TransactionOptions,
   IteratorOptions,
   IteratorEntry,
   DBStats,

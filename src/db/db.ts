@@ -12,6 +12,7 @@ import {
   isExpired,
   toBytes,
   type Clock,
+  META_DELETE,
   type Entry,
   type InternalIterator,
 } from '../base/index.js';
@@ -22,6 +23,8 @@ import type { ValueLog } from '../vlog/index.js';
 import type { Block, BlockCache } from '../sstable/index.js';
 import { ValueLogGC } from './value-gc.js';
 import { Snapshot, Transaction, type TransactionOptions, type TxnHost } from './transaction.js';
+import { Sequence } from './sequence.js';
+import { WriteBatch } from './write-batch.js';
 import { DBIterator, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
 import type { Lsm } from './lsm.js';
 import type { Options } from './options.js';
@@ -41,6 +44,28 @@ export interface PutOptions {
 export type BatchOperation =
   | { type: 'put'; key: Uint8Array | string; value: Uint8Array | string; ttl?: number; userMeta?: number }
   | { type: 'del'; key: Uint8Array | string };
+
+/** One committed write, as subscribers see it. */
+export interface Change {
+  key: Buffer;
+  /** Undefined for a delete. */
+  value: Buffer | undefined;
+  version: number;
+  deleted: boolean;
+  userMeta: number;
+  expiresAt: number;
+}
+
+interface Subscription {
+  prefixes: Uint8Array[];
+  callback: (changes: Change[]) => void;
+}
+
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
+}
 
 export interface DBParts {
   dir: string;
@@ -335,6 +360,89 @@ export class DB implements AsyncDisposable {
     const releases = [this.readVersions.hold(version), this.holdEpoch()];
     return new Snapshot(this.txnHost, version, () => {
       for (const r of releases) r();
+    });
+  }
+
+  // ---- sequences, subscriptions, bulk loads ----------------------------------------------
+
+  /**
+   * Monotonic integers stored at key `name`, handed out from leases of `leaseSize` that are made
+   * durable before use: never repeated, even across crashes.
+   */
+  sequence(name: Uint8Array | string, leaseSize = 100): Sequence {
+    this.checkWritable();
+    const key = Uint8Array.from(this.make.key(name));
+    return new Sequence(
+      {
+        read: (k) => this.txnHost.readAt(k, this.committer.visibleVersion),
+        writeDurable: (k, value) => {
+          this.checkWritable();
+          const entries = [this.make.put(k, value, undefined, undefined)];
+          const bytes = this.make.requestBytes(entries);
+          ownBytes(entries);
+          return this.writer.enqueue(entries, bytes, { sync: true });
+        },
+      },
+      key,
+      leaseSize,
+    );
+  }
+
+  /**
+   * Calls `callback` after each commit with its entries whose keys start with one of `prefixes`
+   * (an empty prefix matches every key), in commit order. Returns a function that stops it.
+   */
+  subscribe(prefixes: readonly (Uint8Array | string)[], callback: (changes: Change[]) => void): () => void {
+    this.checkOpen();
+    if (!Array.isArray(prefixes) || prefixes.length === 0) throw new InvalidArgumentError('subscribe takes a non-empty array of key prefixes');
+    if (typeof callback !== 'function') throw new InvalidArgumentError('subscribe takes a callback function');
+    const subscription: Subscription = { prefixes: prefixes.map((p) => Uint8Array.from(toBytes(p, 'prefix'))), callback };
+    this.subscriptions.add(subscription);
+    this.committer.onCommit = (entries) => this.publish(entries);
+    return () => {
+      this.subscriptions.delete(subscription);
+      if (this.subscriptions.size === 0) this.committer.onCommit = undefined;
+    };
+  }
+
+  private readonly subscriptions = new Set<Subscription>();
+
+  private publish(entries: readonly Entry[]): void {
+    for (const sub of this.subscriptions) {
+      const changes: Change[] = [];
+      for (const e of entries) {
+        if (!sub.prefixes.some((p) => startsWith(e.key, p))) continue;
+        const deleted = (e.meta & META_DELETE) !== 0;
+        changes.push({
+          key: Buffer.from(e.key),
+          value: deleted ? undefined : this.resolveValue(e.key, e.meta, e.value),
+          version: e.version,
+          deleted,
+          userMeta: e.userMeta,
+          expiresAt: e.expiresAt,
+        });
+      }
+      if (changes.length === 0) continue;
+      try {
+        sub.callback(changes);
+      } catch (err) {
+        this.options.logger?.error(`sett: a subscriber threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  /** A bulk loader of any size: commits in chunks (not atomic as a whole); flush() resolves when all is written. */
+  writeBatch(): WriteBatch {
+    this.checkWritable();
+    return new WriteBatch({
+      make: this.make,
+      chunkBytes: Math.floor(this.options.memTableSize / 8),
+      submit: (entries) => {
+        this.checkWritable();
+        const bytes = this.make.requestBytes(entries);
+        for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
+        return this.writer.enqueue(entries, bytes);
+      },
     });
   }
 
