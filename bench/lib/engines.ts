@@ -108,7 +108,8 @@ export class SettEngine implements Engine {
     await db?.close();
   }
 
-  private handle(): DB {
+  /** The open database, for workloads this interface does not cover (flatten, value-log GC). */
+  handle(): DB {
     if (this.db === undefined) throw new Error('sett engine is not open');
     return this.db;
   }
@@ -214,7 +215,8 @@ export class LevelEngine implements Engine {
     await db?.close();
   }
 
-  private handle(): Level {
+  /** The open database, for workloads this interface does not cover (compactRange). */
+  handle(): Level {
     if (this.db === undefined) throw new Error('LevelDB engine is not open');
     return this.db;
   }
