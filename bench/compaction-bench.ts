@@ -37,6 +37,7 @@ import { parseArgs } from './lib/args.js';
 import { DEFAULT_SEED, KEY_BYTES, VALUE_BYTES, makeKeys, makeValues, range, shuffledRange } from './lib/data.js';
 import { LevelEngine, SettEngine, type Engine, type EngineName } from './lib/engines.js';
 import { LoopDelayProbe, ioDelta, parseLevelDbStats, readIo, type LevelDbLevel } from './lib/probes.js';
+import { settleLevelDb } from './lib/settle.js';
 import { formatBytes, formatRatio, printTable, type Cell } from './lib/table.js';
 import { nowMs, opsPerSec } from './lib/timing.js';
 import { dirBytes, makeTempDir, removeDir } from './lib/tmp.js';
@@ -48,9 +49,6 @@ const WARMUP_ENTRIES_MAX = 50_000;
 const ENTRY_BYTES = KEY_BYTES + VALUE_BYTES;
 const LOOP_P99_TARGET_MS = 5;
 const FILL_TARGET_RATIO = 1.0;
-const QUIET_MS = 1000;
-const POLL_MS = 100;
-const SETTLE_MAX_MS = 30 * 60_000;
 const MiB = 1048576;
 
 /** Bytes each engine says it wrote, cumulative since open. */
@@ -205,26 +203,6 @@ function engineBytes(e: Engine): EngineBytes {
     return { wal: NaN, flush: l0 * MiB, compaction: (total - l0) * MiB, stallMs: NaN, flushes: NaN, compactions: NaN };
   }
   throw new Error(`unknown engine ${e.name}`);
-}
-
-/**
- * Waits until LevelDB's background thread has gone quiet: neither this process's write(2) bytes
- * nor leveldb.stats changed for QUIET_MS. Returns the ms to the last change seen (a compaction
- * writes its output as it goes, so a long one still moves wchar).
- */
-async function settleLevelDb(e: LevelEngine): Promise<number> {
-  const start = nowMs();
-  let lastChange = start;
-  let last = `${readIo()?.wchar ?? 0}|${e.property('leveldb.stats')}`;
-  while (nowMs() - lastChange < QUIET_MS && nowMs() - start < SETTLE_MAX_MS) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    const now = `${readIo()?.wchar ?? 0}|${e.property('leveldb.stats')}`;
-    if (now !== last) {
-      last = now;
-      lastChange = nowMs();
-    }
-  }
-  return lastChange - start;
 }
 
 /** A small fill and overwrite per engine on a throwaway database, so the JIT settles. */
