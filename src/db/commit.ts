@@ -37,7 +37,10 @@ export class Committer {
 
   async commitGroup(all: WriteRequest[]): Promise<void> {
     this.lsm.throwIfFailed();
-    const group = this.dropConflicts(this.dropStaleRewrites(all));
+    // Conflicts first: a rewrite is stale only behind a request that really commits. A rewrite
+    // dropped for a transaction that then fails with CONFLICT would leave its key pointing into
+    // the file GC deletes next.
+    const group = this.dropStaleRewrites(this.dropConflicts(all));
     this.counters.groups++;
     this.counters.groupedRequests += group.length;
     if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
@@ -48,7 +51,8 @@ export class Committer {
       // special case (an old version in a newer table would break L0's order by max version).
       version++;
       for (const e of r.entries) e.version = version;
-      if (this.options.detectConflicts) this.oracle.record(version, r.entries.map((e) => e.key));
+      // A GC rewrite moves a value without changing it: no transaction that read it conflicts.
+      if (this.options.detectConflicts && r.rewriteOf === undefined) this.oracle.record(version, r.entries.map((e) => e.key));
     }
     this.lastVersion = version;
     await this.separateValues(group);
@@ -116,7 +120,8 @@ export class Committer {
           continue;
         }
       }
-      for (const e of r.entries) earlier.add(keyString(e.key));
+      // A GC rewrite changes no value: nothing behind it conflicts with it.
+      if (r.rewriteOf === undefined) for (const e of r.entries) earlier.add(keyString(e.key));
       out.push(r);
     }
     return out;

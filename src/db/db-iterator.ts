@@ -40,6 +40,8 @@ export interface IterationMode {
   withMeta: boolean;
   /** Called with every user key whose newest visible version the iterator decided on (transactions record their reads). */
   onKey: ((key: Uint8Array) => void) | undefined;
+  /** Whether an entry's value lived in a value-log file GC has collected. */
+  isCollected?: (meta: number, value: Uint8Array) => boolean;
 }
 
 /** Bounds already converted to bytes. */
@@ -148,22 +150,29 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
       const version = readVersion(key, userEnd);
       if (version > this.readVersionValue) continue;
       if (allVersions) {
-        if (version <= sinceVersion) continue;
-        return this.any(key, userEnd, it.value());
+        if (sinceVersion > 0 && version <= sinceVersion) continue;
+        const entry = this.any(key, userEnd, it.value());
+        if (entry !== undefined) return entry;
+        continue;
       }
       // The newest visible version of this user key: whatever it says decides the key.
       this.lastKey = copyBytes(key, 0, userEnd);
       this.mode.onKey?.(this.lastKey);
-      if (version <= sinceVersion) continue;
+      if (sinceVersion > 0 && version <= sinceVersion) continue;
       const entry = this.visible(key, userEnd, it.value());
       if (entry !== undefined) return entry;
     }
     return undefined;
   }
 
-  /** An entry of an allVersions iteration: tombstones and expired versions included, marked. */
-  private any(key: Uint8Array, userEnd: number, encodedValue: Uint8Array): IteratorEntry {
+  /**
+   * An entry of an allVersions iteration: tombstones and expired versions included, marked.
+   * Undefined for an older version whose value value-log GC collected (GC keeps only the newest
+   * version of a value; docs/design.md).
+   */
+  private any(key: Uint8Array, userEnd: number, encodedValue: Uint8Array): IteratorEntry | undefined {
     const v = decodeValueStruct(encodedValue);
+    if (this.mode.isCollected?.(v.meta, v.value) === true) return undefined;
     const userKey = key.subarray(0, userEnd);
     const deleted = isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs());
     const out: IteratorEntry = [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues && !isDeleted(v.meta) ? this.resolveValue(userKey, v.meta, v.value) : undefined];
@@ -186,8 +195,9 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
         if (!this.belowUpper(key, userEnd)) continue;
         if (!this.aboveLower(key, userEnd)) return undefined;
         const version = readVersion(key, userEnd);
-        if (version > this.readVersionValue || version <= this.mode.sinceVersion) continue;
+        if (version > this.readVersionValue || (this.mode.sinceVersion > 0 && version <= this.mode.sinceVersion)) continue;
         const entry = this.any(key, userEnd, it.value());
+        if (entry === undefined) continue;
         it.prev();
         return entry;
       }
@@ -217,7 +227,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
       }
       if (bestKey !== undefined) {
         this.mode.onKey?.(userKey);
-        if (readVersion(bestKey, bestKey.length - VERSION_BYTES) <= this.mode.sinceVersion) continue;
+        if (this.mode.sinceVersion > 0 && readVersion(bestKey, bestKey.length - VERSION_BYTES) <= this.mode.sinceVersion) continue;
         const entry = this.visible(bestKey, bestKey.length - VERSION_BYTES, bestValue!);
         if (entry !== undefined) return entry;
       }

@@ -122,6 +122,7 @@ export class DB implements AsyncDisposable {
         rewrite: (entries, from) => this.writer.enqueue(entries, entries.reduce((n, e) => n + e.key.length + e.value.length + entryOverheadBytes, 0), { rewriteOf: from }),
         syncAll: async () => {
           await this.writer.idle();
+          this.lsm.throwIfFailed();
           await this.lsm.guard(async () => {
             await vlog.sync();
             await this.lsm.active.sync();
@@ -250,6 +251,14 @@ export class DB implements AsyncDisposable {
     return this.resolveValue(k, found.meta, found.value);
   }
 
+  /** Whether an entry's value lived in a value-log file that GC has since deleted. */
+  private isCollected(meta: number, value: Uint8Array): boolean {
+    const vlog = this.parts.vlog;
+    if (vlog === undefined || (meta & META_VALUE_POINTER) === 0) return false;
+    const fileId = ValuePointer.decode(value).fileId;
+    return vlog.validEnd(fileId) === undefined && fileId < vlog.activeFileId;
+  }
+
   /** The user's value of an entry: a copy of the inline bytes, or read through its value pointer. */
   private resolveValue(userKey: Uint8Array, meta: number, value: Uint8Array): Buffer {
     if ((meta & META_VALUE_POINTER) === 0) return Buffer.from(value);
@@ -312,7 +321,13 @@ export class DB implements AsyncDisposable {
         releaseEpoch();
       },
       (userKey, meta, value) => this.resolveValue(userKey, meta, value),
-      { allVersions: options.allVersions === true, sinceVersion, withMeta: options.allVersions === true || options.meta === true, onKey },
+      {
+        allVersions: options.allVersions === true,
+        sinceVersion,
+        withMeta: options.allVersions === true || options.meta === true,
+        onKey,
+        isCollected: (meta, value) => this.isCollected(meta, value),
+      },
     );
   }
 
@@ -382,6 +397,19 @@ export class DB implements AsyncDisposable {
           ownBytes(entries);
           return this.writer.enqueue(entries, bytes, { sync: true });
         },
+        exclusive: (k, fn) => {
+          const name = Buffer.from(k).toString('latin1');
+          const run = (this.sequenceLocks.get(name) ?? Promise.resolve()).then(fn);
+          const settled = run.then(
+            () => undefined,
+            () => undefined,
+          );
+          this.sequenceLocks.set(name, settled);
+          void settled.then(() => {
+            if (this.sequenceLocks.get(name) === settled) this.sequenceLocks.delete(name);
+          });
+          return run;
+        },
       },
       key,
       leaseSize,
@@ -406,6 +434,8 @@ export class DB implements AsyncDisposable {
   }
 
   private readonly subscriptions = new Set<Subscription>();
+  /** Per sequence key: the lease operations in flight, one at a time. */
+  private readonly sequenceLocks = new Map<string, Promise<void>>();
 
   private publish(entries: readonly Entry[]): void {
     for (const sub of this.subscriptions) {

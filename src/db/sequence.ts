@@ -10,6 +10,8 @@ export interface SequenceHost {
   read(key: Uint8Array): Uint8Array | undefined;
   /** Writes key = value and resolves once it is durable (synced even without syncWrites). */
   writeDurable(key: Uint8Array, value: Uint8Array): Promise<void>;
+  /** Runs `fn` alone among the sequences of this key (every Sequence on one name shares the stored lease). */
+  exclusive<T>(key: Uint8Array, fn: () => Promise<T>): Promise<T>;
 }
 
 export class Sequence {
@@ -24,18 +26,27 @@ export class Sequence {
     readonly leaseSize: number,
   ) {
     if (!Number.isSafeInteger(leaseSize) || leaseSize < 1) throw new InvalidArgumentError(`leaseSize must be a positive integer, got ${String(leaseSize)}`);
-    const stored = host.read(key);
-    this.nextValue = stored === undefined ? 0 : decodeLease(stored);
-    this.leased = this.nextValue;
+    this.nextValue = 0;
+    this.leased = 0;
+  }
+
+  private stored(): number {
+    const bytes = this.host.read(this.key);
+    return bytes === undefined ? 0 : decodeLease(bytes);
   }
 
   /** The next number: never handed out before by this sequence, in this process or any earlier one. */
   next(): Promise<number> {
     const run = this.chain.then(async () => {
       if (this.nextValue >= this.leased) {
-        const leased = this.nextValue + this.leaseSize;
-        await this.host.writeDurable(this.key, encodeLease(leased));
-        this.leased = leased;
+        // Lease from what is stored now, not from a copy: another Sequence on this name may
+        // have leased since.
+        await this.host.exclusive(this.key, async () => {
+          const start = this.stored();
+          await this.host.writeDurable(this.key, encodeLease(start + this.leaseSize));
+          this.nextValue = start;
+          this.leased = start + this.leaseSize;
+        });
       }
       return this.nextValue++;
     });
@@ -47,8 +58,12 @@ export class Sequence {
   release(): Promise<void> {
     const run = this.chain.then(async () => {
       if (this.leased === this.nextValue) return;
-      await this.host.writeDurable(this.key, encodeLease(this.nextValue));
-      this.leased = this.nextValue;
+      await this.host.exclusive(this.key, async () => {
+        // Only the newest lease can be given back: if another Sequence leased after this one,
+        // numbers below the stored lease may be in its hands.
+        if (this.stored() === this.leased) await this.host.writeDurable(this.key, encodeLease(this.nextValue));
+        this.leased = this.nextValue;
+      });
     });
     this.chain = run.catch(() => undefined);
     return run;

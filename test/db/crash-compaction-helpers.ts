@@ -133,8 +133,8 @@ export function decodeManifestRecord(record: Uint8Array): { adds: number[]; dele
   return { adds, deletes };
 }
 
-/** A handle on the MANIFEST that shows each record to `onRecord` before appending it. */
-class RecordSpy implements FileHandle {
+/** A handle that shows each append to `onRecord` before it happens (here the MANIFEST's records; crash-vlog-helpers.ts watches value-log and WAL appends). */
+export class RecordSpy implements FileHandle {
   constructor(
     private readonly inner: FileHandle,
     private readonly onRecord: (record: Uint8Array) => void,
