@@ -41,7 +41,7 @@ export interface IterationMode {
   /** Called with every user key whose newest visible version the iterator decided on (transactions record their reads). */
   onKey: ((key: Uint8Array) => void) | undefined;
   /** Whether an entry's value lived in a value-log file GC has collected. */
-  isCollected?: (meta: number, value: Uint8Array) => boolean;
+  isCollected?: (userKey: Uint8Array, version: number, meta: number, value: Uint8Array) => boolean;
 }
 
 /** Bounds already converted to bytes. */
@@ -172,7 +172,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
    */
   private any(key: Uint8Array, userEnd: number, encodedValue: Uint8Array): IteratorEntry | undefined {
     const v = decodeValueStruct(encodedValue);
-    if (this.mode.isCollected?.(v.meta, v.value) === true) return undefined;
+    if (this.mode.isCollected?.(key.subarray(0, userEnd), readVersion(key, userEnd), v.meta, v.value) === true) return undefined;
     const userKey = key.subarray(0, userEnd);
     const deleted = isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs());
     const out: IteratorEntry = [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues && !isDeleted(v.meta) ? this.resolveValue(userKey, v.meta, v.value) : undefined];

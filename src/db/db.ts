@@ -251,12 +251,19 @@ export class DB implements AsyncDisposable {
     return this.resolveValue(k, found.meta, found.value);
   }
 
-  /** Whether an entry's value lived in a value-log file that GC has since deleted. */
-  private isCollected(meta: number, value: Uint8Array): boolean {
+  /**
+   * Whether an entry's value lived in a value-log file that GC has since deleted. Only an older
+   * version can: GC deletes a file after the rewrites of its newest versions are visible and
+   * every reader from before them is gone, so the newest version a reader sees never points
+   * into it — a missing file there is corruption, for resolveValue to report.
+   */
+  private isCollected(userKey: Uint8Array, version: number, readVersion: number, meta: number, value: Uint8Array): boolean {
     const vlog = this.parts.vlog;
     if (vlog === undefined || (meta & META_VALUE_POINTER) === 0) return false;
     const fileId = ValuePointer.decode(value).fileId;
-    return vlog.validEnd(fileId) === undefined && fileId < vlog.activeFileId;
+    if (vlog.validEnd(fileId) !== undefined || fileId >= vlog.activeFileId) return false;
+    const newest = this.lsm.get(userKey, readVersion);
+    return newest !== undefined && newest.version !== version;
   }
 
   /** The user's value of an entry: a copy of the inline bytes, or read through its value pointer. */
@@ -326,7 +333,7 @@ export class DB implements AsyncDisposable {
         sinceVersion,
         withMeta: options.allVersions === true || options.meta === true,
         onKey,
-        isCollected: (meta, value) => this.isCollected(meta, value),
+        isCollected: (userKey, version, meta, value) => this.isCollected(userKey, version, readVersion, meta, value),
       },
     );
   }
@@ -545,7 +552,8 @@ export class DB implements AsyncDisposable {
   /**
    * Deletes every key starting with `prefix`: gone for every read that starts after the call
    * resolves (writes made during the call land after the drop). Not atomic across a crash:
-   * a crash part-way leaves some of the keys.
+   * a crash part-way leaves some of the keys. Like Badger's, it rewrites the tables in place, so
+   * snapshots and transactions open across it see the keys go too (it is not a versioned write).
    */
   async dropPrefix(prefix: Uint8Array | string): Promise<void> {
     const p = toBytes(prefix, 'prefix');
