@@ -13,3 +13,31 @@ export function crc32Range(bytes: Uint8Array, start: number, end: number): numbe
 export function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
 }
+
+// The CRC-32 update step, for checksums over a few fixed fields computed without allocating a
+// buffer (the WAL and value-log scans call them at every byte offset of a damaged tail). Start
+// from 0xffffffff, finish with `(~c) >>> 0`: the result equals crc32() over the same bytes.
+const CRC_TABLE = makeCrcTable();
+
+function makeCrcTable(): Int32Array {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+}
+
+/** Feeds one byte (the low 8 bits of `b`) into the running CRC `c`. */
+export function crc32UpdateByte(c: number, b: number): number {
+  return CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+}
+
+/** Feeds a u32, big-endian, into the running CRC `c`. */
+export function crc32UpdateU32(c: number, w: number): number {
+  c = CRC_TABLE[(c ^ (w >>> 24)) & 0xff]! ^ (c >>> 8);
+  c = CRC_TABLE[(c ^ (w >>> 16)) & 0xff]! ^ (c >>> 8);
+  c = CRC_TABLE[(c ^ (w >>> 8)) & 0xff]! ^ (c >>> 8);
+  return CRC_TABLE[(c ^ w) & 0xff]! ^ (c >>> 8);
+}

@@ -38,7 +38,7 @@
 // - The header CRC lets the torn-tail scan reject a candidate offset in O(1) before paying for
 //   the body CRC, as in the WAL (docs/format.md §WAL.record).
 
-import { assert, copyBytes, CorruptionError, crc32Range, getVarint, hex32, InternalError, META_KNOWN_BITS, putVarint, varintLength } from '../base/index.js';
+import { assert, copyBytes, CorruptionError, crc32Range, getVarint, hex32, InternalError, META_KNOWN_BITS, putVarint, varintLength, crc32UpdateU32 } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
 export const VLOG_MAGIC: Uint8Array = new Uint8Array([0x53, 0x45, 0x54, 0x54, 0x56, 0x4c, 0x4f, 0x47]); // "SETTVLOG"
@@ -276,34 +276,13 @@ export function decodeVlogEntry(bytes: Uint8Array, fileId: number, fileOffset: n
   return entryFromFields(bytes, fields);
 }
 
-// CRC-32 (IEEE, as crc32 in src/base) over the 16 header-CRC bytes without allocating: the scan for
-// a valid entry after a bad one calls this at every byte offset of a tail.
-const CRC_TABLE = makeCrcTable();
-
-function makeCrcTable(): Int32Array {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-}
-
-function crcWord(c: number, w: number): number {
-  c = CRC_TABLE[(c ^ (w >>> 24)) & 0xff]! ^ (c >>> 8);
-  c = CRC_TABLE[(c ^ (w >>> 16)) & 0xff]! ^ (c >>> 8);
-  c = CRC_TABLE[(c ^ (w >>> 8)) & 0xff]! ^ (c >>> 8);
-  return CRC_TABLE[(c ^ w) & 0xff]! ^ (c >>> 8);
-}
-
 /** The entry header CRC: CRC-32 of fileId u32 ‖ fileOffset u32 ‖ buf[pos, pos + 8) (length, bodyCrc). */
 export function entryHeaderCrc(fileId: number, fileOffset: number, buf: Uint8Array, pos: number): number {
   let c = -1;
-  c = crcWord(c, fileId);
-  c = crcWord(c, fileOffset);
-  c = crcWord(c, readU32(buf, pos));
-  c = crcWord(c, readU32(buf, pos + 4));
+  c = crc32UpdateU32(c, fileId);
+  c = crc32UpdateU32(c, fileOffset);
+  c = crc32UpdateU32(c, readU32(buf, pos));
+  c = crc32UpdateU32(c, readU32(buf, pos + 4));
   return ~c >>> 0;
 }
 

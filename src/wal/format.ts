@@ -26,7 +26,7 @@
 // A length of 0 is never written (a payload holds at least its entry count), so a zero-filled tail
 // reads as torn whatever its CRC fields hold.
 
-import { crc32Range, copyBytes } from '../base/index.js';
+import { crc32Range, copyBytes, crc32UpdateByte, crc32UpdateU32 } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
 export const WAL_MAGIC: Uint8Array = new Uint8Array([0x53, 0x45, 0x54, 0x54, 0x2e, 0x57, 0x41, 0x4c]); // "SETT.WAL"
@@ -89,24 +89,6 @@ export function checkWalHeader(bytes: Uint8Array): HeaderCheck {
   };
 }
 
-// CRC-32 (IEEE, same as crc32 in src/base) over 16 bytes without allocating a view per call: the
-// forward scan for a valid record after a bad one calls this at every byte offset of a tail.
-const CRC_TABLE = makeCrcTable();
-
-function makeCrcTable(): Int32Array {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-}
-
-function crcByte(c: number, b: number): number {
-  return CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-}
-
 const TWO_32 = 0x1_0000_0000;
 
 /**
@@ -117,15 +99,9 @@ export function recordHeaderCrc(recordOffset: number, buf: Uint8Array, pos: numb
   const hi = Math.floor(recordOffset / TWO_32);
   const lo = recordOffset >>> 0;
   let c = -1;
-  c = crcByte(c, hi >>> 24);
-  c = crcByte(c, hi >>> 16);
-  c = crcByte(c, hi >>> 8);
-  c = crcByte(c, hi);
-  c = crcByte(c, lo >>> 24);
-  c = crcByte(c, lo >>> 16);
-  c = crcByte(c, lo >>> 8);
-  c = crcByte(c, lo);
-  for (let i = 0; i < 8; i++) c = crcByte(c, buf[pos + i]!);
+  c = crc32UpdateU32(c, hi);
+  c = crc32UpdateU32(c, lo);
+  for (let i = 0; i < 8; i++) c = crc32UpdateByte(c, buf[pos + i]!);
   return ~c >>> 0;
 }
 
