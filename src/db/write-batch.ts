@@ -30,6 +30,15 @@ export class WriteBatch {
     this.add(this.host.make.delete(key));
   }
 
+  /** Badger's names for put and delete. */
+  set(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): void {
+    this.put(key, value, options);
+  }
+
+  del(key: Uint8Array | string): void {
+    this.delete(key);
+  }
+
   /** Writes what is left and resolves when every chunk is committed; rejects with the first error. */
   async flush(): Promise<void> {
     this.flushed = true;
