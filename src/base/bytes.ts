@@ -54,3 +54,16 @@ export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uin
   out.set(bytes.subarray(start, end));
   return out;
 }
+
+/** The u32 at buf[pos, pos + 4), big-endian. */
+export function readU32(buf: Uint8Array, pos: number): number {
+  return ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
+}
+
+/** Writes `value` as a big-endian u32 at buf[pos, pos + 4). */
+export function writeU32(buf: Uint8Array, pos: number, value: number): void {
+  buf[pos] = value >>> 24;
+  buf[pos + 1] = (value >>> 16) & 0xff;
+  buf[pos + 2] = (value >>> 8) & 0xff;
+  buf[pos + 3] = value & 0xff;
+}

@@ -10,3 +10,4 @@ export type { FsErrno } from './fault-errors.js';
 export { InjectedFault, FS_OPS } from './fault-inject.js';
 export type { FsOp, FaultSpec, OperationHook } from './fault-inject.js';
 export { acquireDirLock, readLockOwner, LOCK_NAME, type DirLock, type LockOwner } from './dir-lock.js';
+export { ReadWindow, type ReadWindowOptions } from './read-window.js';

@@ -38,7 +38,7 @@
 // - The header CRC lets the torn-tail scan reject a candidate offset in O(1) before paying for
 //   the body CRC, as in the WAL (docs/format.md §WAL.record).
 
-import { assert, copyBytes, CorruptionError, crc32Range, getVarint, hex32, InternalError, META_KNOWN_BITS, putVarint, varintLength, crc32UpdateU32 } from '../base/index.js';
+import { assert, copyBytes, CorruptionError, crc32Range, getVarint, hex32, InternalError, META_KNOWN_BITS, putVarint, varintLength, crc32UpdateU32, readU32, writeU32 } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
 export const VLOG_MAGIC: Uint8Array = new Uint8Array([0x53, 0x45, 0x54, 0x54, 0x56, 0x4c, 0x4f, 0x47]); // "SETTVLOG"
@@ -286,13 +286,4 @@ export function entryHeaderCrc(fileId: number, fileOffset: number, buf: Uint8Arr
   return ~c >>> 0;
 }
 
-export function readU32(buf: Uint8Array, pos: number): number {
-  return ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
-}
-
-export function writeU32(buf: Uint8Array, pos: number, value: number): void {
-  buf[pos] = value >>> 24;
-  buf[pos + 1] = (value >>> 16) & 0xff;
-  buf[pos + 2] = (value >>> 8) & 0xff;
-  buf[pos + 3] = value & 0xff;
-}
+export { readU32, writeU32 } from '../base/index.js';

@@ -5,7 +5,7 @@
 import { CorruptionError, IoError, NotADatabaseError, hex32 } from '../base/index.js';
 import type { FileHandle } from '../fs/index.js';
 import { VLOG_FORMAT_VERSION, VLOG_HEADER_BYTES, checkVlogHeader, encodeVlogHeader, newVlogHeader } from './format.js';
-import { ReadWindow, findValidEntry, scanValidEnd } from './scan.js';
+import { findValidEntry, scanValidEnd, vlogWindow } from './scan.js';
 
 /** One open value-log file. */
 export interface VlogFile {
@@ -32,7 +32,7 @@ export interface NewestRecovery {
  * it (CORRUPTION at 0). Unless readOnly, cuts the torn tail off, or rewrites a torn header.
  */
 export function recoverNewest(file: VlogFile, readOnly: boolean): NewestRecovery {
-  const w = new ReadWindow(file.handle, file.name, file.size);
+  const w = vlogWindow(file.handle, file.name, file.size);
   let headerTorn = file.size < VLOG_HEADER_BYTES;
   if (!headerTorn) {
     w.ensure(0, VLOG_HEADER_BYTES);

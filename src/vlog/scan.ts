@@ -7,8 +7,8 @@
 // damage proves it is not a crash's. The check per candidate offset is O(1) (length bounds, then
 // the 16-byte header CRC); the body CRC is computed only for a candidate whose header CRC matches.
 
-import { CorruptionError, IoError, ValuePointer, crc32Range, hex32 } from '../base/index.js';
-import type { FileHandle } from '../fs/index.js';
+import { CorruptionError, ValuePointer, crc32Range, hex32 } from '../base/index.js';
+import { ReadWindow, type FileHandle } from '../fs/index.js';
 import {
   ENTRY_BYTES_MIN,
   ENTRY_HEADER_BYTES,
@@ -29,45 +29,13 @@ const BAD_LENGTH = -2;
 const BAD_HEADER_CRC = -3;
 const BAD_BODY_CRC = -4;
 
-/**
- * A window of a file, read in large chunks. Each refill reads into a new buffer (copying the unread
- * part of the old one) rather than reusing one, so views handed out of an earlier window stay
- * valid: one allocation per chunk, not one copy per key and value.
- */
-export class ReadWindow {
-  buf = new Uint8Array(0);
-  /** File offset of buf[0]. */
-  start = 0;
-
-  constructor(
-    private readonly file: FileHandle,
-    private readonly name: string,
-    /** Bytes of the file this window may read: [0, size). */
-    readonly size: number,
-  ) {}
-
-  /** Makes file bytes [offset, offset + n) available at buf[offset - start]; they must lie in [0, size). */
-  ensure(offset: number, n: number): void {
-    if (offset >= this.start && offset + n <= this.start + this.buf.length) return;
-    const next = new Uint8Array(Math.min(Math.max(VLOG_READ_CHUNK_BYTES, n), this.size - offset));
-    let have = 0;
-    const oldEnd = this.start + this.buf.length;
-    if (offset >= this.start && offset < oldEnd) {
-      next.set(this.buf.subarray(offset - this.start));
-      have = oldEnd - offset;
-    }
-    let read: number;
-    try {
-      read = this.file.read(next, have, next.length - have, offset + have);
-    } catch (err) {
-      throw IoError.from(err, 'read value log', this.name);
-    }
-    if (have + read < n) {
-      throw new CorruptionError(this.name, offset + have + read, `file ended at ${offset + have + read}, expected ${this.size} bytes`);
-    }
-    this.buf = have + read === next.length ? next : next.subarray(0, have + read);
-    this.start = offset;
-  }
+/** A window over a value-log file (see src/fs ReadWindow); a file shorter than expected is CORRUPTION. */
+export function vlogWindow(file: FileHandle, name: string, size: number): ReadWindow {
+  return new ReadWindow(file, name, size, {
+    chunkBytes: VLOG_READ_CHUNK_BYTES,
+    what: 'read value log',
+    shortRead: (at) => new CorruptionError(name, at, `file ended at ${at}, expected ${size} bytes`),
+  });
 }
 
 /**

@@ -39,7 +39,7 @@ import {
   type VlogEntry,
 } from './format.js';
 import { checkOlderHeader, recoverNewest, type VlogFile } from './recovery.js';
-import { ReadWindow, iterateEntries } from './scan.js';
+import { iterateEntries, vlogWindow } from './scan.js';
 
 export interface ValueLogOptions {
   /** A file is rotated once it holds this many bytes (the db rotates between groups). */
@@ -193,7 +193,7 @@ export class ValueLog {
     this.checkOpen();
     const file = this.files.get(fileId);
     if (file === undefined) throw new InvalidArgumentError(`no value log file ${vlogFileName(fileId)}`);
-    return iterateEntries(new ReadWindow(file.handle, file.name, file.validEnd), file.id, file.name, VLOG_HEADER_BYTES);
+    return iterateEntries(vlogWindow(file.handle, file.name, file.validEnd), file.id, file.name, VLOG_HEADER_BYTES);
   }
 
   /** Ids of the open files, ascending. */

@@ -26,7 +26,7 @@
 // A length of 0 is never written (a payload holds at least its entry count), so a zero-filled tail
 // reads as torn whatever its CRC fields hold.
 
-import { crc32Range, copyBytes, crc32UpdateByte, crc32UpdateU32 } from '../base/index.js';
+import { crc32Range, copyBytes, crc32UpdateByte, crc32UpdateU32, writeU32 } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
 export const WAL_MAGIC: Uint8Array = new Uint8Array([0x53, 0x45, 0x54, 0x54, 0x2e, 0x57, 0x41, 0x4c]); // "SETT.WAL"
@@ -105,16 +105,7 @@ export function recordHeaderCrc(recordOffset: number, buf: Uint8Array, pos: numb
   return ~c >>> 0;
 }
 
-export function readU32(buf: Uint8Array, pos: number): number {
-  return ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
-}
-
-export function writeU32(buf: Uint8Array, pos: number, value: number): void {
-  buf[pos] = value >>> 24;
-  buf[pos + 1] = (value >>> 16) & 0xff;
-  buf[pos + 2] = (value >>> 8) & 0xff;
-  buf[pos + 3] = value & 0xff;
-}
+export { readU32, writeU32 } from '../base/index.js';
 
 /** Fills a record header at buf[pos, pos+12) for a record written at file offset `recordOffset`. */
 export function putRecordHeader(buf: Uint8Array, pos: number, recordOffset: number, length: number, payloadCrc: number): void {

@@ -9,7 +9,7 @@
 // the payload CRC only for a candidate whose header CRC matches).
 
 import { CorruptionError, IoError, NotADatabaseError, crc32Range, hex32, type Entry } from '../base/index.js';
-import type { FileHandle, FileSystem } from '../fs/index.js';
+import { ReadWindow, type FileHandle, type FileSystem } from '../fs/index.js';
 import { decodeBatch } from './batch-codec.js';
 import {
   RECORD_HEADER_BYTES,
@@ -52,7 +52,13 @@ export function replayWal(fs: FileSystem, path: string, onBatch: OnWalBatch): Wa
     throw IoError.from(err, 'open WAL', name);
   }
   try {
-    return replayOpen(new ReadWindow(file, name), name, onBatch);
+    const size = file.size();
+    const w = new ReadWindow(file, name, size, {
+      chunkBytes: WAL_READ_CHUNK_BYTES,
+      what: 'read WAL',
+      shortRead: (at) => new IoError(`read WAL: ${name} ended at ${at}, expected ${size} bytes`, undefined, { file: name }),
+    });
+    return replayOpen(w, name, onBatch);
   } finally {
     file.close();
   }
@@ -181,47 +187,5 @@ function describeBadRecord(w: ReadWindow, offset: number, code: number): string 
       const computed = crc32Range(w.buf, q + RECORD_HEADER_BYTES, q + RECORD_HEADER_BYTES + length);
       return `record payload checksum ${hex32(readU32(w.buf, q + 4))} != ${hex32(computed)}`;
     }
-  }
-}
-
-/**
- * A window of the file, read in large chunks. Each refill reads into a new buffer (copying the
- * unread part of the old one) instead of reusing one, so the views decodeBatch hands to onBatch stay
- * valid after the window moves on: one allocation per chunk, not one copy per key and value.
- */
-class ReadWindow {
-  buf = new Uint8Array(0);
-  /** File offset of buf[0]. */
-  start = 0;
-  readonly size: number;
-
-  constructor(
-    private readonly file: FileHandle,
-    private readonly name: string,
-  ) {
-    this.size = file.size();
-  }
-
-  /** Makes file bytes [offset, offset + n) available at buf[offset - start]; they must lie in the file. */
-  ensure(offset: number, n: number): void {
-    if (offset >= this.start && offset + n <= this.start + this.buf.length) return;
-    const next = new Uint8Array(Math.min(Math.max(WAL_READ_CHUNK_BYTES, n), this.size - offset));
-    let have = 0;
-    const oldEnd = this.start + this.buf.length;
-    if (offset >= this.start && offset < oldEnd) {
-      next.set(this.buf.subarray(offset - this.start));
-      have = oldEnd - offset;
-    }
-    let read: number;
-    try {
-      read = this.file.read(next, have, next.length - have, offset + have);
-    } catch (err) {
-      throw IoError.from(err, 'read WAL', this.name);
-    }
-    if (have + read < n) {
-      throw new IoError(`read WAL: ${this.name} ended at ${offset + have + read}, expected ${this.size} bytes`, undefined, { file: this.name });
-    }
-    this.buf = have + read === next.length ? next : next.subarray(0, have + read);
-    this.start = offset;
   }
 }
