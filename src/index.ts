@@ -1,5 +1,5 @@
 // The public face of sett (SPEC §5).
-export { open, DB, DBIterator, Transaction, Snapshot, Sequence, WriteBatch, DEFAULT_OPTIONS } from './db/index.js';
+export { open, DB, DBIterator, Transaction, Snapshot, Sequence, WriteBatch, DEFAULT_OPTIONS, verifyDirectory } from './db/index.js';
 export type {
   OpenOptions,
   Options,
@@ -15,6 +15,15 @@ export type {
   Logger,
   LoggingLevel,
   CompressionOption,
+  VerifyReport,
+  VerifiedFile,
+  VerifyProblem,
+  VerifyOptions,
+  VerifyProgress,
+  VerifyDirectoryOptions,
+  BackupOptions,
+  LoadOptions,
+  LoadResult,
 } from './db/index.js';
 export {
   SettError,

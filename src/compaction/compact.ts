@@ -92,6 +92,7 @@ export async function runCompact(fs: FileSystem, job: CompactJob): Promise<Compa
   const output = new OutputWriter(fs, job);
   try {
     for (const input of job.inputs) tables.push(Table.open(fs, input.path, input.fileId));
+    output.maxWalId = tables.reduce((m, t) => Math.max(m, t.properties.maxWalId), 0);
     for (const t of tables) iterators.push(t.iterator());
     const merge = new MergeIterator(iterators);
     const filter = new VersionFilter(job);
@@ -228,6 +229,8 @@ class RangeCover {
 class OutputWriter {
   readonly written: CompactResult['outputs'] = [];
   entriesOut = 0;
+  /** The largest maxWalId among the inputs: outputs hold their data. */
+  maxWalId = 0;
   private builder: TableBuilder | undefined;
   private readonly grandparents: CompactJob['grandparents'];
   private grandparent = 0;
@@ -248,7 +251,7 @@ class OutputWriter {
   }
 
   add(key: Uint8Array, value: Uint8Array): void {
-    if (this.builder === undefined) this.builder = new TableBuilder(this.job.table);
+    if (this.builder === undefined) this.builder = new TableBuilder({ ...this.job.table, maxWalId: this.maxWalId });
     this.builder.add(key, value);
     this.entriesOut++;
   }

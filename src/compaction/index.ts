@@ -1,6 +1,6 @@
 export { MergeIterator } from './merge-iterator.js';
 export { InlineExecutor, WorkerExecutor, type Executor } from './executor.js';
-export type { Job, FlushJob, FlushResult, JobResult } from './jobs.js';
+export type { Job, FlushJob, FlushResult, JobResult, VerifyJob, VerifyResult } from './jobs.js';
 export { runCompact, type CompactJob, type CompactResult } from './compact.js';
 export {
   levelTargets,

@@ -11,6 +11,9 @@ import {
   type TableProperties,
 } from '../sstable/index.js';
 import type { FileSystem } from '../fs/index.js';
+import { verifyTable } from '../sstable/index.js';
+import { verifyVlogFile } from '../vlog/index.js';
+import { replayWal } from '../wal/index.js';
 import { runCompact, type CompactJob, type CompactResult } from './compact.js';
 
 /** Turns a frozen memtable (its arena, shared with the worker) into one L0 table. */
@@ -25,8 +28,32 @@ export interface FlushResult {
   properties: TableProperties;
 }
 
-export type Job = FlushJob | CompactJob;
-export type JobResult<J extends Job> = J extends FlushJob ? FlushResult : J extends CompactJob ? CompactResult : never;
+/** Reads every checksum of one file (db.verify); a problem rejects with the SettError found. */
+export interface VerifyJob {
+  kind: 'verify';
+  file: 'table' | 'vlog' | 'wal';
+  path: string;
+  fileId: number;
+  /** The newest file of its kind, whose torn tail is a crash's expected outcome. */
+  newest: boolean;
+}
+
+export interface VerifyResult {
+  /** Blocks of a table, entries of a value-log file, records of a WAL. */
+  units: number;
+  bytes: number;
+  /** Bytes after the valid end (WAL and newest value-log file only). */
+  tornBytes: number;
+}
+
+export type Job = FlushJob | CompactJob | VerifyJob;
+export type JobResult<J extends Job> = J extends FlushJob
+  ? FlushResult
+  : J extends CompactJob
+    ? CompactResult
+    : J extends VerifyJob
+      ? VerifyResult
+      : never;
 
 export async function runJob<J extends Job>(fs: FileSystem, job: J): Promise<JobResult<J>> {
   switch (job.kind) {
@@ -34,6 +61,25 @@ export async function runJob<J extends Job>(fs: FileSystem, job: J): Promise<Job
       return (await runFlush(fs, job)) as JobResult<J>;
     case 'compact':
       return (await runCompact(fs, job)) as JobResult<J>;
+    case 'verify':
+      return runVerify(fs, job) as JobResult<J>;
+  }
+}
+
+export function runVerify(fs: FileSystem, job: VerifyJob): VerifyResult {
+  switch (job.file) {
+    case 'table': {
+      const t = verifyTable(fs, job.path, job.fileId);
+      return { units: t.blocks, bytes: t.bytes, tornBytes: 0 };
+    }
+    case 'vlog': {
+      const v = verifyVlogFile(fs, job.path, job.fileId, job.newest);
+      return { units: v.entries, bytes: v.bytes, tornBytes: v.tornBytes };
+    }
+    case 'wal': {
+      const r = replayWal(fs, job.path, () => true);
+      return { units: r.batches, bytes: r.validEnd + r.tornBytes, tornBytes: r.tornBytes };
+    }
   }
 }
 

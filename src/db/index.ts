@@ -6,3 +6,7 @@ export { Sequence } from './sequence.js';
 export { WriteBatch } from './write-batch.js';
 export { DEFAULT_OPTIONS, type Options, type Logger, type LoggingLevel, type CompressionOption } from './options.js';
 export type { DBStats, Counters, LevelStats } from './stats.js';
+export { verifyDirectory, type VerifyDirectoryOptions } from './verify-directory.js';
+export { type VerifyReport, type VerifiedFile, type VerifyProblem, type VerifyOptions, type VerifyProgress } from './verify.js';
+export type { BackupOptions } from './backup.js';
+export type { LoadOptions, LoadResult } from './restore.js';

@@ -357,7 +357,8 @@ export class Lsm {
     const { fs, dir, executor, manifest, cache, counters } = this.config;
     const id = this.allocateFileId();
     const path = joinPath(dir, fileName('table', id));
-    const { properties } = await executor.run({ kind: 'flush', arena: memtable.skiplist.buffer, path, table: this.tableOptions });
+    const table0 = { ...this.tableOptions, maxWalId: memtable.fileId };
+    const { properties } = await executor.run({ kind: 'flush', arena: memtable.skiplist.buffer, path, table: table0 });
     // The table's directory entry is durable before the MANIFEST names it, and so are the
     // value-log bytes its pointers name (a table outlives its WAL, whose replay would check them).
     await fs.syncDir(dir);
@@ -365,6 +366,7 @@ export class Lsm {
     const table = Table.open(fs, path, id, { cache });
     await manifest?.apply([
       { type: 'add', tableId: id, level: 0, compression: COMPRESSION_CODE[this.tableOptions.compression], keyId: 0 },
+      { type: 'wal', walId: memtable.fileId, lastVersion: properties.maxVersion },
     ]);
     this.version = this.version.withL0Table(table);
     counters.flushes++;

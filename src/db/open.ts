@@ -16,9 +16,9 @@ import {
 } from '../base/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
 import { FaultFS, acquireDirLock, nodeFS, type DirLock, type FileSystem } from '../fs/index.js';
-import { MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
+import { MANIFEST_FILE, MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
-import { DiscardStats, ValueLog } from '../vlog/index.js';
+import { DISCARD_FILE, DiscardStats, ValueLog } from '../vlog/index.js';
 import { BlockCache, Table, type Block } from '../sstable/index.js';
 import { DB } from './db.js';
 import { fileName, joinPath, parseFileName } from './file-names.js';
@@ -105,22 +105,32 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
     let maxFileId = 0;
     for (const t of manifest.state.tables.keys()) maxFileId = Math.max(maxFileId, t);
     const walIds: number[] = [];
+    const orphans: { id: number; name: string }[] = [];
     for (const name of names) {
       const parsed = parseFileName(name);
       if (parsed === undefined) continue;
       maxFileId = Math.max(maxFileId, parsed.id);
       if (parsed.kind === 'wal') walIds.push(parsed.id);
-      else if (parsed.kind === 'table' && !manifest.state.tables.has(parsed.id) && !options.readOnly) {
-        // Written by a flush or compaction that crashed before its MANIFEST record.
-        fs.unlink(joinPath(dir, name));
-      }
+      else if (parsed.kind === 'table' && !manifest.state.tables.has(parsed.id)) orphans.push({ id: parsed.id, name });
     }
     walIds.sort((a, b) => a - b);
+    checkOrphans(fs, dir, manifest, orphans, new Set(walIds));
+    // A WAL a flush already emptied into a table, left behind because its deletion failed or a crash
+    // came first: replaying it would put old versions in a memtable, above newer ones in the tables.
+    while (walIds.length > 0 && walIds[0]! <= manifest.state.flushedWal) {
+      const stale = walIds.shift()!;
+      if (!options.readOnly) fs.unlink(joinPath(dir, fileName('wal', stale)));
+    }
+    // Written by a flush or compaction that crashed before its MANIFEST record (or left behind by
+    // one that deleted them after it): garbage.
+    if (!options.readOnly) for (const o of orphans) fs.unlink(joinPath(dir, o.name));
 
     const vlog = await ValueLog.open(fs, dir, {
       fileSizeBytes: options.valueLogFileSize,
       readOnly: options.readOnly,
-      verifyChecksums: options.verifyValueChecksum,
+      // Always: SPEC §4.2 promises a read never returns wrong bytes, and a value's CRC is the only
+      // check that covers its bytes (verifyValueChecksum stays accepted for Badger parity).
+      verifyChecksums: true,
       newFileId: () => ++maxFileId,
     });
     opened.vlog = vlog;
@@ -129,7 +139,8 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       counters.tornBytesTruncated += vlog.tornBytes;
     }
 
-    let lastVersion = 0;
+    // Flushes record the versions they saw: flatten or dropAll may have removed them since.
+    let lastVersion = manifest.state.lastVersion;
     for (const t of version.tables()) lastVersion = Math.max(lastVersion, t.properties.maxVersion);
     const recovered: Memtable[] = [];
     // A WAL record pointing past the valid end of a value-log file (its bytes were lost in a
@@ -237,12 +248,46 @@ async function openManifest(fs: FileSystem, dir: string, options: Options, count
   // database never existed, so start over.
   if (names.includes(MANIFEST_REWRITE_FILE) && !options.readOnly) fs.unlink(joinPath(dir, MANIFEST_REWRITE_FILE));
   const foreign = names.filter((n) => n !== 'LOCK' && !n.startsWith('LOCK.') && n !== MANIFEST_REWRITE_FILE);
+  const ours = foreign.filter((n) => parseFileName(n) !== undefined || n === DISCARD_FILE);
+  if (ours.length > 0) {
+    // sett's own files without the MANIFEST that lists them: a damaged database, not a foreign one.
+    const shown = ours.slice(0, 3).join(', ') + (ours.length > 3 ? ', …' : '');
+    throw new CorruptionError(MANIFEST_FILE, 0, `the MANIFEST is missing, yet ${dir} holds sett files (${shown})`);
+  }
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ', …' : '');
     throw new NotADatabaseError(dir, `not a sett database: no MANIFEST, but it holds ${shown}`);
   }
   if (options.readOnly) throw new NotADatabaseError(dir, 'no sett database here (a read-only open does not create one)');
   return Manifest.create(fs, dir, { deletionsRewriteThreshold: options.manifestRewriteThreshold });
+}
+
+/**
+ * A table the MANIFEST does not name is garbage a crash left behind, unless it holds data from a
+ * WAL that is gone and that no surviving record says was flushed: then the MANIFEST lost the
+ * record of a finished flush (whose WAL was deleted only after the record was durable), and
+ * deleting the table would lose acknowledged writes silently. That is CORRUPTION, and nothing is
+ * deleted. A table that cannot be read was never finished (tables are synced before named).
+ */
+function checkOrphans(fs: FileSystem, dir: string, manifest: Manifest, orphans: readonly { id: number; name: string }[], wals: ReadonlySet<number>): void {
+  const flushed = manifest.state.flushedWal;
+  for (const { id, name } of orphans) {
+    let maxWalId: number;
+    try {
+      const t = Table.open(fs, joinPath(dir, name), id);
+      maxWalId = t.properties.maxWalId;
+      t.unref();
+    } catch {
+      continue;
+    }
+    if (maxWalId > flushed && !wals.has(maxWalId)) {
+      throw new CorruptionError(
+        MANIFEST_FILE,
+        manifest.stats().fileBytes,
+        `table ${name} holds data from WAL ${fileName('wal', maxWalId)}, which is gone, yet the MANIFEST records no flush past ${flushed === 0 ? 'none' : fileName('wal', flushed)}: records of finished work were lost`,
+      );
+    }
+  }
 }
 
 function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Options, cache: BlockCache<Block>, opened: Table[]): LevelsVersion {

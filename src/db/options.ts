@@ -44,6 +44,10 @@ export interface Options {
   logger: Logger | undefined;
   loggingLevel: LoggingLevel;
   compactL0OnClose: boolean;
+  /**
+   * Accepted for Badger parity. sett checks the CRC of every value it reads from the value log
+   * regardless (SPEC §4.2: a read never returns wrong bytes), so this adds nothing.
+   */
   verifyValueChecksum: boolean;
   // Seams (not in the SPEC's list; for tests and embedding).
   /** The file system; the real one by default. */

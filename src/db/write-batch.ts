@@ -30,6 +30,13 @@ export class WriteBatch {
     this.add(this.host.make.delete(key));
   }
 
+  /** A put with an absolute expiry (ms since the epoch, 0 = never) instead of a ttl: restoring a backup. */
+  putExpiringAt(key: Uint8Array | string, value: Uint8Array | string, expiresAt: number, userMeta = 0): void {
+    const entry = this.host.make.put(key, value, undefined, userMeta);
+    entry.expiresAt = expiresAt;
+    this.add(entry);
+  }
+
   /** Badger's names for put and delete. */
   set(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): void {
     this.put(key, value, options);

@@ -29,6 +29,7 @@ export const FILE_HEADER_BYTES = 14; // magic 8 + version 2 + CRC 4
 export const RECORD_HEADER_BYTES = 12; // length 4 + payload CRC 4 + header CRC 4
 export const CHANGE_ADD = 0x01;
 export const CHANGE_DELETE = 0x02;
+export const CHANGE_WAL = 0x03;
 // --- end of wire constants ---
 
 /** Largest record payload a writer produces; a reader treats a checked length above it as corruption. */
@@ -55,6 +56,10 @@ export function hasMagic(bytes: Uint8Array): boolean {
 
 /** Checks a change's fields fit their wire widths; returns what is wrong, or undefined. */
 export function changeFieldProblem(change: ManifestChange): string | undefined {
+  if (change.type === 'wal') {
+    if (!Number.isSafeInteger(change.walId) || change.walId < 1) return `WAL id ${change.walId} is not a positive safe integer`;
+    return Number.isSafeInteger(change.lastVersion) && change.lastVersion >= 0 ? undefined : `last version ${change.lastVersion} is not a non-negative safe integer`;
+  }
   if (!Number.isSafeInteger(change.tableId) || change.tableId < 0) return `table id ${change.tableId} is not a non-negative safe integer`;
   if (change.type === 'delete') return undefined;
   if (change.type !== 'add') return `unknown change type ${String((change as { type: unknown }).type)}`;
@@ -67,13 +72,25 @@ export function changeFieldProblem(change: ManifestChange): string | undefined {
 }
 
 function changeLength(change: ManifestChange): number {
+  if (change.type === 'wal') return 1 + varintLength(change.walId) + varintLength(change.lastVersion);
   const id = varintLength(change.tableId);
   return change.type === 'add' ? 1 + id + 1 + 1 + 4 : 1 + id;
 }
 
+/**
+ * A record of no changes: the seal written after every group in the same append. A damaged record
+ * with a valid one after it is corruption, so the seal makes damage to the newest group detectable
+ * instead of passing for a torn tail (which would silently drop a flush whose WAL is gone).
+ */
+export const SEAL_RECORD: Uint8Array = encodeRecordBody([]);
+
 /** Encodes one atomic group of changes as a framed record (header and payload). */
 export function encodeRecord(changes: readonly ManifestChange[]): Uint8Array {
   assert(changes.length > 0, 'a MANIFEST record holds at least one change');
+  return encodeRecordBody(changes);
+}
+
+function encodeRecordBody(changes: readonly ManifestChange[]): Uint8Array {
   let payloadBytes = varintLength(changes.length);
   for (const change of changes) {
     const problem = changeFieldProblem(change);
@@ -93,6 +110,10 @@ export function encodeRecord(changes: readonly ManifestChange[]): Uint8Array {
       out[p++] = change.compression;
       view.setUint32(p, change.keyId);
       p += 4;
+    } else if (change.type === 'wal') {
+      out[p++] = CHANGE_WAL;
+      p = putVarint(out, p, change.walId);
+      p = putVarint(out, p, change.lastVersion);
     } else {
       out[p++] = CHANGE_DELETE;
       p = putVarint(out, p, change.tableId);
@@ -114,12 +135,22 @@ export function decodePayload(bytes: Uint8Array, start: number, end: number, fil
   const next = [0];
   const at = (p: number): number => fileOffset + (p - start);
   const count = getVarint(bytes, start, end, next);
-  if (count < 1) throw new CorruptionError(file, fileOffset, count === 0 ? 'record holds no changes' : 'bad change count varint');
+  if (count < 0) throw new CorruptionError(file, fileOffset, 'bad change count varint');
   let p = next[0]!;
   const changes: ManifestChange[] = [];
   for (let i = 0; i < count; i++) {
     if (p >= end) throw new CorruptionError(file, at(p), `record ends after ${i} of ${count} changes`);
     const type = bytes[p]!;
+    if (type === CHANGE_WAL) {
+      const walId = getVarint(bytes, p + 1, end, next);
+      if (walId < 1) throw new CorruptionError(file, at(p + 1), 'bad WAL id varint');
+      p = next[0]!;
+      const lastVersion = getVarint(bytes, p, end, next);
+      if (lastVersion < 0) throw new CorruptionError(file, at(p), 'bad last version varint');
+      p = next[0]!;
+      changes.push({ type: 'wal', walId, lastVersion });
+      continue;
+    }
     if (type !== CHANGE_ADD && type !== CHANGE_DELETE) {
       throw new CorruptionError(file, at(p), `unknown change type 0x${type.toString(16).padStart(2, '0')}`);
     }

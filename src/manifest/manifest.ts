@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { ClosedError, InvalidArgumentError, IoError, NotADatabaseError, ReadOnlyError, SettError, assert } from '../base/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
-import { encodeFileHeader, encodeRecord } from './format.js';
+import { SEAL_RECORD, encodeFileHeader, encodeRecord } from './format.js';
 import { replay } from './replay.js';
 import { ManifestState, type ManifestChange } from './state.js';
 
@@ -298,7 +298,7 @@ export class Manifest {
     const handle = this.handle;
     assert(handle !== undefined, 'MANIFEST has no open file');
     try {
-      handle.append(record);
+      handle.append(concat([record, SEAL_RECORD]));
     } catch (err) {
       throw this.fail(err, 'append', MANIFEST_FILE);
     }
@@ -308,7 +308,7 @@ export class Manifest {
       throw this.fail(err, 'fdatasync', MANIFEST_FILE);
     }
     this.current.apply(group);
-    this.fileBytes += record.length;
+    this.fileBytes += record.length + SEAL_RECORD.length;
     this.records++;
     for (const change of group) if (change.type === 'delete') this.deletions++;
     if (this.shouldRewrite()) await this.rewriteNow();
@@ -331,6 +331,7 @@ export class Manifest {
     for (let i = 0; i < snapshot.length; i += SNAPSHOT_CHANGES_PER_RECORD) {
       parts.push(encodeRecord(snapshot.slice(i, i + SNAPSHOT_CHANGES_PER_RECORD)));
     }
+    parts.push(SEAL_RECORD);
     const bytes = concat(parts);
     const tmp = join(this.dir, MANIFEST_REWRITE_FILE);
     const path = join(this.dir, MANIFEST_FILE);
@@ -347,7 +348,7 @@ export class Manifest {
       throw this.fail(err, 'rewrite', MANIFEST_REWRITE_FILE);
     }
     this.fileBytes = bytes.length;
-    this.records = parts.length - 1;
+    this.records = parts.length - 2;
     this.deletions = 0;
     this.rewrites++;
   }

@@ -1,14 +1,15 @@
 // Replays a MANIFEST's bytes into a ManifestState, telling a torn tail from corruption
 // (docs/format.md §MANIFEST, "Reading").
 //
-// Why the rules below are sound: a writer appends a record and fdatasyncs it before it appends
-// the next, and a rewritten file is synced whole before it is renamed into place. So at most one
-// record, the last, can be damaged by a crash. A damaged record with a valid record after it was
-// once durable: that is corruption. A damaged record with nothing valid after it is the torn tail.
+// Why the rules below are sound: a writer appends a group and its seal (an empty record) in one
+// write and fdatasyncs them before it appends the next, and a rewritten file is synced whole
+// before it is renamed into place. So only the last append can be damaged by a crash. A damaged
+// record with a valid record after it was once durable: that is corruption. The seal is what makes
+// damage to the newest group detectable; damage to the seal itself drops only the seal.
 //   - fewer bytes than a record header left           -> torn
 //   - header checks, record runs past the end of file -> torn (cut by the crash)
-//   - header checks, payload does not, record is last -> torn (payload half written)
-//   - header checks, payload does not, bytes follow   -> corruption (a later append was synced)
+//   - header checks, payload does not                 -> corruption if a valid record starts at any
+//                                                        later byte, else torn (payload half written)
 //   - header checks, length impossible                -> corruption (no writer produces it)
 //   - header does not check (garbage, zero fill)      -> corruption if a valid record starts at any
 //                                                        later byte, else torn
@@ -37,9 +38,10 @@ export interface ReplayResult {
   deletions: number;
 }
 
-/** Checks the file header; throws NotADatabaseError or CorruptionError naming `file`. */
+/** Checks the file header; throws CorruptionError naming `file`, or NotADatabaseError for a version this build does not read. */
 export function checkFileHeader(bytes: Uint8Array, file: string): void {
-  if (!hasMagic(bytes)) throw new NotADatabaseError(file, 'does not start with the sett MANIFEST magic "SETTMANF"');
+  // A file named MANIFEST in a database directory is judged as one: a wrong magic is damage.
+  if (!hasMagic(bytes)) throw new CorruptionError(file, 0, 'does not start with the sett MANIFEST magic "SETTMANF"');
   if (bytes.length < FILE_HEADER_BYTES) {
     throw new CorruptionError(file, bytes.length, `file header truncated: ${bytes.length} of ${FILE_HEADER_BYTES} bytes`);
   }
@@ -64,7 +66,7 @@ export function replay(bytes: Uint8Array, file: string): ReplayResult {
   while (offset < size) {
     const probe = probeRecord(bytes, offset, size);
     if (probe.kind !== 'ok') {
-      if (isTornTail(bytes, offset, size, probe.kind, probe.kind === 'badPayload' ? probe.end : 0, file)) break;
+      if (isTornTail(bytes, offset, size, probe.kind, file)) break;
       throw new CorruptionError(file, offset, describeProbe(probe));
     }
     const changes = decodePayload(bytes, probe.payloadStart, probe.end, file, probe.payloadStart);
@@ -72,20 +74,19 @@ export function replay(bytes: Uint8Array, file: string): ReplayResult {
     if (problem !== undefined) throw new CorruptionError(file, offset, `record does not fit the tables before it: ${problem}`);
     state.apply(changes);
     for (const change of changes) if (change.type === 'delete') deletions++;
-    records++;
+    if (changes.length > 0) records++; // seals are not counted
     offset = probe.end;
   }
   return { state, validEnd: offset, tornBytes: size - offset, records, deletions };
 }
 
 /** Judges a damaged record at `offset` (see the table at the top of this file). */
-function isTornTail(bytes: Uint8Array, offset: number, size: number, kind: string, end: number, file: string): boolean {
+function isTornTail(bytes: Uint8Array, offset: number, size: number, kind: string, file: string): boolean {
   switch (kind) {
     case 'short':
     case 'cut':
       return true;
     case 'badPayload':
-      return end === size;
     case 'badHeader': {
       const next = findValidRecord(bytes, offset + 1, size);
       if (next < 0) return true;

@@ -34,7 +34,7 @@
 // A block handle (offset, size) names the stored bytes of a block; its trailer follows at
 // offset + size. Integers are big-endian; u64 values are safe integers (< 2^53).
 
-import { CorruptionError, NotADatabaseError, crc32Range, hex32 } from '../base/index.js';
+import { CorruptionError, crc32Range, hex32 } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
 export const TABLE_MAGIC: Uint8Array = new Uint8Array([0x73, 0x65, 0x74, 0x74, 0x2e, 0x73, 0x73, 0x74]); // "sett.sst"
@@ -129,19 +129,19 @@ export function encodeFooter(buf: Uint8Array, offset: number, footer: Footer): v
  * Decodes and validates the footer and header of a table of `fileSize` bytes. `footerBytes`
  * are the last FOOTER_BYTES of the file, `headerBytes` the first HEADER_BYTES.
  *
- * A file whose header and footer magic are both wrong is not a sett table at all
- * (NOT_A_DATABASE); one good magic means a damaged or truncated table (CORRUPTION).
+ * Every problem is CORRUPTION: a file named like a table in a sett directory is judged as one
+ * (with both magics wrong, the message says it is not a sett table at all).
  */
 export function decodeFooter(file: string, fileSize: number, headerBytes: Uint8Array, footerBytes: Uint8Array): Footer {
   const footerAt = fileSize - FOOTER_BYTES;
   const headerMagic = hasMagicAt(headerBytes, 0);
   const footerMagic = hasMagicAt(footerBytes, FOOTER_MAGIC_OFFSET);
   if (fileSize < HEADER_BYTES + FOOTER_BYTES) {
-    if (!headerMagic && fileSize >= TABLE_MAGIC.length) throw new NotADatabaseError(file, 'not a sett table (bad magic)');
+    if (!headerMagic && fileSize >= TABLE_MAGIC.length) throw new CorruptionError(file, 0, 'not a sett table (bad magic)');
     throw new CorruptionError(file, 0, `table of ${fileSize} bytes is shorter than header and footer (truncated)`);
   }
   if (!footerMagic) {
-    if (!headerMagic) throw new NotADatabaseError(file, 'not a sett table (bad magic)');
+    if (!headerMagic) throw new CorruptionError(file, 0, 'not a sett table (bad magic)');
     throw new CorruptionError(file, footerAt + FOOTER_MAGIC_OFFSET, 'bad footer magic (truncated or damaged table)');
   }
   const expected = getU32(footerBytes, FOOTER_CRC_OFFSET);
@@ -151,7 +151,7 @@ export function decodeFooter(file: string, fileSize: number, headerBytes: Uint8A
   }
   const formatVersion = (footerBytes[36]! << 8) | footerBytes[37]!;
   if (formatVersion !== TABLE_FORMAT_VERSION) {
-    throw new NotADatabaseError(file, `unsupported table format version ${formatVersion} (this build reads ${TABLE_FORMAT_VERSION})`);
+    throw new CorruptionError(file, footerAt + 36, `unsupported table format version ${formatVersion} (this build reads ${TABLE_FORMAT_VERSION})`);
   }
   if (!headerMagic) throw new CorruptionError(file, 0, 'bad header magic');
   const headerVersion = (headerBytes[8]! << 8) | headerBytes[9]!;

@@ -34,3 +34,4 @@ export {
   ensureCompressionReady,
   type CompressionName,
 } from './compression.js';
+export { verifyTable, type TableCheck } from './verify.js';

@@ -40,6 +40,12 @@ export interface TableProperties {
   compression: CompressionName;
   /** Per value-log file id, the bytes of the values this table points at in it. */
   vlogBytes: Map<number, number>;
+  /**
+   * The newest WAL whose data the table holds (a flush: its memtable's WAL; a compaction: the
+   * largest of its inputs'); 0 when unknown. Open uses it to tell a table the MANIFEST lost from
+   * one a crash left behind.
+   */
+  maxWalId: number;
   formatVersion: number;
 }
 
@@ -51,6 +57,7 @@ export interface StoredProperties {
   maxVersion: number;
   compression: CompressionName;
   vlogBytes: Map<number, number>;
+  maxWalId: number;
 }
 
 export function compressionCode(name: CompressionName): number {
@@ -77,6 +84,7 @@ export function encodeProperties(p: StoredProperties): Uint8Array {
     1 +
     varintLength(fileIds.length);
   for (const id of fileIds) size += varintLength(id) + varintLength(p.vlogBytes.get(id)!);
+  if (p.maxWalId > 0) size += varintLength(p.maxWalId); // omitted when 0 (unknown)
   const out = new Uint8Array(size);
   let o = putVarint(out, 0, p.smallest.length);
   out.set(p.smallest, o);
@@ -90,6 +98,7 @@ export function encodeProperties(p: StoredProperties): Uint8Array {
     o = putVarint(out, o, id);
     o = putVarint(out, o, p.vlogBytes.get(id)!);
   }
+  if (p.maxWalId > 0) o = putVarint(out, o, p.maxWalId);
   return out;
 }
 
@@ -133,6 +142,8 @@ export function decodeProperties(bytes: Uint8Array, file: string, offset: number
     previous = id;
     vlogBytes.set(id, varint('vlog bytes'));
   }
+  // Added after the first tables were written: absent means unknown (0).
+  const maxWalId = o < end ? varint('max WAL id') : 0;
   if (o !== end) fail(`${end - o} trailing bytes`);
-  return { smallest, largest, count, maxVersion, compression: compression!, vlogBytes };
+  return { smallest, largest, count, maxVersion, compression: compression!, vlogBytes, maxWalId };
 }

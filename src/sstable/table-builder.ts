@@ -42,6 +42,8 @@ export interface TableBuilderOptions {
   bloomFalsePositive: number;
   compression: CompressionName;
   zstdLevel: number;
+  /** Recorded in the properties (TableProperties.maxWalId); 0 when not given. */
+  maxWalId?: number;
 }
 
 export const DEFAULT_TABLE_BUILDER_OPTIONS: TableBuilderOptions = {
@@ -152,6 +154,7 @@ export class TableBuilder {
       maxVersion: this.maxVersion,
       compression: this.options.compression,
       vlogBytes: new Map(this.vlogBytes),
+      maxWalId: this.options.maxWalId ?? 0,
     };
     const properties = this.writeBlock(encodeProperties(stored), 'none');
     this.ensure(FOOTER_BYTES);

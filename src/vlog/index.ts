@@ -16,3 +16,4 @@ export {
   type VlogEntry,
 } from './format.js';
 export { VLOG_READ_CHUNK_BYTES } from './scan.js';
+export { verifyVlogFile, type VlogCheck } from './verify.js';

@@ -2,7 +2,7 @@
 // end and a torn tail (or torn header) cut off; older files, synced whole before the next one was
 // made, only have their header checked. Scanning: scan.ts; layout: format.ts.
 
-import { CorruptionError, IoError, NotADatabaseError, hex32 } from '../base/index.js';
+import { CorruptionError, IoError, hex32 } from '../base/index.js';
 import type { FileHandle } from '../fs/index.js';
 import { VLOG_FORMAT_VERSION, VLOG_HEADER_BYTES, checkVlogHeader, encodeVlogHeader, newVlogHeader } from './format.js';
 import { findValidEntry, scanValidEnd, vlogWindow } from './scan.js';
@@ -37,12 +37,17 @@ export function recoverNewest(file: VlogFile, readOnly: boolean): NewestRecovery
   if (!headerTorn) {
     w.ensure(0, VLOG_HEADER_BYTES);
     const check = checkVlogHeader(w.buf.subarray(0, VLOG_HEADER_BYTES));
-    if (check.kind === 'bad-magic') throw new NotADatabaseError(file.name, 'not a sett value log (bad magic)');
     if (check.kind === 'ok') {
       checkHeaderFields(file.name, check.header.version, check.header.keyId);
     } else {
+      // Torn while the file was being created (garbage included), unless an entry follows.
       const next = findValidEntry(w, file.id, VLOG_HEADER_BYTES);
-      const what = check.kind === 'zeros' ? 'header is all zeros' : `header checksum ${hex32(check.stored)} != ${hex32(check.computed)}`;
+      const what =
+        check.kind === 'zeros'
+          ? 'header is all zeros'
+          : check.kind === 'bad-magic'
+            ? 'header does not start with the magic'
+            : `header checksum ${hex32(check.stored)} != ${hex32(check.computed)}`;
       if (next >= 0) throw new CorruptionError(file.name, 0, `${what}, yet a valid entry follows at offset ${next}`);
       headerTorn = true;
     }
@@ -83,7 +88,7 @@ export function checkOlderHeader(file: VlogFile): void {
   const check = checkVlogHeader(bytes);
   switch (check.kind) {
     case 'bad-magic':
-      throw new NotADatabaseError(file.name, 'not a sett value log (bad magic)');
+      throw new CorruptionError(file.name, 0, 'header does not start with the value log magic');
     case 'zeros':
       throw new CorruptionError(file.name, 0, 'header is all zeros');
     case 'bad-crc':

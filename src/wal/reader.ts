@@ -8,7 +8,7 @@
 // rest of the file with an O(1) check per byte offset (length bounds, then a 16-byte header CRC;
 // the payload CRC only for a candidate whose header CRC matches).
 
-import { CorruptionError, IoError, NotADatabaseError, crc32Range, hex32, type Entry } from '../base/index.js';
+import { CorruptionError, IoError, crc32Range, hex32, type Entry } from '../base/index.js';
 import { ReadWindow, type FileHandle, type FileSystem } from '../fs/index.js';
 import { decodeBatch } from './batch-codec.js';
 import {
@@ -72,11 +72,16 @@ function replayOpen(w: ReadWindow, name: string, onBatch: OnWalBatch): WalReplay
   const check = checkWalHeader(w.buf.subarray(0, WAL_HEADER_BYTES));
   switch (check.kind) {
     case 'bad-magic':
-      throw new NotADatabaseError(name, 'not a sett WAL (bad magic)');
     case 'zeros':
     case 'bad-crc': {
-      // A header is torn like any unsynced bytes; only records after it make it corruption.
-      const what = check.kind === 'zeros' ? 'WAL header is all zeros' : `WAL header checksum ${hex32(check.stored)} != ${hex32(check.computed)}`;
+      // A header is torn like any unsynced bytes (garbage included); only records after it make it
+      // corruption. A file named like a WAL in a sett directory is judged as one, never as foreign.
+      const what =
+        check.kind === 'zeros'
+          ? 'WAL header is all zeros'
+          : check.kind === 'bad-magic'
+            ? 'WAL header does not start with the magic'
+            : `WAL header checksum ${hex32(check.stored)} != ${hex32(check.computed)}`;
       const next = findValidRecord(w, WAL_HEADER_BYTES);
       if (next >= 0) throw new CorruptionError(name, 0, `${what}, yet a valid record follows at offset ${next}`);
       return { validEnd: 0, batches: 0, tornBytes: size, stoppedByCaller: false };

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32Range, isSettError } from '../../src/base/index.js';
 import {
+  SEAL_RECORD,
   CHANGE_ADD,
   FILE_HEADER_BYTES,
   MANIFEST_FORMAT_VERSION,
@@ -88,11 +89,15 @@ describe('MANIFEST record codec', () => {
     expect(String(err)).toMatch(/unknown change type 0x7f/);
   });
 
-  it('rejects payloads with leftover bytes, missing changes or a zero count as CORRUPTION', () => {
+  it('reads a zero count as a seal (no changes) and rejects a seal with bytes after its count', () => {
+    expect(decodePayload(new Uint8Array([0]), 0, 1, 'MANIFEST', 0)).toEqual([]);
+    expect(() => decodePayload(new Uint8Array([0, 0x02]), 0, 2, 'MANIFEST', 0)).toThrowError(/CORRUPTION: MANIFEST/);
+  });
+
+  it('rejects payloads with leftover bytes or missing changes as CORRUPTION', () => {
     const cases = [
       new Uint8Array([1, 0x02, 3, 0]), // leftover byte
       new Uint8Array([2, 0x02, 3]), // count says 2, one present
-      new Uint8Array([0]), // empty group
       new Uint8Array([1, CHANGE_ADD, 3, 0, 0]), // add truncated
     ];
     for (const payload of cases) {
@@ -116,6 +121,7 @@ describe('MANIFEST record codec', () => {
   it('encodes the test vectors of docs/format.md §MANIFEST byte for byte', () => {
     const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
     expect(hex(encodeFileHeader())).toBe('534554544d414e4600018dd4a54c');
+    expect(hex(SEAL_RECORD)).toBe('00000001d202ef8d9d74431b00');
     expect(hex(encodeRecord([{ type: 'add', tableId: 1, level: 0, compression: 1, keyId: 0 }]))).toBe(
       '00000009a6cf2277f3128803' + '010101000100000000',
     );

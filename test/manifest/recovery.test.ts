@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng, crc32Range, isSettError } from '../../src/base/index.js';
 import { nodeFS } from '../../src/fs/index.js';
-import { encodeRecord } from '../../src/manifest/format.js';
+import { SEAL_RECORD, encodeRecord } from '../../src/manifest/format.js';
 import { MANIFEST_REWRITE_FILE, Manifest, type ManifestChange } from '../../src/manifest/index.js';
 import { Model, expectSameState, manifestPath, randomGroups, readFile, tempDir, writeFile } from './helpers.js';
 
@@ -51,12 +51,15 @@ describe('MANIFEST torn tail', () => {
   it('truncates the last record cut at every byte, reopens to the records before it, and appends cleanly after', async () => {
     const w = await writeGroups(randomGroups(7, 5));
     const lastStart = w.ends[4]!;
+    // The last append is the group then its seal: a cut inside the seal keeps the whole group.
+    const sealStart = w.bytes.length - SEAL_RECORD.length;
     for (let cut = lastStart; cut < w.bytes.length; cut++) {
       writeFile(manifestPath(w.dir), w.bytes.subarray(0, cut));
       const { manifest, state, tornBytes } = await Manifest.open(nodeFS, w.dir);
-      expect(tornBytes, `cut at ${cut}`).toBe(cut - lastStart);
-      expectSameState(state, w.models[4]!);
-      expect(fs.statSync(manifestPath(w.dir)).size).toBe(lastStart);
+      const validEnd = cut >= sealStart ? sealStart : lastStart;
+      expect(tornBytes, `cut at ${cut}`).toBe(cut - validEnd);
+      expectSameState(state, w.models[cut >= sealStart ? 5 : 4]!);
+      expect(fs.statSync(manifestPath(w.dir)).size).toBe(validEnd);
       await manifest.apply([add(1e9)]);
       manifest.close();
       const again = await Manifest.open(nodeFS, w.dir);
@@ -104,15 +107,29 @@ describe('MANIFEST torn tail', () => {
     }
   });
 
-  it('drops a damaged last record like a torn one (the two cannot be told apart)', async () => {
+  it('drops a damaged seal like a torn one and keeps the group before it', async () => {
     const w = await writeGroups(randomGroups(15, 3));
     const img = w.bytes.slice();
     img[img.length - 1]! ^= 0x10;
     writeFile(manifestPath(w.dir), img);
     const { manifest, state, tornBytes } = await Manifest.open(nodeFS, w.dir);
-    expect(tornBytes).toBe(w.bytes.length - w.ends[2]!);
-    expectSameState(state, w.models[2]!);
+    expect(tornBytes).toBe(SEAL_RECORD.length);
+    expectSameState(state, w.models[3]!);
     manifest.close();
+  });
+
+  it('reports a flipped bit anywhere in the newest group as CORRUPTION: its seal follows it', async () => {
+    const w = await writeGroups(randomGroups(16, 3));
+    const start = w.ends[2]!;
+    const sealStart = w.bytes.length - SEAL_RECORD.length;
+    for (let bit = start * 8; bit < sealStart * 8; bit++) {
+      const img = w.bytes.slice();
+      img[bit >> 3]! ^= 1 << (bit & 7);
+      writeFile(manifestPath(w.dir), img);
+      const err = await caught(Manifest.open(nodeFS, w.dir));
+      expect(isSettError(err, 'CORRUPTION'), `bit ${bit}: ${String(err)}`).toBe(true);
+      expect(err).toMatchObject({ file: 'MANIFEST', offset: start });
+    }
   });
 });
 
@@ -121,14 +138,17 @@ describe('MANIFEST corruption', () => {
     const w = await writeGroups(randomGroups(21, 5));
     const start = w.ends[2]!;
     const end = w.ends[3]!;
+    // Each append is a group then its seal; a flip in the seal is reported at the seal.
+    const sealStart = end - SEAL_RECORD.length;
     for (let bit = start * 8; bit < end * 8; bit++) {
       const img = w.bytes.slice();
       img[bit >> 3]! ^= 1 << (bit & 7);
       writeFile(manifestPath(w.dir), img);
       const err = await caught(Manifest.open(nodeFS, w.dir));
+      const at = bit >= sealStart * 8 ? sealStart : start;
       expect(isSettError(err, 'CORRUPTION'), `bit ${bit}: ${String(err)}`).toBe(true);
-      expect(err).toMatchObject({ file: 'MANIFEST', offset: start });
-      expect(String(err)).toMatch(new RegExp(`MANIFEST at offset ${start}: record (header|payload) checksum`));
+      expect(err).toMatchObject({ file: 'MANIFEST', offset: at });
+      expect(String(err)).toMatch(new RegExp(`MANIFEST at offset ${at}: record (header|payload) checksum`));
       // Nothing was truncated: the file is left for inspection and repair.
       expect(fs.statSync(manifestPath(w.dir)).size).toBe(w.bytes.length);
     }
@@ -168,14 +188,14 @@ describe('MANIFEST corruption', () => {
     expect(String(err)).toMatch(/deletes table 3, which is not live/);
   });
 
-  it('reports a file without the magic as NOT_A_DATABASE and leaves it alone', async () => {
+  it('reports a MANIFEST without the magic as CORRUPTION at 0 and leaves it alone', async () => {
     const dir = tempDir();
     for (const img of [new Uint8Array(0), new Uint8Array([0x53, 0x45]), new TextEncoder().encode('hello, this is not a manifest')]) {
       writeFile(manifestPath(dir), img);
       writeFile(path.join(dir, MANIFEST_REWRITE_FILE), new Uint8Array(3));
       const err = await caught(Manifest.open(nodeFS, dir));
-      expect(isSettError(err, 'NOT_A_DATABASE'), String(err)).toBe(true);
-      expect(err).toMatchObject({ file: 'MANIFEST' });
+      expect(isSettError(err, 'CORRUPTION'), String(err)).toBe(true);
+      expect(err).toMatchObject({ file: 'MANIFEST', offset: 0 });
       expect(readFile(manifestPath(dir))).toEqual(img);
       expect(fs.existsSync(path.join(dir, MANIFEST_REWRITE_FILE))).toBe(true);
     }

@@ -171,15 +171,17 @@ describe('table corruption', () => {
     table.unref();
   });
 
-  it('a missing table file is CORRUPTION; a file that is not a table is NOT_A_DATABASE', () => {
+  it('a missing table file is CORRUPTION; so is a file that is not a table at all, said so in the message', () => {
     const fsys = new FaultFS();
     fsys.mkdir('/db');
     expect(isSettError(catchError(() => Table.open(fsys, PATH, 1)), 'CORRUPTION')).toBe(true);
     const text = new TextEncoder().encode('this is a text file and not an sstable at all, although it is long enough to have a footer');
-    expect(isSettError(catchError(() => Table.open(withFile(text), PATH, 1)), 'NOT_A_DATABASE')).toBe(true);
+    const err = catchError(() => Table.open(withFile(text), PATH, 1));
+    expect(isSettError(err, 'CORRUPTION')).toBe(true);
+    expect(String(err)).toContain('not a sett table');
   });
 
-  it('a newer format version is NOT_A_DATABASE with a message naming the version', async () => {
+  it('a newer format version is CORRUPTION at the footer version with a message naming the version', async () => {
     const entries = randomEntries(new Rng(1), 10);
     const good = await tableBytes(entries, 'none');
     const bad = good.slice();
@@ -190,7 +192,8 @@ describe('table corruption', () => {
     const crc = crc32Range(bad, footer, footer + 38);
     new DataView(bad.buffer).setUint32(footer + 38, crc);
     const err = catchError(() => Table.open(withFile(bad), PATH, 1));
-    expect(isSettError(err, 'NOT_A_DATABASE')).toBe(true);
+    expect(isSettError(err, 'CORRUPTION')).toBe(true);
+    expect(err).toMatchObject({ offset: footer + 36 });
     expect((err as Error).message).toContain('version 2');
   });
 });

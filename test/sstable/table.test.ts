@@ -318,9 +318,10 @@ describe('table format', () => {
         fc.maxSafeNat(),
         fc.constantFrom<CompressionName>('none', 'snappy', 'zstd'),
         fc.array(fc.tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.maxSafeNat()), { maxLength: 10 }),
-        (a, b, count, maxVersion, compression, vlog) => {
+        fc.oneof(fc.constant(0), fc.maxSafeNat()),
+        (a, b, count, maxVersion, compression, vlog, maxWalId) => {
           const [smallest, largest] = compareInternalKeys(a, b) <= 0 ? [a, b] : [b, a];
-          const p = { smallest, largest, count, maxVersion, compression, vlogBytes: new Map(vlog) };
+          const p = { smallest, largest, count, maxVersion, compression, vlogBytes: new Map(vlog), maxWalId };
           const decoded = decodeProperties(encodeProperties(p), 'f', 0);
           expect(decoded).toEqual(p);
         },

@@ -121,14 +121,20 @@ describe('replayWal', () => {
     expect(result).toEqual({ validEnd: offsets[1], batches: 1, tornBytes: size - offsets[1]!, stoppedByCaller: false });
   });
 
-  it('reports a file whose magic is wrong as NOT_A_DATABASE', () => {
+  it('reports a wrong magic followed by valid records as CORRUPTION at 0, and a wrong magic alone as a torn header', () => {
     const fs = new MemFS();
     writeWal(fs, P, threeBatches());
     const edited = fs.get(P).slice();
     edited[0] = 0x41;
     fs.set(P, edited);
     const err = thrown(() => replayAll(fs, P));
-    expect(err).toMatchObject({ code: 'NOT_A_DATABASE', file: '000042.mem' });
+    expect(err).toMatchObject({ code: 'CORRUPTION', file: '000042.mem', offset: 0 });
+    const fresh = new MemFS();
+    writeWal(fresh, P, []);
+    const empty = fresh.get(P).slice();
+    empty[0] = 0x41;
+    fresh.set(P, empty);
+    expect(replayAll(fresh, P).result).toMatchObject({ validEnd: 0, batches: 0, tornBytes: empty.length });
   });
 
   it('reports an unknown format version (with a valid header CRC) as CORRUPTION', () => {
