@@ -1,16 +1,18 @@
-// Crash-test machinery for compactions and MANIFEST rewrites (used by crash-compaction.test.ts):
-//   - a workload that mixes the writes of crash-helpers.ts with flatten(), dropPrefix(p) and
-//     dropAll(), and its model, including a dropPrefix cut part-way by a crash;
-//   - a file system and an executor that name what each file-system operation is doing (a
-//     compaction's output, its directory sync, its MANIFEST record, a MANIFEST rewrite...), so a
-//     test can aim crashes at those steps and prove that it hit each of them;
+// The compaction and MANIFEST-rewrite workload (used by compaction.test.ts):
+//   - writes (writes.ts) mixed with flatten(), dropPrefix(p) and dropAll(), and its model,
+//     including a dropPrefix cut part-way by a crash;
+//   - names for what each file-system operation is doing (a compaction's output, its directory
+//     sync, its MANIFEST record, a MANIFEST rewrite...; naming.ts), so a test can aim crashes at
+//     those steps and prove that it hit each of them;
 //   - a tally of what the runs did.
 
-import { getVarint, Rng } from '../../src/base/index.js';
-import { InlineExecutor, type Executor, type Job, type JobResult } from '../../src/compaction/index.js';
+import type { Rng } from '../../src/base/index.js';
 import type { DB, OpenOptions } from '../../src/db/index.js';
-import { FaultFS, type FileHandle, type FsOp, type OpenFlags } from '../../src/fs/index.js';
-import { applyWrite, execWrite, makeWrites, matchPrefix, type Write } from './crash-helpers.js';
+import type { FsOp } from '../../src/fs/index.js';
+import { matchPrefix } from './checks.js';
+import { listCounts } from './harness.js';
+import { callStack, type LaggingExecutor, type SpyFS } from './naming.js';
+import { applyWrite, execWrite, makeWrites, type Write } from './writes.js';
 
 /** Tiny memtables, tables and levels, and a MANIFEST that is rewritten whenever deletions pile up. */
 export const COMPACTING: OpenOptions = {
@@ -32,7 +34,7 @@ export type TreeOp = { kind: 'flatten' } | { kind: 'dropPrefix'; prefix: string 
 export type Op = { kind: 'write'; write: Write } | TreeOp;
 
 /**
- * `count` operations: runs of 10-50 writes (crash-helpers' makeWrites: keys b{j}-{i}, p{j} and
+ * `count` operations: runs of 10-50 writes (writes.ts's makeWrites: keys b{j}-{i}, p{j} and
  * "counter"), each followed by a tree operation. dropPrefix drops b1..b9 (about a ninth of the
  * batch keys), p1..p9, or every batch key.
  */
@@ -95,7 +97,7 @@ export interface Recovered {
  * Which state `got` is: the state after a prefix of the operations in [lo, hi], or — a dropPrefix
  * is not atomic across a crash — the state before an unresolved, issued dropPrefix (op d, lo <= d
  * < hi) with some of its keys gone and every other key unchanged. A key whose value went back to an
- * older one is neither. Throws crash-helpers' message (the closest prefix and its difference).
+ * older one is neither. Throws matchPrefix's message (the closest prefix and its difference).
  */
 export function matchOps(got: [string, string][], ops: readonly Op[], states: readonly Map<string, string>[], lo: number, hi: number): Recovered {
   try {
@@ -117,110 +119,9 @@ export function matchOps(got: [string, string][], ops: readonly Op[], states: re
 
 // ---- naming what each operation does ------------------------------------------------------
 
-/** The table changes in one MANIFEST record (see src/manifest/format.ts for the layout). */
-export function decodeManifestRecord(record: Uint8Array): { adds: number[]; deletes: number[] } {
-  const adds: number[] = [];
-  const deletes: number[] = [];
-  const next = [0];
-  const count = getVarint(record, 12, record.length, next);
-  let p = next[0]!;
-  for (let i = 0; i < count; i++) {
-    const type = record[p]!;
-    const id = getVarint(record, p + 1, record.length, next);
-    p = next[0]! + (type === 0x01 ? 6 : 0);
-    (type === 0x01 ? adds : deletes).push(id);
-  }
-  return { adds, deletes };
-}
-
-/** A handle that shows each append to `onRecord` before it happens (here the MANIFEST's records; crash-vlog-helpers.ts watches value-log and WAL appends). */
-export class RecordSpy implements FileHandle {
-  constructor(
-    private readonly inner: FileHandle,
-    private readonly onRecord: (record: Uint8Array) => void,
-  ) {}
-  get path(): string {
-    return this.inner.path;
-  }
-  read(buf: Uint8Array, offset: number, length: number, position: number): number {
-    return this.inner.read(buf, offset, length, position);
-  }
-  append(data: Uint8Array): void {
-    this.onRecord(data);
-    this.inner.append(data);
-  }
-  write(data: Uint8Array, position: number): void {
-    this.inner.write(data, position);
-  }
-  sync(): Promise<void> {
-    return this.inner.sync();
-  }
-  truncate(size: number): void {
-    this.inner.truncate(size);
-  }
-  size(): number {
-    return this.inner.size();
-  }
-  close(): void {
-    this.inner.close();
-  }
-}
-
-/** FaultFS that remembers the changes of the MANIFEST record being appended (no extra operations). */
-export class RecordingFS extends FaultFS {
-  lastRecord: { adds: number[]; deletes: number[] } | undefined;
-
-  constructor() {
-    super({ durableMkdir: true });
-  }
-
-  override open(path: string, flags: OpenFlags): FileHandle {
-    const handle = super.open(path, flags);
-    if (!path.endsWith('/MANIFEST')) return handle;
-    return new RecordSpy(handle, (record) => {
-      this.lastRecord = decodeManifestRecord(record);
-    });
-  }
-}
-
-/**
- * The inline executor (jobs run after `lagTicks` microtasks, so they overlap writes as on a
- * worker) that remembers which tables flushes and compactions wrote and read.
- */
-export class TrackingExecutor implements Executor {
-  readonly kind = 'inline';
-  readonly flushOutputs = new Set<string>();
-  readonly compactionOutputs = new Set<string>();
-  readonly compactionInputs = new Set<string>();
-  private readonly inner: InlineExecutor;
-
-  constructor(
-    fs: FaultFS,
-    private readonly lagTicks: number,
-  ) {
-    this.inner = new InlineExecutor(fs);
-  }
-
-  async run<J extends Job>(job: J): Promise<JobResult<J>> {
-    const j: Job = job;
-    if (j.kind === 'flush') this.flushOutputs.add(j.path);
-    else {
-      for (const o of j.outputs) this.compactionOutputs.add(o.path);
-      for (const i of j.inputs) this.compactionInputs.add(i.path);
-    }
-    for (let i = 0; i < this.lagTicks; i++) await null;
-    return this.inner.run(job);
-  }
-
-  async close(): Promise<void> {}
-}
-
-/** Which engine function is on the stack (async frames included): the caller of a directory sync or a rewrite step. */
+/** Which engine function is on the stack: the caller of a directory sync or a rewrite step. */
 function caller(): string {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 60;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
+  const stack = callStack();
   if (stack.includes('rewriteNow')) return 'manifest-rewrite';
   if (stack.includes('Compactor.execute')) return 'compaction';
   if (stack.includes('flushOne')) return 'flush';
@@ -233,7 +134,7 @@ function caller(): string {
  * append:manifest-compaction (a record that adds and deletes tables), unlink:compaction-input,
  * rename:manifest-rewrite. Called from the operation hook, so it sees the engine mid-step.
  */
-export function categorize(op: FsOp, path: string, fs: RecordingFS, executor: TrackingExecutor, dropAllInFlight: boolean): string {
+export function categorize(op: FsOp, path: string, fs: SpyFS, executor: LaggingExecutor, dropAllInFlight: boolean): string {
   if (path.endsWith('.sst')) {
     if (op === 'unlink') return executor.compactionInputs.has(path) ? 'unlink:compaction-input' : 'unlink:table';
     if (executor.compactionOutputs.has(path)) return `${op}:compaction-output`;
@@ -361,7 +262,7 @@ export function newTally(): Tally {
 }
 
 export function tallyLine(t: Tally): string {
-  const list = (m: Map<string, number>): string => [...m].sort().map(([c, n]) => `${c}=${n}`).join(' ');
+  const list = listCounts;
   return (
     `${t.cases} crash points, ${t.images} recovered images; counting passes ran ${t.compactions} compactions and ${t.rewrites} MANIFEST rewrites; ` +
     `${t.partialDrops} images kept a dropPrefix cut part-way, ${t.lostSome} lost unpromised operations, ${t.keptInFlight} kept in-flight ones, ` +

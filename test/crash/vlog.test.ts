@@ -3,7 +3,7 @@
 // valueThreshold — puts, overwrites, deletes, batches mixing small and large values — with
 // flatten() (which feeds the discard statistics) and runValueLogGC(0.1..0.5) calls, some awaited,
 // some left in flight while writes go on. A counting pass names every file-system operation
-// (crash-vlog-helpers.ts: a group's value-log append and sync, the WAL record after it, a rotation's
+// (vlog-workload.ts: a group's value-log append and sync, the WAL record after it, a rotation's
 // old-file sync, new file, header sync and directory sync, a flush's value-log sync before its
 // MANIFEST record, GC's rewrite groups and syncs, each step of a DISCARD save, a collected file's
 // unlink and the directory sync after it...); then, for a few chosen operations N, a second pass
@@ -20,31 +20,42 @@
 //   - and through more writes, GCs and flattens, a close and a reopen, with the same checks.
 // Every full run asserts that it crashed inside each kind of value-log step at least once.
 //
-// Seeds: SETT_CRASH_SEEDS=N runs N workloads per test (default 80, two crash points each);
-// SETT_CRASH_SEED=x replays workload x alone. Every failure names its seed.
+// After each recovery, also: versions strictly decrease per key, the levels the database holds are
+// the MANIFEST's, and writes after recovery get versions above every recovered one (checks.ts).
+//
+// Seeds: SETT_CRASH_SEEDS=N runs N workloads per test (default 40, two crash points each, plus a
+// crash inside a recovery per crash point); SETT_CRASH_SEED=x replays workload x alone. Every
+// failure names its seed and the command that replays it.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/base/index.js';
 import { open, type DB } from '../../src/db/index.js';
 import type { FaultFS } from '../../src/fs/index.js';
+import { DIR } from '../db/helpers.js';
+import { newestAboveProblem } from '../db/newest-above.js';
+import { checkGets, describeDiff, dumpAll, entriesOf, expectNewVersionsAbove, expectRecoveredShape, expectSound, matchPrefix } from './checks.js';
 import {
-  checkDirectory,
-  checkGets,
-  describeDiff,
+  bump,
+  copyOf,
+  crashImages,
+  crashInsideRecovery,
+  crashPointLine,
+  describeError,
   drain,
-  dumpAll,
-  entriesOf,
   freezeAt,
-  LaggingExecutor,
+  isFullRun,
   lastResolved,
-  matchPrefix,
   newRunState,
-  traceOperations,
+  seedLabel,
+  seedsFor,
+  timeoutFor,
+  watchUnhandledRejections,
+  type Image,
   type RunState,
-} from './crash-helpers.js';
+} from './harness.js';
+import { LaggingExecutor, SpyFS } from './naming.js';
 import {
   SEPARATING,
-  VlogRecordingFS,
   categorize,
   describeOp,
   durableAfterPowerLoss,
@@ -59,24 +70,12 @@ import {
   type Op,
   type Tally,
   type TraceEntry,
-} from './crash-vlog-helpers.js';
-import { DIR } from './helpers.js';
-import { newestAboveProblem } from './newest-above.js';
+} from './vlog-workload.js';
 
-const replaySeed = process.env.SETT_CRASH_SEED;
-const seedCount = Number(process.env.SETT_CRASH_SEEDS ?? 0);
-const seeds = replaySeed !== undefined ? [Number(replaySeed)] : Array.from({ length: seedCount > 0 ? seedCount : 80 }, (_, i) => i + 1);
-const fullRun = replaySeed === undefined && seeds.length >= 40;
-
-// Unhandled rejections are engine bugs (a background failure nobody observes).
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
-afterAll(() => process.off('unhandledRejection', onUnhandled));
-const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const describeError = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+const FILE = 'vlog.test.ts';
+const seeds = seedsFor(40);
+const fullRun = isFullRun(seeds, 40);
+const expectNoUnhandled = watchUnhandledRejections();
 
 const reopen = (fs: FaultFS, syncWrites: boolean): Promise<DB> => open(DIR, { ...SEPARATING, fs, syncWrites });
 
@@ -180,7 +179,7 @@ async function runPass(w: Workload, fs: FaultFS, state: RunState, running: Runni
 
 /** The counting pass: every operation of a whole run, named. */
 async function countingPass(w: Workload, tally: Tally): Promise<TraceEntry[]> {
-  const fs = new VlogRecordingFS();
+  const fs = new SpyFS();
   const state = newRunState();
   const running: Running = new Map();
   const trace: TraceEntry[] = [];
@@ -208,7 +207,7 @@ interface Crashed {
 
 /** The crash pass: the same run, with the world stopped before operation n. */
 async function crashPass(w: Workload, trace: readonly TraceEntry[], n: number): Promise<Crashed> {
-  const fs = new VlogRecordingFS();
+  const fs = new SpyFS();
   const state = newRunState();
   const running: Running = new Map();
   let issued = -1;
@@ -227,36 +226,9 @@ async function crashPass(w: Workload, trace: readonly TraceEntry[], n: number): 
   return { frozen: fs, resolved: state.resolved.slice(), issued, where: `at operation ${n}/${trace.length} (${at.category} ${at.path})${inside}, ${jobs}` };
 }
 
-interface Image {
-  name: string;
-  fs: FaultFS;
-  /** Fewest operations the recovered state may reflect. */
-  lo: number;
-}
-
-function crashImages(rng: Rng, w: Workload, c: Crashed): Image[] {
-  const promised = lastResolved(c.resolved) + 1;
-  const s1 = rng.int(2 ** 31);
-  const s2 = rng.int(2 ** 31);
-  const garbage = rng.bool(0.5);
-  const powerLoss = `power loss (random${garbage ? ', torn garbage' : ''}, crash seed ${s2})`;
-  if (w.syncWrites) {
-    const second: Image = rng.bool(0.3)
-      ? { name: 'power loss (dropAll)', fs: c.frozen.crash(s2, { mode: 'dropAll' }), lo: promised }
-      : { name: powerLoss, fs: c.frozen.crash(s2, { mode: 'random', tornGarbage: garbage }), lo: promised };
-    return [{ name: `power loss (random, crash seed ${s1})`, fs: c.frozen.crash(s1, { mode: 'random' }), lo: promised }, second];
-  }
-  return [
-    { name: 'process kill (keepAll)', fs: c.frozen.crash(s1, { mode: 'keepAll' }), lo: promised },
-    { name: powerLoss, fs: c.frozen.crash(s2, { mode: 'random', tornGarbage: garbage }), lo: durableAfterPowerLoss(w.ops, c.resolved) },
-  ];
-}
-
-async function expectSound(fs: FaultFS, when: string): Promise<void> {
-  const dir = await checkDirectory(fs);
-  if (dir !== undefined) throw new Error(`${when}: ${dir}`);
-  const tree = await newestAboveProblem(fs);
-  if (tree !== undefined) throw new Error(`${when}: ${tree}`);
+function imagesOf(rng: Rng, w: Workload, c: Crashed): Image[] {
+  // syncWrites false: everything before the last resolved flatten is durable.
+  return crashImages(rng, c.frozen, w.syncWrites, lastResolved(c.resolved) + 1, durableAfterPowerLoss(w.ops, c.resolved), { dropAll: 0.3, garbage: 0.5 });
 }
 
 /** Every value reads back, by iteration (dumpAll reads values) and by getSync of every key. */
@@ -288,6 +260,7 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
     const everyKey = new Set(w.everyKey);
     expectData(db, model, everyKey, `after recovering ${prefix} operations`);
     await expectSound(image.fs, 'after recovery');
+    const maxVersion = await expectRecoveredShape(db, image.fs, 'after recovery');
 
     // More writes, GCs (in flight too) and flattens on the recovered database.
     const more = makeVlogOps(rng, w.ops.length + 1000, 30 + rng.int(30), model);
@@ -295,6 +268,7 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
     const state = newRunState();
     await runOps(db, more, rng, state, new Map());
     await finish(db, state);
+    expectNewVersionsAbove(db, keysOfOps(more), maxVersion, 'after more operations on the recovered database');
     expectData(db, model, everyKey, 'after more operations on the recovered database');
     if (db.stats().counters.vlogFilesDeleted > 0) tally.gcAfterRecovery++;
     await db.close();
@@ -303,6 +277,7 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
     expectData(db, model, everyKey, 'after close and reopen');
     await db.waitForBackgroundWork();
     await expectSound(image.fs, 'after close and reopen');
+    await expectRecoveredShape(db, image.fs, 'after close and reopen');
     return recovered;
   } finally {
     await db.close();
@@ -316,31 +291,13 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
  * without it gave, every value readable.
  */
 async function crashDuringRecovery(rng: Rng, w: Workload, pristine: FaultFS, recovered: [string, string][], tally: Tally): Promise<void> {
-  const counting = pristine.crash(0, { mode: 'keepAll' });
-  const trace = traceOperations(counting);
-  const clean = await reopen(counting, w.syncWrites);
-  await clean.waitForBackgroundWork();
-  await clean.close();
-  // Mostly a step that changes the disk (the reads of a recovery outnumber them).
-  const changing = trace.flatMap((e, i) => (['append', 'sync', 'syncDir', 'rename', 'unlink', 'truncate'].includes(e.op) ? [i + 1] : []));
-  const n = rng.bool(0.75) && changing.length > 0 ? changing[rng.int(changing.length)]! : 1 + rng.int(trace.length);
-  const at = trace[n - 1]!;
-  const category = `${at.op}:${/\.(vlog|mem|sst)$/.exec(at.path)?.[1] ?? at.path.slice(at.path.lastIndexOf('/') + 1)}`;
-  tally.recoveryCrashes.set(category, (tally.recoveryCrashes.get(category) ?? 0) + 1);
-  const fs = pristine.crash(0, { mode: 'keepAll' });
-  freezeAt(fs, n);
-  try {
-    const db = await reopen(fs, w.syncWrites);
-    await db.waitForBackgroundWork();
-    await db.close();
-  } catch {
-    // The world stopped: whatever failed, the disk is what it was before operation n.
-  }
-  const seed = rng.int(2 ** 31);
-  const db = await reopen(fs.crash(seed, { mode: 'random' }), w.syncWrites);
+  const label = (e: { op: string; path: string }): string => `${e.op}:${/\.(vlog|mem|sst)$/.exec(e.path)?.[1] ?? e.path.slice(e.path.lastIndexOf('/') + 1)}`;
+  const second = await crashInsideRecovery(rng, pristine, (fs) => reopen(fs, w.syncWrites), label);
+  bump(tally.recoveryCrashes, second.category);
+  const db = await reopen(second.fs, w.syncWrites);
   try {
     await db.waitForBackgroundWork();
-    expectData(db, new Map(recovered), w.everyKey, `after a power loss (crash seed ${seed}) at operation ${n}/${trace.length} of the recovery (${category} ${at.path})`);
+    expectData(db, new Map(recovered), w.everyKey, `after ${second.where}`);
   } finally {
     await db.close();
   }
@@ -360,20 +317,19 @@ async function crashWorkload(seed: number, syncWrites: boolean, tally: Tally): P
     if (trace.slice(0, n - 1).some((e) => e.category === 'unlink:vlog')) tally.afterCollect++;
     const crashed = await crashPass(w, trace, n);
     const where =
-      `seed ${seed} (replay: SETT_CRASH_SEED=${seed}), syncWrites ${syncWrites}, ${w.ops.length} operations ` +
+      `${seedLabel(seed, FILE)}, syncWrites ${syncWrites}, ${w.ops.length} operations ` +
       `(${w.ops.flatMap((o, i) => (o.kind === 'write' ? [] : [`${i}: ${describeOp(o)}`])).join(', ')}), crash ${crashed.where}, ` +
       `${lastResolved(crashed.resolved) + 1} resolved, ${crashed.issued} issued`;
-    for (const [i, image] of crashImages(rng, w, crashed).entries()) {
+    for (const [i, image] of imagesOf(rng, w, crashed).entries()) {
       try {
-        const pristine = image.fs.crash(0, { mode: 'keepAll' });
+        const pristine = copyOf(image.fs);
         const recovered = await checkImage(rng, w, crashed, image, tally);
         if (i === 0) await crashDuringRecovery(rng, w, pristine, recovered, tally);
       } catch (err) {
         throw new Error(`${where}, ${image.name}: ${describeError(err)}`);
       }
     }
-    await macrotask();
-    expect(unhandled.splice(0).map(describeError), `${where}: unhandled rejections`).toEqual([]);
+    await expectNoUnhandled(where);
   }
 }
 
@@ -385,6 +341,8 @@ describe.each([true, false])('crashes inside value-log writes and value-log GC, 
     const tally = newTally();
     for (const seed of seeds) await crashWorkload(seed, syncWrites, tally);
     console.log(`value-log crash tests, syncWrites ${syncWrites}: ${tallyLine(tally)}`);
+    // Each case stopped the world twice: in the workload, and inside the recovery of its first image.
+    console.log(crashPointLine(FILE, `syncWrites ${syncWrites}`, 2 * tally.cases, tally.images));
     if (fullRun) {
       expect(requiredSteps(syncWrites).filter((c) => !tally.categories.has(c)), `required crash points missed: ${tallyLine(tally)}`).toEqual([]);
       expect(tally.insideGC, tallyLine(tally)).toBeGreaterThan(0);
@@ -395,6 +353,6 @@ describe.each([true, false])('crashes inside value-log writes and value-log GC, 
       expect(tally.keptInFlight, tallyLine(tally)).toBeGreaterThan(0);
       expect(tally.tornTails, tallyLine(tally)).toBeGreaterThan(0);
     }
-  }, Math.max(120_000, seeds.length * 3_000));
+  }, timeoutFor(seeds.length, 3_000));
 });
 

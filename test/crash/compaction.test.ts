@@ -2,7 +2,7 @@
 // "MANIFEST"), on FaultFS. Each case runs a seeded workload of writes mixed with flatten(),
 // dropPrefix(p) and dropAll(), with tables and levels tiny enough that flushes, compactions and
 // MANIFEST rewrites happen every few writes. A counting pass names every file-system operation
-// (crash-compaction-helpers.ts: a compaction's output write and sync, its directory sync, its
+// (compaction-workload.ts: a compaction's output write and sync, its directory sync, its
 // MANIFEST record, the unlink of its inputs, each step of a MANIFEST rewrite...); then, for a few
 // chosen operations N, a second pass stops the world at operation N, and two crash images of it
 // (power losses, or a process kill) must recover:
@@ -19,35 +19,43 @@
 //     compacts, and may rewrite the MANIFEST): the data must be what a recovery without it gave.
 // Every run asserts it crashed inside each kind of compaction and rewrite step at least once.
 //
-// Seeds: SETT_CRASH_SEEDS=N runs N workloads per test (default 80, two crash points each);
-// SETT_CRASH_SEED=x replays workload x alone. Every failure names its seed.
+// After each recovery, also: versions strictly decrease per key, the levels the database holds are
+// the MANIFEST's, and writes after recovery get versions above every recovered one (checks.ts).
+//
+// Seeds: SETT_CRASH_SEEDS=N runs N workloads per test (default 40, two crash points each, plus a
+// crash inside a recovery per crash point); SETT_CRASH_SEED=x replays workload x alone. Every
+// failure names its seed and the command that replays it.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/base/index.js';
 import { open, type DB } from '../../src/db/index.js';
 import type { FaultFS } from '../../src/fs/index.js';
+import { DIR } from '../db/helpers.js';
+import { newestAboveProblem } from '../db/newest-above.js';
+import { checkGets, describeDiff, dumpAll, entriesOf, expectNewVersionsAbove, expectRecoveredShape, expectSound } from './checks.js';
 import {
+  bump,
   categoryOf,
-  checkDirectory,
-  checkGets,
+  copyOf,
+  crashImages,
+  crashInsideRecovery,
+  crashPointLine,
+  describeError,
   drain,
-  dumpAll,
-  entriesOf,
-  describeDiff,
   freezeAt,
-  keysOf,
+  isFullRun,
   lastResolved,
   newRunState,
-  runWrites,
-  traceOperations,
-  writesAfterRecovery,
+  seedLabel,
+  seedsFor,
+  timeoutFor,
+  watchUnhandledRejections,
+  type Image,
   type RunState,
-} from './crash-helpers.js';
+} from './harness.js';
 import {
   COMPACTING,
   REQUIRED,
-  RecordingFS,
-  TrackingExecutor,
   categorize,
   describeOp,
   execOp,
@@ -62,24 +70,14 @@ import {
   type Tally,
   type TraceEntry,
   type TreeOp,
-} from './crash-compaction-helpers.js';
-import { DIR } from './helpers.js';
-import { newestAboveProblem } from './newest-above.js';
+} from './compaction-workload.js';
+import { LaggingExecutor, SpyFS } from './naming.js';
+import { keysOf, runWrites, writesAfterRecovery } from './writes.js';
 
-const replaySeed = process.env.SETT_CRASH_SEED;
-const seedCount = Number(process.env.SETT_CRASH_SEEDS ?? 0);
-const seeds = replaySeed !== undefined ? [Number(replaySeed)] : Array.from({ length: seedCount > 0 ? seedCount : 80 }, (_, i) => i + 1);
-const fullRun = replaySeed === undefined && seeds.length >= 40;
-
-// Unhandled rejections are engine bugs (a background failure nobody observes).
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
-afterAll(() => process.off('unhandledRejection', onUnhandled));
-const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const describeError = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+const FILE = 'compaction.test.ts';
+const seeds = seedsFor(40);
+const fullRun = isFullRun(seeds, 40);
+const expectNoUnhandled = watchUnhandledRejections();
 
 interface Tuning {
   numMemtables: number;
@@ -89,16 +87,16 @@ interface Tuning {
 
 /** One run of the workload on a fresh file system. */
 interface Pass {
-  fs: RecordingFS;
-  executor: TrackingExecutor;
+  fs: SpyFS;
+  executor: LaggingExecutor;
   state: RunState;
   treeOp: { index: number; kind: TreeOp['kind'] } | undefined;
   db: DB | undefined;
 }
 
 function newPass(tuning: Tuning): Pass {
-  const fs = new RecordingFS();
-  return { fs, executor: new TrackingExecutor(fs, tuning.lagTicks), state: newRunState(), treeOp: undefined, db: undefined };
+  const fs = new SpyFS();
+  return { fs, executor: new LaggingExecutor(fs, tuning.lagTicks), state: newRunState(), treeOp: undefined, db: undefined };
 }
 
 /**
@@ -221,36 +219,9 @@ async function crashPass(w: Workload, counted: Counted, n: number): Promise<Cras
   return { frozen: pass.fs, resolved: pass.state.resolved.slice(), issued, treeOp: treeOp?.kind, where: `at operation ${n}/${counted.trace.length} (${at.category} ${at.path})${inside}, ${tuning}` };
 }
 
-interface Image {
-  name: string;
-  fs: FaultFS;
-  /** Fewest operations the recovered state may reflect. */
-  lo: number;
-}
-
-function crashImages(rng: Rng, w: Workload, c: Crashed): Image[] {
-  const promised = lastResolved(c.resolved) + 1;
-  const s1 = rng.int(2 ** 31);
-  const s2 = rng.int(2 ** 31);
-  if (w.syncWrites) {
-    const second: Image = rng.bool(0.5)
-      ? { name: 'power loss (dropAll)', fs: c.frozen.crash(s2, { mode: 'dropAll' }), lo: promised }
-      : { name: `power loss (random, torn garbage, crash seed ${s2})`, fs: c.frozen.crash(s2, { mode: 'random', tornGarbage: true }), lo: promised };
-    return [{ name: `power loss (random, crash seed ${s1})`, fs: c.frozen.crash(s1, { mode: 'random' }), lo: promised }, second];
-  }
-  // A resolved tree operation flushed every earlier write and synced its MANIFEST records.
-  const durable = lastResolvedTreeOp(w.ops, c.resolved) + 1;
-  return [
-    { name: 'process kill (keepAll)', fs: c.frozen.crash(s1, { mode: 'keepAll' }), lo: promised },
-    { name: `power loss (random, crash seed ${s2})`, fs: c.frozen.crash(s2, { mode: 'random' }), lo: durable },
-  ];
-}
-
-async function expectSound(fs: FaultFS, when: string): Promise<void> {
-  const dir = await checkDirectory(fs);
-  if (dir !== undefined) throw new Error(`${when}: ${dir}`);
-  const tree = await newestAboveProblem(fs);
-  if (tree !== undefined) throw new Error(`${when}: ${tree}`);
+function imagesOf(rng: Rng, w: Workload, c: Crashed): Image[] {
+  // syncWrites false: a resolved tree operation flushed every earlier write and synced its MANIFEST records.
+  return crashImages(rng, c.frozen, w.syncWrites, lastResolved(c.resolved) + 1, lastResolvedTreeOp(w.ops, c.resolved) + 1, { dropAll: 0.5, garbage: 0 });
 }
 
 /**
@@ -276,6 +247,7 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
     const badGet = checkGets(db, model, everyKey);
     if (badGet !== undefined) throw new Error(`after recovery: ${badGet}`);
     await expectSound(image.fs, 'after recovery');
+    const maxVersion = await expectRecoveredShape(db, image.fs, 'after recovery');
 
     const more = writesAfterRecovery(rng, w.ops.length + 1000, model);
     keysOf(more, everyKey);
@@ -283,6 +255,7 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
     await runWrites(db, more, rng, state);
     if (state.errors.length > 0) throw state.errors[0];
     await db.waitForBackgroundWork();
+    expectNewVersionsAbove(db, keysOf(more), maxVersion, 'after writes on the recovered database');
     const after = entriesOf(model);
     expect(dumpAll(db), 'after writes on the recovered database').toEqual(after);
     const badGet2 = checkGets(db, model, everyKey);
@@ -293,6 +266,7 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
     expect(dumpAll(db), 'after close and reopen').toEqual(after);
     await db.waitForBackgroundWork();
     await expectSound(image.fs, 'after close and reopen');
+    await expectRecoveredShape(db, image.fs, 'after close and reopen');
     return got;
   } finally {
     await db.close();
@@ -306,32 +280,13 @@ async function checkImage(rng: Rng, w: Workload, c: Crashed, image: Image, tally
  */
 async function crashDuringRecovery(rng: Rng, w: Workload, pristine: FaultFS, recovered: [string, string][], tally: Tally): Promise<void> {
   const reopen = (fs: FaultFS): Promise<DB> => open(DIR, { ...COMPACTING, fs, syncWrites: w.syncWrites });
-  const counting = pristine.crash(0, { mode: 'keepAll' });
-  const trace = traceOperations(counting);
-  const clean = await reopen(counting);
-  await clean.waitForBackgroundWork();
-  if (clean.stats().counters.compactions > 0) tally.recoveriesCompacting++;
-  await clean.close();
-  // Mostly a step that changes the disk (the reads of a recovery outnumber them).
-  const changing = trace.flatMap((e, i) => (['append', 'sync', 'syncDir', 'rename', 'unlink', 'truncate'].includes(e.op) ? [i + 1] : []));
-  const n = rng.bool(0.75) && changing.length > 0 ? changing[rng.int(changing.length)]! : 1 + rng.int(trace.length);
-  const category = categoryOf(trace[n - 1]!);
-  tally.recoveryCrashes.set(category, (tally.recoveryCrashes.get(category) ?? 0) + 1);
-  const fs = pristine.crash(0, { mode: 'keepAll' });
-  freezeAt(fs, n);
-  try {
-    const db = await reopen(fs);
-    await db.waitForBackgroundWork();
-    await db.close();
-  } catch {
-    // The world stopped: whatever failed, the disk is what it was before operation n.
-  }
-  const seed = rng.int(2 ** 31);
-  const db = await reopen(fs.crash(seed, { mode: 'random' }));
+  const second = await crashInsideRecovery(rng, pristine, reopen, categoryOf);
+  if (second.compacted) tally.recoveriesCompacting++;
+  bump(tally.recoveryCrashes, second.category);
+  const db = await reopen(second.fs);
   try {
     await db.waitForBackgroundWork();
-    const where = `a power loss (crash seed ${seed}) at operation ${n}/${trace.length} of the recovery (${category} ${trace[n - 1]!.path})`;
-    expect(dumpAll(db), `after ${where}`).toEqual(recovered);
+    expect(dumpAll(db), `after ${second.where}`).toEqual(recovered);
   } finally {
     await db.close();
   }
@@ -351,20 +306,19 @@ async function crashWorkload(seed: number, syncWrites: boolean, tally: Tally): P
     const crashed = await crashPass(w, counted, n);
     if (crashed.treeOp !== undefined) tally.during.set(crashed.treeOp, (tally.during.get(crashed.treeOp) ?? 0) + 1);
     const where =
-      `seed ${seed} (replay: SETT_CRASH_SEED=${seed}), syncWrites ${syncWrites}, ${w.ops.length} operations ` +
+      `${seedLabel(seed, FILE)}, syncWrites ${syncWrites}, ${w.ops.length} operations ` +
       `(${w.ops.filter((o) => o.kind !== 'write').map(describeOp).join(', ')}), crash ${crashed.where}, ` +
       `${lastResolved(crashed.resolved) + 1} resolved, ${crashed.issued} issued`;
-    for (const [i, image] of crashImages(rng, w, crashed).entries()) {
+    for (const [i, image] of imagesOf(rng, w, crashed).entries()) {
       try {
-        const pristine = image.fs.crash(0, { mode: 'keepAll' });
+        const pristine = copyOf(image.fs);
         const recovered = await checkImage(rng, w, crashed, image, tally);
         if (i === 0) await crashDuringRecovery(rng, w, pristine, recovered, tally);
       } catch (err) {
         throw new Error(`${where}, ${image.name}: ${describeError(err)}`);
       }
     }
-    await macrotask();
-    expect(unhandled.splice(0).map(describeError), `${where}: unhandled rejections`).toEqual([]);
+    await expectNoUnhandled(where);
   }
 }
 
@@ -376,6 +330,8 @@ describe.each([true, false])('crashes inside compactions and MANIFEST rewrites, 
     const tally = newTally();
     for (const seed of seeds) await crashWorkload(seed, syncWrites, tally);
     console.log(`compaction crash tests, syncWrites ${syncWrites}: ${tallyLine(tally)}`);
+    // Each case stopped the world twice: in the workload, and inside the recovery of its first image.
+    console.log(crashPointLine(FILE, `syncWrites ${syncWrites}`, 2 * tally.cases, tally.images));
     if (fullRun) {
       expect(REQUIRED.filter((c) => !tally.categories.has(c)), `required crash points missed: ${tallyLine(tally)}`).toEqual([]);
       expect(['flatten', 'dropPrefix', 'dropAll'].filter((k) => !tally.during.has(k)), `tree operations never crashed inside: ${tallyLine(tally)}`).toEqual([]);
@@ -384,5 +340,5 @@ describe.each([true, false])('crashes inside compactions and MANIFEST rewrites, 
       expect(tally.lostSome, tallyLine(tally)).toBeGreaterThan(0);
       expect(tally.keptInFlight, tallyLine(tally)).toBeGreaterThan(0);
     }
-  }, Math.max(120_000, seeds.length * 3_000));
+  }, timeoutFor(seeds.length, 3_000));
 });

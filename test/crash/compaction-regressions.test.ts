@@ -1,10 +1,11 @@
-// Regression tests for the bugs the compaction crash tests (crash-compaction.test.ts) found, each
+// Regression tests for the bugs the compaction crash tests (compaction.test.ts) found, each
 // named for the bug, each as small as the bug allows.
 
 import { describe, expect, it } from 'vitest';
 import { open } from '../../src/db/index.js';
-import { LaggingExecutor, StopTheWorld } from './crash-helpers.js';
-import { DIR, dump, faultFS, openSmall, text } from './helpers.js';
+import { DIR, dump, faultFS, openSmall, text } from '../db/helpers.js';
+import { StopTheWorld } from './harness.js';
+import { LaggingExecutor } from './naming.js';
 
 describe('compaction crash-test regressions', () => {
   it('flatten, dropPrefix and dropAll flush a memtable that rotated while the previous flush was finishing (Lsm.scheduleFlush lost the wake-up)', async () => {

@@ -1,11 +1,11 @@
-// Regression tests for the bugs the value-log crash tests (crash-vlog.test.ts) found, each named
+// Regression tests for the bugs the value-log crash tests (vlog.test.ts) found, each named
 // for the bug, each as small as the bug allows.
 
 import { describe, expect, it } from 'vitest';
 import { open, type DB } from '../../src/db/index.js';
 import type { FaultFS } from '../../src/fs/index.js';
-import { SEPARATING } from './crash-vlog-helpers.js';
-import { DIR, dump, faultFS, text } from './helpers.js';
+import { DIR, dump, faultFS, text } from '../db/helpers.js';
+import { SEPARATING } from './vlog-workload.js';
 
 const reopen = (fs: FaultFS, syncWrites: boolean): Promise<DB> => open(DIR, { ...SEPARATING, fs, syncWrites });
 

@@ -8,72 +8,45 @@
 //   syncWrites: false  after a process kill, every resolved write is there; after a power loss,
 //                      the state after some prefix of the writes (no partial batch, no reordering)
 // In every case the recovered state must equal the state after exactly one prefix of the writes;
-// open must not fail; the MANIFEST's tables exist; new writes win over recovered data (versions
-// continue from the highest); and a second close/reopen sees the same (recovery is idempotent).
+// open must not fail; the MANIFEST's tables exist (and are the levels the database holds);
+// versions strictly decrease per key; new writes win over recovered data (their versions are above
+// every recovered one); and a second close/reopen sees the same (recovery is idempotent).
 //
-// Seeds: SETT_CRASH_SEEDS=N runs N seeds per test (default 200, 100 for crash-during-recovery);
-// SETT_CRASH_SEED=x replays seed x alone. Every failure names its seed.
+// Seeds: SETT_CRASH_SEEDS=N runs N seeds per test (default 120, 60 for crash-during-recovery);
+// SETT_CRASH_SEED=x replays seed x alone. Every failure names its seed and the replay command.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/base/index.js';
 import type { DB } from '../../src/db/index.js';
-import { FaultFS } from '../../src/fs/index.js';
+import type { FaultFS } from '../../src/fs/index.js';
+import { DIR, faultFS } from '../db/helpers.js';
+import { checkDirectory, checkGets, dumpAll, entriesOf, expectNewVersionsAbove, expectRecoveredShape, matchPrefix } from './checks.js';
 import {
-  DEFAULT_TUNING,
   categoryOf,
-  checkDirectory,
-  checkGets,
+  copyOf,
+  crashImages,
+  crashPointLine,
+  describeError,
   drain,
-  dumpAll,
-  entriesOf,
   freezeAt,
   freezeNow,
-  keysOf,
+  isFullRun,
   lastResolved,
-  makeWrites,
-  matchPrefix,
+  listCounts,
   newRunState,
-  openOn,
-  prefixStates,
-  runWrites,
-  StopTheWorld,
+  seedLabel,
+  seedsFor,
+  timeoutFor,
   traceOperations,
-  writesAfterRecovery,
+  watchUnhandledRejections,
+  type Image,
   type RunState,
   type TraceEntry,
-  type Tuning,
-  type Write,
-} from './crash-helpers.js';
-import { DIR, faultFS, text } from './helpers.js';
+} from './harness.js';
+import { DEFAULT_TUNING, keysOf, makeWrites, openOn, prefixStates, runWrites, writesAfterRecovery, type Tuning, type Write } from './writes.js';
 
-const replaySeed = process.env.SETT_CRASH_SEED;
-const seedCount = Number(process.env.SETT_CRASH_SEEDS ?? 0);
-function seedsFor(defaultCount: number): number[] {
-  if (replaySeed !== undefined) return [Number(replaySeed)];
-  const n = seedCount > 0 ? seedCount : defaultCount;
-  return Array.from({ length: n }, (_, i) => i + 1);
-}
-const fullRun = replaySeed === undefined;
-/** vitest's per-test limit, raised for long runs (a case takes ~10-20 ms). */
-const timeoutFor = (defaultCount: number): number => Math.max(60_000, seedsFor(defaultCount).length * 200);
-
-// Unhandled rejections are engine bugs (a background failure nobody observes); each case checks
-// that it caused none.
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-});
-
-/** Lets pending rejections surface as 'unhandledRejection' (emitted after the microtask queue drains). */
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+const FILE = 'wal-flush.test.ts';
+const expectNoUnhandled = watchUnhandledRejections();
 
 /** A workload pass: open, the writes, then waitForBackgroundWork and close unless stopped. */
 async function runPass(
@@ -217,28 +190,8 @@ async function runAndCrash(
   return { frozen: fs, resolved: state.resolved.slice(), issued, stalls: db?.stats().counters.writeStalls ?? 0, where: `at operation ${n}/${trace.length} (${at.op} ${at.path}), ${describeTuning(tuning)}` };
 }
 
-interface Image {
-  name: string;
-  fs: FaultFS;
-  /** Fewest writes the recovered state may hold. */
-  lo: number;
-}
-
-function crashImages(rng: Rng, syncWrites: boolean, c: Crashed): Image[] {
-  const promised = lastResolved(c.resolved) + 1;
-  const s1 = rng.int(2 ** 31);
-  const s2 = rng.int(2 ** 31);
-  if (syncWrites) {
-    const second: Image = rng.bool(0.5)
-      ? { name: 'power loss (dropAll)', fs: c.frozen.crash(s2, { mode: 'dropAll' }), lo: promised }
-      : { name: `power loss (random, torn garbage, crash seed ${s2})`, fs: c.frozen.crash(s2, { mode: 'random', tornGarbage: true }), lo: promised };
-    return [{ name: `power loss (random, crash seed ${s1})`, fs: c.frozen.crash(s1, { mode: 'random' }), lo: promised }, second];
-  }
-  const garbage = rng.bool(0.3);
-  return [
-    { name: 'process kill (keepAll)', fs: c.frozen.crash(s1, { mode: 'keepAll' }), lo: promised },
-    { name: `power loss (random${garbage ? ', torn garbage' : ''}, crash seed ${s2})`, fs: c.frozen.crash(s2, { mode: 'random', tornGarbage: garbage }), lo: 0 },
-  ];
+function imagesOf(rng: Rng, syncWrites: boolean, c: Crashed): Image[] {
+  return crashImages(rng, c.frozen, syncWrites, lastResolved(c.resolved) + 1, 0, { dropAll: 0.5, garbage: 0.3 });
 }
 
 /** What the runs did, so a reader can see the checks were exercised (printed once per test). */
@@ -264,7 +217,7 @@ function newTally(): Tally {
 }
 
 function tallyLine(t: Tally): string {
-  const cats = [...t.categories].sort().map(([c, n]) => `${c}=${n}`).join(' ');
+  const cats = listCounts(t.categories);
   return `${t.cases} cases, ${t.images} recovered images: ${t.lostSome} lost unpromised writes, ${t.keptInFlight} kept in-flight writes, ${t.tornTails} truncated a torn tail, ${t.severalWals} recovered several WALs, ${t.stalledRuns} runs stalled a writer; crash points: ${cats}`;
 }
 
@@ -298,15 +251,17 @@ async function checkImage(
     if (badGet !== undefined) throw new Error(`after recovery: ${badGet}`);
     const badDir = await checkDirectory(image.fs);
     if (badDir !== undefined) throw new Error(`after recovery: ${badDir}`);
+    const maxVersion = await expectRecoveredShape(db, image.fs, 'after recovery');
 
     // Writes after recovery must win over everything recovered (versions continue from the
     // highest), through flushes and a close/reopen.
     const more = writesAfterRecovery(rng, nextIndex, model);
-    for (const w of more) for (const o of w.ops) everyKey.add(o.key);
+    keysOf(more, everyKey);
     const state = newRunState();
     await runWrites(db, more, rng, state);
     if (state.errors.length > 0) throw state.errors[0];
     await db.waitForBackgroundWork();
+    expectNewVersionsAbove(db, keysOf(more), maxVersion, 'after writes on the recovered database');
     const after = entriesOf(model);
     expect(dumpAll(db), 'after writes on the recovered database').toEqual(after);
     const badGet2 = checkGets(db, model, everyKey);
@@ -318,20 +273,11 @@ async function checkImage(
     await db.waitForBackgroundWork();
     const badDir2 = await checkDirectory(image.fs);
     if (badDir2 !== undefined) throw new Error(`after close and reopen: ${badDir2}`);
+    await expectRecoveredShape(db, image.fs, 'after close and reopen');
     return prefix;
   } finally {
     await db.close();
   }
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
-
-/** Checks that the case left no unhandled rejection behind. */
-async function expectNoUnhandled(where: string): Promise<void> {
-  await macrotask();
-  expect(unhandled.splice(0).map(describeError), `${where}: unhandled rejections`).toEqual([]);
 }
 
 /** One crash of a fresh database mid-workload, and every check on two crash images of it. */
@@ -343,8 +289,8 @@ async function crashCase(seed: number, syncWrites: boolean, tally: Tally): Promi
   const everyKey = keysOf(writes);
   const crashed = await runAndCrash(rng, seed, syncWrites, writes, tally.categories, faultFS);
   if (crashed.stalls > 0) tally.stalledRuns++;
-  const where = `seed ${seed} (replay: SETT_CRASH_SEED=${seed}), syncWrites ${syncWrites}, ${writes.length} writes, crash ${crashed.where}, ${lastResolved(crashed.resolved) + 1} resolved, ${crashed.issued} issued`;
-  for (const image of crashImages(rng, syncWrites, crashed)) {
+  const where = `${seedLabel(seed, FILE)}, syncWrites ${syncWrites}, ${writes.length} writes, crash ${crashed.where}, ${lastResolved(crashed.resolved) + 1} resolved, ${crashed.issued} issued`;
+  for (const image of imagesOf(rng, syncWrites, crashed)) {
     try {
       await checkImage(rng, syncWrites, image, crashed.issued, states, writes.length + 1000, new Set(everyKey), tally);
     } catch (err) {
@@ -365,22 +311,22 @@ async function recoveryCrashCase(seed: number, syncWrites: boolean, tally: Tally
   const writes = makeWrites(rng, 0, 40 + rng.int(100), new Map());
   const states = prefixStates(new Map(), writes);
   const first = await runAndCrash(rng, seed, syncWrites, writes, new Map(), faultFS);
-  const image = crashImages(rng, syncWrites, first).at(-1)!; // the power loss
-  let where = `seed ${seed} (replay: SETT_CRASH_SEED=${seed}), syncWrites ${syncWrites}, ${writes.length} writes, first crash ${first.where}, ${image.name}`;
+  const image = imagesOf(rng, syncWrites, first).at(-1)!; // the power loss
+  let where = `${seedLabel(seed, FILE)}, syncWrites ${syncWrites}, ${writes.length} writes, first crash ${first.where}, ${image.name}`;
   try {
     // Which prefix the first crash left, read from an exact copy so the image itself is untouched.
-    const probe = await openOn(image.fs.crash(0, { mode: 'keepAll' }), syncWrites);
+    const probe = await openOn(copyOf(image.fs), syncWrites);
     const prefix = matchPrefix(dumpAll(probe), states, image.lo, first.issued);
     await probe.close();
 
     const recovered = new Map(states[prefix]!);
     const more = writesAfterRecovery(rng, writes.length + 1000, new Map(recovered));
     const states2 = prefixStates(recovered, more);
-    const second = await runAndCrash(rng, seed, syncWrites, more, tally.categories, () => image.fs.crash(0, { mode: 'keepAll' }));
+    const second = await runAndCrash(rng, seed, syncWrites, more, tally.categories, () => copyOf(image.fs));
     if (second.stalls > 0) tally.stalledRuns++;
     where += `, recovered ${prefix} writes; second crash ${second.where}, ${lastResolved(second.resolved) + 1} of ${more.length} resolved`;
     const everyKey = keysOf(more, keysOf(writes));
-    for (const image2 of crashImages(rng, syncWrites, second)) {
+    for (const image2 of imagesOf(rng, syncWrites, second)) {
       where += `; ${image2.name}`;
       await checkImage(rng, syncWrites, image2, second.issued, states2, writes.length + 2000, new Set(everyKey), tally);
     }
@@ -397,10 +343,11 @@ describe.each([true, false])('crash recovery with syncWrites %s', (syncWrites) =
 
   it(promise, async () => {
     const tally = newTally();
-    const seeds = seedsFor(200);
+    const seeds = seedsFor(120);
     for (const seed of seeds) await crashCase(seed, syncWrites, tally);
     console.log(`crash tests, syncWrites ${syncWrites}: ${tallyLine(tally)}`);
-    if (fullRun && seeds.length >= 100) {
+    console.log(crashPointLine(FILE, `mid-workload, syncWrites ${syncWrites}`, tally.cases, tally.images));
+    if (isFullRun(seeds, 60)) {
       // The crash points must have hit every kind of step the durability argument rests on,
       // and the images must have exercised both outcomes of an unsynced write.
       const required = KEY_STEPS;
@@ -410,59 +357,14 @@ describe.each([true, false])('crash recovery with syncWrites %s', (syncWrites) =
       expect(tally.tornTails, tallyLine(tally)).toBeGreaterThan(0);
       expect(tally.stalledRuns, tallyLine(tally)).toBeGreaterThan(0);
     }
-  }, timeoutFor(200));
+  }, timeoutFor(seedsFor(120).length, 300));
 
   it('recovers again after a crash in the middle of recovering from a crash', async () => {
     const tally = newTally();
-    const seeds = seedsFor(100);
+    const seeds = seedsFor(60);
     for (const seed of seeds) await recoveryCrashCase(seed, syncWrites, tally);
     console.log(`crash-during-recovery tests, syncWrites ${syncWrites}: ${tallyLine(tally)}`);
-  }, timeoutFor(100));
-});
-
-// Regression tests for bugs the crash tests found, each named for the bug.
-describe('crash-test regressions', () => {
-  it('a failed close of a flushed memtable\'s WAL is no unhandled rejection (flushLoop left it outside its try)', async () => {
-    const fs = faultFS();
-    const db = await openOn(fs, true);
-    const fault = fs.injectFault({ op: 'close', path: /\.mem$/, errno: 'EIO' });
-    const resolved: string[] = [];
-    let writeError: unknown;
-    try {
-      for (let i = 0; i < 40; i++) {
-        await db.put(`k${i}`, 'v'.repeat(1000));
-        resolved.push(`k${i}`);
-      }
-      await db.waitForBackgroundWork();
-    } catch (err) {
-      writeError = err;
-    }
-    expect(fault.fired, 'the fault must have hit the close of a flushed WAL').toBe(1);
-    await macrotask();
-    expect(unhandled.splice(0).map(describeError)).toEqual([]);
-    // Whatever the engine made of it (carry on, or fail-stop with IO_ERROR), nothing resolved is lost.
-    if (writeError !== undefined) expect((writeError as { code?: unknown }).code).toBe('IO_ERROR');
-    const reopened = await openOn(fs.crash(1, { mode: 'dropAll' }), true);
-    for (const k of resolved) expect(reopened.getSync(k)?.length, k).toBe(1000);
-    await reopened.close();
-  });
-
-  it('a crash while creating the database leaves a directory that opens (open took MANIFEST-REWRITE for a foreign file)', async () => {
-    // Crash right before create() renames MANIFEST-REWRITE to MANIFEST, then restart.
-    for (const options of [{ mode: 'keepAll' }, { mode: 'random', dirs: 'keep' }] as const) {
-      const fs = faultFS();
-      fs.onOperation = (op, path) => {
-        if (op === 'rename' && path.endsWith('MANIFEST-REWRITE')) throw new StopTheWorld(0);
-      };
-      await expect(openOn(fs, true)).rejects.toThrow();
-      const crashed = fs.crash(7, options);
-      expect(crashed.listAll(), options.mode).toContain('/db/MANIFEST-REWRITE');
-      const db = await openOn(crashed, true);
-      await db.put('k', 'v');
-      await db.close();
-      const again = await openOn(crashed, true);
-      expect(text(again.getSync('k'))).toBe('v');
-      await again.close();
-    }
-  });
+    // Two crash points a case: one in the workload, one in the recovery's workload.
+    console.log(crashPointLine(FILE, `crash during recovery, syncWrites ${syncWrites}`, 2 * tally.cases, tally.images));
+  }, timeoutFor(seedsFor(60).length, 300));
 });

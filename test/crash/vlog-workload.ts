@@ -1,19 +1,20 @@
-// Crash-test machinery for the value log (used by crash-vlog.test.ts):
+// The value-log workload (used by vlog.test.ts):
 //   - a workload whose values mostly go to the value log (puts, overwrites of a small pool of keys,
 //     deletes, batches mixing small and large values) with flatten() — which feeds the discard
 //     statistics — and runValueLogGC(ratio) calls, some awaited and some left in flight;
-//   - a file system that names what each operation does for the value log (a write group's append
+//   - names for what each operation does for the value log (naming.ts's SpyFS: a write group's append
 //     and sync, a rotation's file create, header and directory sync, the WAL record after a group,
 //     a flush's value-log sync, a GC rewrite group and GC's syncs, each step of a DISCARD save, a
 //     collected file's unlink and the directory sync after it), so a test can aim crashes at them
 //     and prove it hit each;
 //   - a tally of what the runs did.
 
-import { getVarint, Rng } from '../../src/base/index.js';
+import type { Rng } from '../../src/base/index.js';
 import type { DB, OpenOptions } from '../../src/db/index.js';
-import { FaultFS, type FileHandle, type FsOp, type OpenFlags } from '../../src/fs/index.js';
-import { RecordSpy } from './crash-compaction-helpers.js';
-import { COUNTER, applyWrite, execWrite, type KV, type Write } from './crash-helpers.js';
+import type { FsOp } from '../../src/fs/index.js';
+import { listCounts } from './harness.js';
+import { callStack, type SpyFS } from './naming.js';
+import { COUNTER, applyWrite, execWrite, type KV, type Write } from './writes.js';
 
 /** Most values (over 64 bytes) go to the value log; 16 KiB value-log files rotate every few dozen writes. */
 export const SEPARATING: OpenOptions = {
@@ -153,79 +154,9 @@ export function durableAfterPowerLoss(ops: readonly Op[], resolved: readonly boo
 
 // ---- naming what each operation does ------------------------------------------------------
 
-/** What a value-log append holds: a file header, a write group, or a GC rewrite group. */
-type VlogAppend = 'header' | 'group' | 'gc-rewrite';
-
-const VLOG_MAGIC = 'SETTVLOG';
-
-/** The [key, value] pairs of the entries in one value-log group append (docs/format.md §VLOG.entry). */
-function groupEntries(data: Uint8Array): string[] {
-  const out: string[] = [];
-  const next = [0];
-  const latin1 = (a: number, b: number): string => Buffer.from(data.buffer, data.byteOffset + a, b - a).toString('latin1');
-  for (let p = 0; p + 12 <= data.length; ) {
-    const length = ((data[p]! << 24) | (data[p + 1]! << 16) | (data[p + 2]! << 8) | data[p + 3]!) >>> 0;
-    let q = p + 14; // length, bodyCrc, headerCrc, meta, userMeta
-    const keyLength = getVarint(data, q, data.length, next);
-    const valueLength = getVarint(data, next[0]!, data.length, next);
-    getVarint(data, next[0]!, data.length, next); // version
-    getVarint(data, next[0]!, data.length, next); // expiresAt
-    q = next[0]!;
-    out.push(`${latin1(q, q + keyLength)}\u0000${latin1(q + keyLength, q + keyLength + valueLength)}`);
-    p += length;
-  }
-  return out;
-}
-
-/**
- * FaultFS that knows what the value log and the WAL are appending (no extra operations): a
- * group's entries are a GC rewrite when a value-log append before it held the same key and value
- * (every write's value is unique), and a WAL record is "after" the value-log group before it.
- */
-export class VlogRecordingFS extends FaultFS {
-  /** The value-log append in progress. */
-  vlogAppend: VlogAppend | undefined;
-  /** The last group append no WAL record has followed yet. */
-  private groupBeforeWal: VlogAppend | undefined;
-  /** What the WAL append in progress follows, and what the last one followed (for its sync). */
-  walAppendAfter: VlogAppend | undefined;
-  lastWalAppendAfter: VlogAppend | undefined;
-  private readonly written = new Set<string>();
-
-  constructor() {
-    super({ durableMkdir: true });
-  }
-
-  override open(path: string, flags: OpenFlags): FileHandle {
-    const handle = super.open(path, flags);
-    if (path.endsWith('.vlog')) return new RecordSpy(handle, (data) => this.onVlogAppend(data));
-    if (path.endsWith('.mem')) {
-      return new RecordSpy(handle, () => {
-        this.walAppendAfter = this.groupBeforeWal;
-        this.groupBeforeWal = undefined;
-      });
-    }
-    return handle;
-  }
-
-  private onVlogAppend(data: Uint8Array): void {
-    if (Buffer.from(data.buffer, data.byteOffset, Math.min(8, data.length)).toString('latin1') === VLOG_MAGIC) {
-      this.vlogAppend = 'header';
-      return;
-    }
-    const entries = groupEntries(data);
-    this.vlogAppend = entries.some((e) => this.written.has(e)) ? 'gc-rewrite' : 'group';
-    for (const e of entries) this.written.add(e);
-    this.groupBeforeWal = this.vlogAppend;
-  }
-}
-
 /** The engine step on the stack (async frames included) that an operation serves. */
 function caller(): string {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 60;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
+  const stack = callStack();
   if (stack.includes('syncAll')) return 'gc';
   if (stack.includes('saveNow')) return 'discard';
   if (stack.includes('deleteFile')) return 'vlog-delete';
@@ -247,7 +178,7 @@ function caller(): string {
  * {open,append,sync,close,rename}:discard-tmp, syncDir:discard, close:vlog, unlink:vlog,
  * syncDir:vlog-delete... Called from the operation hook, so it sees the engine mid-step.
  */
-export function categorize(op: FsOp, path: string, fs: VlogRecordingFS): string {
+export function categorize(op: FsOp, path: string, fs: SpyFS): string {
   if (path.endsWith('.vlog')) {
     if (op === 'append') {
       const what = fs.vlogAppend;
@@ -392,7 +323,7 @@ export function newTally(): Tally {
 }
 
 export function tallyLine(t: Tally): string {
-  const list = (m: Map<string, number>): string => [...m].sort().map(([c, n]) => `${c}=${n}`).join(' ');
+  const list = listCounts;
   return (
     `${t.cases} crash points, ${t.images} recovered images; counting passes ran ${t.flushes} flushes, ${t.compactions} compactions, ${t.stalls} write stalls, made ${t.vlogFiles} value-log files, GC rewrote ${t.gcRewrote} and deleted ${t.vlogDeleted}; ` +
     `${t.insideGC} crash points inside a GC, ${t.insideFlatten} inside a flatten; ${t.lostSome} images lost unpromised operations, ${t.keptInFlight} kept in-flight ones, ` +
