@@ -77,10 +77,14 @@ export class EntryMaker {
     return bytes;
   }
 
-  /** Values go to the value log (a file holds at least one entry), or stay in a memtable (inMemory). */
+  /**
+   * Values over valueThreshold go to the value log (a file holds at least one entry); the others,
+   * and all of an inMemory database's, stay in a memtable. A long key must not make a small value
+   * too large (it used to, with small value-log files: the limit went negative).
+   */
   private maxValueBytes(keyLength: number): number {
     if (!this.separateValues) return Math.floor(this.options.memTableSize / 2);
-    return this.options.valueLogFileSize - keyLength - vlogEntryOverheadBytes;
+    return Math.max(this.options.valueThreshold, this.options.valueLogFileSize - keyLength - vlogEntryOverheadBytes);
   }
 }
 

@@ -64,6 +64,16 @@ describe('INVALID_ARGUMENT: bad input changes nothing', () => {
     await db.close();
   });
 
+  it('takes a small value under the longest key even with the smallest value-log files', async () => {
+    const fs = faultFS();
+    const db = await openSmall(fs, { memTableSize: 1 << 20, valueLogFileSize: 16 * 1024, valueThreshold: 64 });
+    const key = new Uint8Array(65_000).fill(0x61);
+    await db.put(key, 'v');
+    expect(db.getSync(key)?.toString()).toBe('v');
+    await expectError(() => db.put(key, new Uint8Array(100)), 'INVALID_ARGUMENT', 'INVALID_ARGUMENT: value of 100 bytes is too large (at most 64 bytes)');
+    await db.close();
+  });
+
   it('refuses a bad option at open', async () => {
     await expectError(open(DIR, { fs: faultFS(), memTableSize: 1 }), 'INVALID_ARGUMENT', 'INVALID_ARGUMENT: option memTableSize must be an integer from 16384 to 2147483647, got 1');
     await expectError(open(42 as unknown as string), 'INVALID_ARGUMENT', 'INVALID_ARGUMENT: open() needs a directory string or an options object, got number');
