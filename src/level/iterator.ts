@@ -22,6 +22,8 @@ export interface PrivateIteratorOptions extends EncodedRange {
 }
 
 type Entry = [LevelData | undefined, LevelData | undefined];
+/** A cursor entry: key and value (the one a keys- or values-only iterator does not want is absent). */
+type Pair = NonNullable<ReturnType<Cursor['next']>>;
 
 /**
  * The options object must be the one abstract-level passed to _iterator() (it carries the
@@ -31,16 +33,27 @@ function asPublic<K, V>(options: PrivateIteratorOptions): AbstractIteratorOption
   return options as unknown as AbstractIteratorOptions<K, V>;
 }
 
-/** How many items `all()` may still return under the iterator's limit. */
-function remaining(limit: number, count: number): number {
-  return limit - count;
+/** Up to `size` items, each made from one cursor entry by `make`; fewer at the end of the range. */
+function readMany<T>(cursor: Cursor, size: number, make: (e: Pair) => T): T[] {
+  try {
+    const out: T[] = [];
+    while (out.length < size) {
+      const e = cursor.next();
+      if (e === undefined) break;
+      out.push(make(e));
+    }
+    return out;
+  } catch (err) {
+    throw toLevelError(err);
+  }
+}
+
+function readOne<T>(cursor: Cursor, make: (e: Pair) => T): T | undefined {
+  return readMany(cursor, 1, make)[0];
 }
 
 export class SettIterator<TDatabase, K, V> extends AbstractIterator<TDatabase, K, V> {
-  private readonly keyFormat: DataFormat;
-  private readonly valueFormat: DataFormat;
-  private readonly wantKeys: boolean;
-  private readonly wantValues: boolean;
+  private readonly make: (e: Pair) => Entry;
 
   constructor(
     db: TDatabase,
@@ -48,42 +61,22 @@ export class SettIterator<TDatabase, K, V> extends AbstractIterator<TDatabase, K
     private readonly cursor: Cursor,
   ) {
     super(db, asPublic<K, V>(options));
-    this.keyFormat = options.keyEncoding;
-    this.valueFormat = options.valueEncoding;
-    this.wantKeys = options.keys !== false;
-    this.wantValues = options.values !== false;
-  }
-
-  private step(): Entry | undefined {
-    const e = this.cursor.next();
-    if (e === undefined) return undefined;
-    return [this.wantKeys ? fromSettKey(e[0]!, this.keyFormat) : undefined, this.wantValues ? toFormat(e[1]!, this.valueFormat) : undefined];
+    const { keyEncoding, valueEncoding } = options;
+    const wantKeys = options.keys !== false;
+    const wantValues = options.values !== false;
+    this.make = (e) => [wantKeys ? fromSettKey(e[0]!, keyEncoding) : undefined, wantValues ? toFormat(e[1]!, valueEncoding) : undefined];
   }
 
   async _next(): Promise<Entry | undefined> {
-    try {
-      return this.step();
-    } catch (err) {
-      throw toLevelError(err);
-    }
+    return readOne(this.cursor, this.make);
   }
 
   async _nextv(size: number): Promise<Entry[]> {
-    try {
-      const out: Entry[] = [];
-      while (out.length < size) {
-        const e = this.step();
-        if (e === undefined) break;
-        out.push(e);
-      }
-      return out;
-    } catch (err) {
-      throw toLevelError(err);
-    }
+    return readMany(this.cursor, size, this.make);
   }
 
   async _all(): Promise<Entry[]> {
-    return this._nextv(remaining(this.limit, this.count));
+    return readMany(this.cursor, this.limit - this.count, this.make);
   }
 
   _seek(target: LevelData): void {
@@ -96,7 +89,7 @@ export class SettIterator<TDatabase, K, V> extends AbstractIterator<TDatabase, K
 }
 
 export class SettKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDatabase, K> {
-  private readonly keyFormat: DataFormat;
+  private readonly make: (e: Pair) => LevelData;
 
   constructor(
     db: TDatabase,
@@ -104,34 +97,20 @@ export class SettKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDatabase
     private readonly cursor: Cursor,
   ) {
     super(db, asPublic<K, never>(options));
-    this.keyFormat = options.keyEncoding;
+    const { keyEncoding } = options;
+    this.make = (e) => fromSettKey(e[0]!, keyEncoding);
   }
 
   async _next(): Promise<LevelData | undefined> {
-    try {
-      const e = this.cursor.next();
-      return e === undefined ? undefined : fromSettKey(e[0]!, this.keyFormat);
-    } catch (err) {
-      throw toLevelError(err);
-    }
+    return readOne(this.cursor, this.make);
   }
 
   async _nextv(size: number): Promise<LevelData[]> {
-    try {
-      const out: LevelData[] = [];
-      while (out.length < size) {
-        const e = this.cursor.next();
-        if (e === undefined) break;
-        out.push(fromSettKey(e[0]!, this.keyFormat));
-      }
-      return out;
-    } catch (err) {
-      throw toLevelError(err);
-    }
+    return readMany(this.cursor, size, this.make);
   }
 
   async _all(): Promise<LevelData[]> {
-    return this._nextv(remaining(this.limit, this.count));
+    return readMany(this.cursor, this.limit - this.count, this.make);
   }
 
   _seek(target: LevelData): void {
@@ -144,7 +123,7 @@ export class SettKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDatabase
 }
 
 export class SettValueIterator<TDatabase, K, V> extends AbstractValueIterator<TDatabase, K, V> {
-  private readonly valueFormat: DataFormat;
+  private readonly make: (e: Pair) => LevelData;
 
   constructor(
     db: TDatabase,
@@ -152,34 +131,20 @@ export class SettValueIterator<TDatabase, K, V> extends AbstractValueIterator<TD
     private readonly cursor: Cursor,
   ) {
     super(db, asPublic<K, V>(options));
-    this.valueFormat = options.valueEncoding;
+    const { valueEncoding } = options;
+    this.make = (e) => toFormat(e[1]!, valueEncoding);
   }
 
   async _next(): Promise<LevelData | undefined> {
-    try {
-      const e = this.cursor.next();
-      return e === undefined ? undefined : toFormat(e[1]!, this.valueFormat);
-    } catch (err) {
-      throw toLevelError(err);
-    }
+    return readOne(this.cursor, this.make);
   }
 
   async _nextv(size: number): Promise<LevelData[]> {
-    try {
-      const out: LevelData[] = [];
-      while (out.length < size) {
-        const e = this.cursor.next();
-        if (e === undefined) break;
-        out.push(toFormat(e[1]!, this.valueFormat));
-      }
-      return out;
-    } catch (err) {
-      throw toLevelError(err);
-    }
+    return readMany(this.cursor, size, this.make);
   }
 
   async _all(): Promise<LevelData[]> {
-    return this._nextv(remaining(this.limit, this.count));
+    return readMany(this.cursor, this.limit - this.count, this.make);
   }
 
   _seek(target: LevelData): void {
