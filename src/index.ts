@@ -36,8 +36,10 @@ export {
   InvalidArgumentError,
   NotADatabaseError,
   IoError,
+  WrongKeyError,
   isSettError,
 } from './base/index.js';
+export { rotateMasterKey, type RotateMasterKeyOptions } from './crypto/index.js';
 export type { SettErrorCode } from './base/index.js';
 export { FaultFS, NodeFS, nodeFS } from './fs/index.js';
 export type { FileSystem, FileHandle } from './fs/index.js';

@@ -11,6 +11,7 @@ export type SettErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NOT_A_DATABASE'
   | 'IO_ERROR'
+  | 'WRONG_KEY'
   | 'INTERNAL';
 
 export interface SettErrorDetails {
@@ -100,6 +101,16 @@ export class IoError extends SettError {
     const errno = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
     const message = err instanceof Error ? err.message : String(err);
     return new IoError(`${what}: ${message}`, errno, file === undefined ? { cause: err } : { file, cause: err });
+  }
+}
+
+/**
+ * The encryption key does not fit the database: an encrypted database opened without a key or
+ * with another one, or a plain database opened with a key. Found before any data is read.
+ */
+export class WrongKeyError extends SettError {
+  constructor(message: string, file?: string) {
+    super('WRONG_KEY', message, file === undefined ? {} : { file });
   }
 }
 

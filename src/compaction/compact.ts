@@ -41,6 +41,7 @@ import {
   type TableBuilderOptions,
   type TableProperties,
 } from '../sstable/index.js';
+import { dataKeySource, type DataKey } from '../crypto/index.js';
 import { MergeIterator } from './merge-iterator.js';
 
 export interface CompactJob {
@@ -67,6 +68,11 @@ export interface CompactJob {
   maxGrandparentOverlapBytes: number;
   /** User keys starting with any of these are dropped, every version. */
   dropPrefixes: Uint8Array[];
+  /**
+   * Data keys of encrypted inputs (plain data: it crosses to a worker; never the master key).
+   * Outputs are encrypted with `table.encryption`.
+   */
+  keys?: DataKey[];
 }
 
 export interface CompactResult {
@@ -91,7 +97,8 @@ export async function runCompact(fs: FileSystem, job: CompactJob): Promise<Compa
   const iterators: InternalIterator[] = [];
   const output = new OutputWriter(fs, job);
   try {
-    for (const input of job.inputs) tables.push(Table.open(fs, input.path, input.fileId));
+    const keys = job.keys === undefined ? undefined : dataKeySource(job.keys);
+    for (const input of job.inputs) tables.push(Table.open(fs, input.path, input.fileId, { keys }));
     output.maxWalId = tables.reduce((m, t) => Math.max(m, t.properties.maxWalId), 0);
     for (const t of tables) iterators.push(t.iterator());
     const merge = new MergeIterator(iterators);

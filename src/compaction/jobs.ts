@@ -14,6 +14,7 @@ import type { FileSystem } from '../fs/index.js';
 import { verifyTable } from '../sstable/index.js';
 import { verifyVlogFile } from '../vlog/index.js';
 import { replayWal } from '../wal/index.js';
+import { dataKeySource, type DataKey } from '../crypto/index.js';
 import { runCompact, type CompactJob, type CompactResult } from './compact.js';
 
 /** Turns a frozen memtable (its arena, shared with the worker) into one L0 table. */
@@ -36,6 +37,11 @@ export interface VerifyJob {
   fileId: number;
   /** The newest file of its kind, whose torn tail is a crash's expected outcome. */
   newest: boolean;
+  /**
+   * Data keys (plain data; never the master key). Without them an encrypted file is checked by its
+   * CRCs only, which cover the stored (encrypted) bytes.
+   */
+  keys?: DataKey[];
 }
 
 export interface VerifyResult {
@@ -67,17 +73,18 @@ export async function runJob<J extends Job>(fs: FileSystem, job: J): Promise<Job
 }
 
 export function runVerify(fs: FileSystem, job: VerifyJob): VerifyResult {
+  const keys = job.keys === undefined ? undefined : dataKeySource(job.keys);
   switch (job.file) {
     case 'table': {
-      const t = verifyTable(fs, job.path, job.fileId);
+      const t = verifyTable(fs, job.path, job.fileId, keys);
       return { units: t.blocks, bytes: t.bytes, tornBytes: 0 };
     }
     case 'vlog': {
-      const v = verifyVlogFile(fs, job.path, job.fileId, job.newest);
+      const v = verifyVlogFile(fs, job.path, job.fileId, job.newest, keys);
       return { units: v.entries, bytes: v.bytes, tornBytes: v.tornBytes };
     }
     case 'wal': {
-      const r = replayWal(fs, job.path, () => true);
+      const r = replayWal(fs, job.path, () => true, { keys, checksumsOnly: true });
       return { units: r.batches, bytes: r.validEnd + r.tornBytes, tornBytes: r.tornBytes };
     }
   }

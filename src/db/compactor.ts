@@ -45,7 +45,9 @@ export class Compactor {
 
   /** Starts every compaction the tree needs, up to numCompactors at once. */
   maybeSchedule(): void {
-    if (this.stopped || this.lsm.error !== undefined) return;
+    // A read-only open writes nothing: beside a live writer a table of its own would take a file
+    // id the writer is about to use.
+    if (this.stopped || this.lsm.error !== undefined || this.config.options.readOnly) return;
     const slots = Math.max(1, this.config.options.numCompactors) - this.running.size;
     if (slots <= 0) return;
     const plans = pickCompactions(this.levelMetas(), this.busy, this.compactionOptions(), slots);
@@ -193,7 +195,7 @@ export class Compactor {
       const table = byId.get(t.id)!;
       await manifest?.apply([
         { type: 'delete', tableId: t.id },
-        { type: 'add', tableId: t.id, level: plan.outputLevel, compression: COMPRESSION_CODE[table.properties.compression], keyId: 0 },
+        { type: 'add', tableId: t.id, level: plan.outputLevel, compression: COMPRESSION_CODE[table.properties.compression], keyId: table.properties.keyId },
       ]);
       this.lsm.version = this.lsm.version.withChanges(new Set([t.id]), [{ level: plan.outputLevel, table }]);
       counters.compactionMoves++;
@@ -216,11 +218,15 @@ export class Compactor {
       size: t.size,
     }));
     const o = this.config.options;
+    const keys = this.config.keys;
+    // A due data-key rotation happens when new tables are made; the job carries data keys only.
+    if (keys !== undefined) await keys.maybeRotate();
     const result = await executor.run({
       kind: 'compact',
       inputs,
       outputs,
-      table: this.lsm.tableOptions,
+      table: keys === undefined ? this.lsm.tableOptions : { ...this.lsm.tableOptions, encryption: keys.current() },
+      ...(keys === undefined ? {} : { keys: keys.jobKeys(inputs.map((i) => byId.get(i.fileId)!.properties.keyId)) }),
       targetTableBytes: plan.targetTableBytes,
       discardVersion: this.discardVersion(),
       numVersionsToKeep: o.numVersionsToKeep,
@@ -235,14 +241,14 @@ export class Compactor {
     await fs.syncDir(dir);
     const added: { level: number; table: Table }[] = [];
     try {
-      for (const out of result.outputs) added.push({ level: plan.outputLevel, table: Table.open(fs, out.path, out.fileId, { cache }) });
+      for (const out of result.outputs) added.push({ level: plan.outputLevel, table: Table.open(fs, out.path, out.fileId, { cache, keys }) });
     } catch (err) {
       for (const a of added) a.table.close();
       throw err;
     }
     const changes: ManifestChange[] = [];
     for (const a of added) {
-      changes.push({ type: 'add', tableId: a.table.fileId, level: plan.outputLevel, compression: COMPRESSION_CODE[a.table.properties.compression], keyId: 0 });
+      changes.push({ type: 'add', tableId: a.table.fileId, level: plan.outputLevel, compression: COMPRESSION_CODE[a.table.properties.compression], keyId: a.table.properties.keyId });
     }
     for (const t of inputs) changes.push({ type: 'delete', tableId: t.fileId });
     await manifest?.apply(changes);

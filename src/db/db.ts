@@ -618,7 +618,8 @@ export class DB implements AsyncDisposable {
     const releaseEpoch = this.holdEpoch();
     try {
       const listed = planFromNames(fs.list(this.dir), new Map(tables.map(({ table, level }) => [table.fileId, level])));
-      const plan = { ...listed, tables: tables.map(({ table, level }) => ({ id: table.fileId, level })), live: true };
+      const keys = this.lsm.keys;
+      const plan = { ...listed, tables: tables.map(({ table, level }) => ({ id: table.fileId, level })), live: true, ...(keys === undefined ? {} : { keys: keys.jobKeys(keys.keys().map((k) => k.id)) }) };
       const report = await verifyPlan(fs, this.dir, this.parts.executor, plan, options);
       await readEveryEntry(this.iterator(), report);
       return report;

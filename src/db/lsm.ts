@@ -14,6 +14,7 @@ import {
   type ValueStruct,
 } from '../base/index.js';
 import type { Executor } from '../compaction/index.js';
+import type { KeyRing } from '../crypto/index.js';
 import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
@@ -41,6 +42,8 @@ export interface LsmConfig {
   vlog: ValueLog | undefined;
   /** Bytes no longer referenced in each value-log file (fed by compaction, used by GC). */
   discard: DiscardStats | undefined;
+  /** Data keys of an encrypted database (encryptionKey); undefined when not encrypted. */
+  keys?: KeyRing | undefined;
 }
 
 export interface FoundValue extends ValueStruct {
@@ -89,6 +92,11 @@ export class Lsm {
     this.compactor.maybeSchedule();
   }
 
+  /** The data keys of an encrypted database; undefined when not encrypted. */
+  get keys(): KeyRing | undefined {
+    return this.config.keys;
+  }
+
   /** Drops the version's hold on a table replaced by a compaction; the file goes with the last reader. */
   retireTable(table: Table): void {
     const name = fileName('table', table.fileId);
@@ -112,7 +120,8 @@ export class Lsm {
     const { fs, dir, options, durable } = this.config;
     if (!durable) return Memtable.inMemory(options.memTableSize);
     const id = this.allocateFileId();
-    return Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize);
+    const keys = this.config.keys;
+    return Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() });
   }
 
   // ---- read path -------------------------------------------------------------------------
@@ -237,6 +246,7 @@ export class Lsm {
 
   scheduleFlush(): void {
     if (this.flushing !== undefined || this.immutables.length === 0 || this.error !== undefined) return;
+    if (this.config.options.readOnly) return; // its memtables stay in memory (see Compactor.maybeSchedule)
     this.flushing = this.flushLoop()
       .catch((err: unknown) => {
         this.fail(err, 'flush');
@@ -355,17 +365,20 @@ export class Lsm {
   private async flushOne(memtable: Memtable): Promise<void> {
     if (memtable.isEmpty()) return;
     const { fs, dir, executor, manifest, cache, counters } = this.config;
+    const keys = this.config.keys;
+    // A due data-key rotation happens when a new table is made (the registry is durable first).
+    if (keys !== undefined) await keys.maybeRotate();
     const id = this.allocateFileId();
     const path = joinPath(dir, fileName('table', id));
-    const table0 = { ...this.tableOptions, maxWalId: memtable.fileId };
+    const table0 = { ...this.tableOptions, maxWalId: memtable.fileId, ...(keys === undefined ? {} : { encryption: keys.current() }) };
     const { properties } = await executor.run({ kind: 'flush', arena: memtable.skiplist.buffer, path, table: table0 });
     // The table's directory entry is durable before the MANIFEST names it, and so are the
     // value-log bytes its pointers name (a table outlives its WAL, whose replay would check them).
     await fs.syncDir(dir);
     await this.config.vlog?.sync();
-    const table = Table.open(fs, path, id, { cache });
+    const table = Table.open(fs, path, id, { cache, keys });
     await manifest?.apply([
-      { type: 'add', tableId: id, level: 0, compression: COMPRESSION_CODE[this.tableOptions.compression], keyId: 0 },
+      { type: 'add', tableId: id, level: 0, compression: COMPRESSION_CODE[this.tableOptions.compression], keyId: table.properties.keyId },
       { type: 'wal', walId: memtable.fileId, lastVersion: properties.maxVersion },
     ]);
     this.version = this.version.withL0Table(table);

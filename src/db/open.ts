@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import {
   CorruptionError,
   InvalidArgumentError,
+  WrongKeyError,
   NotADatabaseError,
   SettError,
   IoError,
@@ -15,6 +16,7 @@ import {
   type Entry,
 } from '../base/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
+import { KEY_REGISTRY_FILE, KEY_REGISTRY_TMP_FILE, KeyRing, keyRegistryExists, type DataKeySource } from '../crypto/index.js';
 import { FaultFS, acquireDirLock, nodeFS, type DirLock, type FileSystem } from '../fs/index.js';
 import { MANIFEST_FILE, MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
@@ -96,10 +98,13 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       throw new NotADatabaseError(dir, 'the directory does not exist (a read-only open does not create a database)');
     }
 
+    // The key is checked against KEYREGISTRY before any table, WAL or value-log byte is read.
+    const keys = await openKeys(fs, dir, options, clock);
     const manifest = await openManifest(fs, dir, options, counters);
     opened.manifest = manifest;
+    checkKeysFitManifest(manifest, keys, options);
     const cache = new BlockCache<Block>(options.blockCacheSize);
-    const version = openTables(fs, dir, manifest, options, cache, opened.tables);
+    const version = openTables(fs, dir, manifest, options, cache, opened.tables, keys);
 
     const names = fs.list(dir);
     let maxFileId = 0;
@@ -114,7 +119,9 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       else if (parsed.kind === 'table' && !manifest.state.tables.has(parsed.id)) orphans.push({ id: parsed.id, name });
     }
     walIds.sort((a, b) => a - b);
-    checkOrphans(fs, dir, manifest, orphans, new Set(walIds));
+    // A read-only open deletes nothing, and beside a live writer the listing may hold tables newer
+    // than the MANIFEST it read: verifyDirectory makes this check for read-only inspection.
+    if (!options.readOnly) checkOrphans(fs, dir, manifest, orphans, new Set(walIds), keys);
     // A WAL a flush already emptied into a table, left behind because its deletion failed or a crash
     // came first: replaying it would put old versions in a memtable, above newer ones in the tables.
     while (walIds.length > 0 && walIds[0]! <= manifest.state.flushedWal) {
@@ -132,6 +139,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       // check that covers its bytes (verifyValueChecksum stays accepted for Badger parity).
       verifyChecksums: true,
       newFileId: () => ++maxFileId,
+      ...(keys === undefined ? {} : { keys, currentKey: () => keys.current() }),
     });
     opened.vlog = vlog;
     if (vlog.tornBytes > 0) {
@@ -166,14 +174,14 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       const id = walIds[w]!;
       const path = joinPath(dir, fileName('wal', id));
       if (options.readOnly) {
-        const r = Memtable.recoverReadOnly(fs, path, id, options.memTableSize, pointsIntoLog);
+        const r = Memtable.recoverReadOnly(fs, path, id, options.memTableSize, pointsIntoLog, keys);
         opened.memtables.push(r.memtable);
         recovered.push(r.memtable);
         lastVersion = Math.max(lastVersion, r.maxVersion);
         if (r.tornBytes > 0 || stopped) break;
         continue;
       }
-      const replay = Memtable.replay(fs, path, id, options.memTableSize, pointsIntoLog);
+      const replay = Memtable.replay(fs, path, id, options.memTableSize, pointsIntoLog, keys);
       const cut = replay.tornBytes > 0 || stopped;
       if (cut && w + 1 < walIds.length) {
         // Replay ended inside this WAL, so every later WAL holds records after the end: they go
@@ -196,14 +204,16 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
     }
     const executor = makeExecutor(options, fs);
     const discard = DiscardStats.load(fs, dir);
-    const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly, vlog, discard };
+    const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly, vlog, discard, keys };
     let active: Memtable;
     const newestFirst = recovered.reverse();
     if (options.readOnly) {
       active = newestFirst.shift() ?? Memtable.inMemory(options.memTableSize);
     } else {
       const newest = newestFirst[0];
-      if (newest !== undefined && !newest.isFull()) {
+      // An encrypted database never appends to a recovered WAL: after a cut, appending would reuse
+      // the keystream of the bytes cut off. It continues in a fresh WAL (fresh IV, current key).
+      if (newest !== undefined && !newest.isFull() && keys === undefined) {
         active = newestFirst.shift()!;
       } else {
         const id = ++maxFileId;
@@ -247,7 +257,7 @@ async function openManifest(fs: FileSystem, dir: string, options: Options, count
   // A MANIFEST-REWRITE without a MANIFEST is a creation that crashed before its rename: the
   // database never existed, so start over.
   if (names.includes(MANIFEST_REWRITE_FILE) && !options.readOnly) fs.unlink(joinPath(dir, MANIFEST_REWRITE_FILE));
-  const foreign = names.filter((n) => n !== 'LOCK' && !n.startsWith('LOCK.') && n !== MANIFEST_REWRITE_FILE);
+  const foreign = names.filter((n) => n !== 'LOCK' && !n.startsWith('LOCK.') && n !== MANIFEST_REWRITE_FILE && n !== KEY_REGISTRY_FILE && n !== KEY_REGISTRY_TMP_FILE);
   const ours = foreign.filter((n) => parseFileName(n) !== undefined || n === DISCARD_FILE);
   if (ours.length > 0) {
     // sett's own files without the MANIFEST that lists them: a damaged database, not a foreign one.
@@ -269,12 +279,19 @@ async function openManifest(fs: FileSystem, dir: string, options: Options, count
  * deleting the table would lose acknowledged writes silently. That is CORRUPTION, and nothing is
  * deleted. A table that cannot be read was never finished (tables are synced before named).
  */
-function checkOrphans(fs: FileSystem, dir: string, manifest: Manifest, orphans: readonly { id: number; name: string }[], wals: ReadonlySet<number>): void {
+export function checkOrphans(
+  fs: FileSystem,
+  dir: string,
+  manifest: Manifest,
+  orphans: readonly { id: number; name: string }[],
+  wals: ReadonlySet<number>,
+  keys: DataKeySource | undefined,
+): void {
   const flushed = manifest.state.flushedWal;
   for (const { id, name } of orphans) {
     let maxWalId: number;
     try {
-      const t = Table.open(fs, joinPath(dir, name), id);
+      const t = Table.open(fs, joinPath(dir, name), id, { keys });
       maxWalId = t.properties.maxWalId;
       t.unref();
     } catch {
@@ -290,7 +307,7 @@ function checkOrphans(fs: FileSystem, dir: string, manifest: Manifest, orphans: 
   }
 }
 
-function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Options, cache: BlockCache<Block>, opened: Table[]): LevelsVersion {
+function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Options, cache: BlockCache<Block>, opened: Table[], keys: KeyRing | undefined): LevelsVersion {
   const ids = manifest.state.levels(options.maxLevels);
   const levels: Table[][] = [];
   for (let level = 0; level < ids.length; level++) {
@@ -299,7 +316,7 @@ function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Op
       const name = fileName('table', id);
       const path = joinPath(dir, name);
       if (!fs.exists(path)) throw new CorruptionError(name, 0, `table ${id} at L${level} is named by the MANIFEST but missing`);
-      const t = Table.open(fs, path, id, { cache });
+      const t = Table.open(fs, path, id, { cache, keys });
       opened.push(t);
       tables.push(t);
     }
@@ -310,4 +327,46 @@ function openTables(fs: FileSystem, dir: string, manifest: Manifest, options: Op
   }
   while (levels.length < options.maxLevels) levels.push([]);
   return new LevelsVersion(levels);
+}
+
+/**
+ * The data keys of an encrypted database (undefined for a plain one), checked before any data is
+ * read. A new database with a key gets its KEYREGISTRY before its MANIFEST, so a MANIFEST always
+ * means the registry question is settled: a registry without a MANIFEST is a creation that
+ * crashed, and starts over. Encrypted without a key, or with another key: WRONG_KEY. A plain
+ * database opened with a key is refused with WRONG_KEY too (as Badger does): encrypting only new
+ * files would leave the old ones readable while the user believes the database is protected.
+ */
+async function openKeys(fs: FileSystem, dir: string, options: Options, clock: { nowMs(): number }): Promise<KeyRing | undefined> {
+  const registry = keyRegistryExists(fs, dir);
+  const fresh = !Manifest.exists(fs, dir);
+  const masterKey = options.encryptionKey;
+  const ringOptions = { clock, rotationDays: options.encryptionKeyRotationDays, readOnly: options.readOnly };
+  if (fresh) {
+    if (options.readOnly) return undefined; // openManifest refuses: there is no database here
+    // Anything else in the directory (sett files without their MANIFEST, or foreign files) makes
+    // openManifest refuse; the registry is left as it is (its data keys may be all that is left).
+    const others = fs.list(dir).filter((n) => n !== 'LOCK' && !n.startsWith('LOCK.') && n !== MANIFEST_REWRITE_FILE && n !== KEY_REGISTRY_FILE && n !== KEY_REGISTRY_TMP_FILE);
+    if (others.length > 0) return undefined;
+    if (registry) fs.unlink(joinPath(dir, KEY_REGISTRY_FILE));
+    if (masterKey === undefined) return undefined;
+    return await KeyRing.create(fs, dir, masterKey, ringOptions);
+  }
+  if (masterKey === undefined) {
+    if (registry) throw new WrongKeyError(`${dir} is encrypted: open it with its encryptionKey`, KEY_REGISTRY_FILE);
+    return undefined;
+  }
+  if (!registry) return undefined; // checkKeysFitManifest tells a plain database from a lost registry
+  return await KeyRing.open(fs, dir, masterKey, ringOptions);
+}
+
+/** After the MANIFEST is read: a key on a plain database, or encrypted tables without a registry. */
+function checkKeysFitManifest(manifest: Manifest, keys: KeyRing | undefined, options: Options): void {
+  if (keys !== undefined) return;
+  for (const t of manifest.state.tables.values()) {
+    if (t.keyId !== 0) throw new CorruptionError(KEY_REGISTRY_FILE, 0, `KEYREGISTRY is missing, yet the MANIFEST names table ${fileName('table', t.tableId)} encrypted with data key ${t.keyId}`);
+  }
+  if (options.encryptionKey !== undefined) {
+    throw new WrongKeyError('the database is not encrypted: open it without encryptionKey (an existing database cannot start encrypting)');
+  }
 }

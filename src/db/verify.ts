@@ -11,18 +11,19 @@
 
 import { CorruptionError, SettError, IoError, type SettErrorCode } from '../base/index.js';
 import type { Executor } from '../compaction/index.js';
+import { KEY_REGISTRY_FILE, checkKeyRegistry, type DataKey } from '../crypto/index.js';
 import { LOCK_NAME, readAll, type FileSystem } from '../fs/index.js';
 import { MANIFEST_FILE, Manifest } from '../manifest/index.js';
 import { DISCARD_FILE, decodeDiscard } from '../vlog/index.js';
 import { fileName, joinPath, parseFileName } from './file-names.js';
 
-export type VerifiedKind = 'manifest' | 'table' | 'vlog' | 'wal' | 'discard';
+export type VerifiedKind = 'manifest' | 'table' | 'vlog' | 'wal' | 'discard' | 'keyregistry';
 
 export interface VerifiedFile {
   file: string;
   kind: VerifiedKind;
   bytes: number;
-  /** Blocks of a table, entries of a value-log file, records of a WAL or MANIFEST, files in DISCARD. */
+  /** Blocks of a table, entries of a value-log file, records of a WAL or MANIFEST, files in DISCARD, keys in KEYREGISTRY. */
   units: number;
   /** A crash's torn tail after the valid end (newest WAL, newest value-log file, MANIFEST): not an error. */
   tornBytes: number;
@@ -77,6 +78,11 @@ export interface VerifyPlan {
    * between the plan and the read; those are skipped, not reported missing.
    */
   live: boolean;
+  /**
+   * Data keys of an encrypted database (a live one has them). Without them encrypted files are
+   * checked by their CRCs only (which cover the stored bytes; a table's data blocks need the key).
+   */
+  keys?: DataKey[];
 }
 
 const JOBS_IN_FLIGHT = 2;
@@ -97,10 +103,14 @@ export async function verifyPlan(fs: FileSystem, dir: string, executor: Executor
     }
     return n;
   };
+  const keyField = plan.keys === undefined ? {} : { keys: plan.keys };
   type Task = { name: string; kind: VerifiedKind; run: () => Promise<Omit<VerifiedFile, 'file' | 'kind'>>; level?: number; mayVanish?: boolean };
   const tasks: Task[] = [];
   tasks.push({ name: MANIFEST_FILE, kind: 'manifest', run: async () => verifyManifest(fs, dir) });
   if (fs.exists(joinPath(dir, DISCARD_FILE))) tasks.push({ name: DISCARD_FILE, kind: 'discard', run: async () => verifyDiscard(fs, dir) });
+  if (fs.exists(joinPath(dir, KEY_REGISTRY_FILE))) {
+    tasks.push({ name: KEY_REGISTRY_FILE, kind: 'keyregistry', run: async () => verifyKeyRegistry(fs, dir) });
+  }
   for (const t of plan.tables) {
     const name = fileName('table', t.id);
     const path = joinPath(dir, name);
@@ -108,7 +118,7 @@ export async function verifyPlan(fs: FileSystem, dir: string, executor: Executor
       name,
       kind: 'table',
       run: async () => {
-        const r = await executor.run({ kind: 'verify', file: 'table', path, fileId: t.id, newest: false });
+        const r = await executor.run({ kind: 'verify', file: 'table', path, fileId: t.id, newest: false, ...keyField });
         return { bytes: r.bytes, units: r.units, tornBytes: 0 };
       },
     };
@@ -123,7 +133,7 @@ export async function verifyPlan(fs: FileSystem, dir: string, executor: Executor
       name,
       kind: 'vlog',
       mayVanish: plan.live,
-      run: async () => await executor.run({ kind: 'verify', file: 'vlog', path, fileId: id, newest }),
+      run: async () => await executor.run({ kind: 'verify', file: 'vlog', path, fileId: id, newest, ...keyField }),
     });
   });
   plan.walIds.forEach((id, i) => {
@@ -134,7 +144,7 @@ export async function verifyPlan(fs: FileSystem, dir: string, executor: Executor
       name,
       kind: 'wal',
       mayVanish: plan.live,
-      run: async () => await executor.run({ kind: 'verify', file: 'wal', path, fileId: id, newest }),
+      run: async () => await executor.run({ kind: 'verify', file: 'wal', path, fileId: id, newest, ...keyField }),
     });
   });
 
@@ -239,7 +249,7 @@ export function planFromNames(names: readonly string[], named: Map<number, numbe
 }
 
 // MANIFEST-REWRITE and DISCARD-TMP, left by a crash between writing and renaming, count as extra.
-const KNOWN_FILES = new Set([MANIFEST_FILE, DISCARD_FILE, LOCK_NAME]);
+const KNOWN_FILES = new Set([MANIFEST_FILE, DISCARD_FILE, LOCK_NAME, KEY_REGISTRY_FILE]);
 
 async function verifyManifest(fs: FileSystem, dir: string): Promise<Omit<VerifiedFile, 'file' | 'kind'>> {
   const { manifest, tornBytes } = await Manifest.open(fs, dir, { readOnly: true });
@@ -254,6 +264,12 @@ function verifyDiscard(fs: FileSystem, dir: string): Omit<VerifiedFile, 'file' |
   const decoded = decodeDiscard(bytes);
   if (typeof decoded === 'string') throw new CorruptionError(DISCARD_FILE, 0, decoded);
   return { bytes: bytes.length, units: decoded.size, tornBytes: 0 };
+}
+
+/** Its checksums and structure; the key check needs the master key (open makes it). */
+function verifyKeyRegistry(fs: FileSystem, dir: string): Omit<VerifiedFile, 'file' | 'kind'> {
+  const bytes = readAll(fs, joinPath(dir, KEY_REGISTRY_FILE));
+  return { bytes: bytes.length, units: checkKeyRegistry(bytes).length, tornBytes: 0 };
 }
 
 function problemOf(name: string, path: string, fs: FileSystem, err: unknown): VerifyProblem {

@@ -15,6 +15,7 @@ import {
   type ValueStruct,
 } from '../base/index.js';
 import type { FileSystem } from '../fs/index.js';
+import type { DataKeySource } from '../crypto/index.js';
 import { replayWal, WalWriter, type WalCreateOptions, type WalReplayResult } from '../wal/index.js';
 import { MAX_ARENA_BYTES } from './arena.js';
 import { SkipList } from './skiplist.js';
@@ -100,12 +101,13 @@ export class Memtable {
     fileId: number,
     capacityBytes: number,
     onBatch?: OnMemtableBatch,
+    keys?: DataKeySource,
   ): { tornBytes: number; maxVersion: number; resume(): Memtable } {
-    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch);
+    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch, keys);
     return {
       tornBytes: result.tornBytes,
       maxVersion: skiplist.maxVersion,
-      resume: () => new Memtable(fileId, skiplist, path, WalWriter.openForAppend(fs, path, result.validEnd), capacityBytes, false),
+      resume: () => new Memtable(fileId, skiplist, path, WalWriter.openForAppend(fs, path, result.validEnd, keys), capacityBytes, false),
     };
   }
 
@@ -116,9 +118,10 @@ export class Memtable {
     fileId: number,
     capacityBytes: number,
     onBatch?: OnMemtableBatch,
+    keys?: DataKeySource,
   ): RecoveredMemtable {
-    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch);
-    const wal = WalWriter.openForAppend(fs, path, result.validEnd);
+    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch, keys);
+    const wal = WalWriter.openForAppend(fs, path, result.validEnd, keys);
     const memtable = new Memtable(fileId, skiplist, path, wal, capacityBytes, false);
     return { memtable, tornBytes: result.tornBytes, maxVersion: skiplist.maxVersion };
   }
@@ -130,8 +133,9 @@ export class Memtable {
     fileId: number,
     capacityBytes: number,
     onBatch?: OnMemtableBatch,
+    keys?: DataKeySource,
   ): RecoveredMemtable {
-    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch);
+    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch, keys);
     const memtable = new Memtable(fileId, skiplist, path, undefined, capacityBytes, true, result.validEnd);
     return { memtable, tornBytes: result.tornBytes, maxVersion: skiplist.maxVersion };
   }
@@ -226,6 +230,7 @@ function replayInto(
   fileId: number,
   capacityBytes: number,
   onBatch: OnMemtableBatch | undefined,
+  keys: DataKeySource | undefined,
 ): { skiplist: SkipList; result: WalReplayResult } {
   let skiplist = SkipList.create(capacityBytes, fileId);
   const result = replayWal(fs, path, (entries) => {
@@ -235,7 +240,7 @@ function replayInto(
       while (!skiplist.putValueStruct(e.key, e.version, e)) skiplist = grow(skiplist, e);
     }
     return true;
-  });
+  }, { keys });
   return { skiplist, result };
 }
 

@@ -28,16 +28,16 @@ export class BlockIndex {
 
   /**
    * Decodes the index block and checks that the handles tile the data region
-   * [HEADER_BYTES, dataEnd) exactly, block after block, in order.
+   * [dataStart, dataEnd) exactly (dataStart: the header's size), block after block, in order.
    */
-  static decode(block: Block, file: string, dataEnd: number): BlockIndex {
+  static decode(block: Block, file: string, dataEnd: number, dataStart: number = HEADER_BYTES): BlockIndex {
     const it = block.iterator();
     const keyParts: Uint8Array[] = [];
     const offsets: number[] = [];
     const sizes: number[] = [];
     let keyBytes = 0;
     const next = [0];
-    let expectedOffset = HEADER_BYTES;
+    let expectedOffset = dataStart;
     for (it.seekToFirst(); it.valid(); it.next()) {
       const key = copyBytes(it.key());
       const value = it.value();

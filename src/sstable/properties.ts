@@ -47,6 +47,8 @@ export interface TableProperties {
    */
   maxWalId: number;
   formatVersion: number;
+  /** Data key id of an encrypted (version 2) table, from its header; 0 = not encrypted. */
+  keyId: number;
 }
 
 /** The part of the properties that the properties block stores. */

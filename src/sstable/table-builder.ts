@@ -16,14 +16,18 @@ import {
   type InternalKey,
   copyBytes,
 } from '../base/index.js';
+import { FileCipher, type DataKey } from '../crypto/index.js';
 import type { FileSystem } from '../fs/index.js';
 import { BlockBuilder } from './block-builder.js';
 import { BloomFilter, hashKey } from './bloom.js';
 import { COMPRESSION_CODE, compressBlock, type CompressionName } from './compression.js';
 import {
   BLOCK_TRAILER_BYTES,
+  ENCRYPTED_HEADER_BYTES,
   FOOTER_BYTES,
   HEADER_BYTES,
+  TABLE_FORMAT_VERSION_ENCRYPTED,
+  writeEncryptedHeader,
   MIN_COMPRESSION_SAVING_DIVISOR,
   RESTART_INTERVAL,
   TABLE_FORMAT_VERSION,
@@ -44,6 +48,11 @@ export interface TableBuilderOptions {
   zstdLevel: number;
   /** Recorded in the properties (TableProperties.maxWalId); 0 when not given. */
   maxWalId?: number;
+  /**
+   * Encrypts every block with this data key and a fresh random IV: a version-2 table
+   * (docs/format.md §Encryption). Plain data, so that it crosses to a worker with the job.
+   */
+  encryption?: DataKey;
 }
 
 export const DEFAULT_TABLE_BUILDER_OPTIONS: TableBuilderOptions = {
@@ -60,7 +69,10 @@ const BLOOM_ESTIMATE_BYTES_PER_KEY = 1.25;
 
 export class TableBuilder {
   private out: Uint8Array;
-  private pos = HEADER_BYTES;
+  private pos: number;
+  private readonly cipher: FileCipher | undefined;
+  private readonly formatVersion: number;
+  private readonly headerBytes: number;
   private readonly dataBlock: BlockBuilder;
   private readonly indexBlock = new BlockBuilder(RESTART_INTERVAL, 1024);
   private readonly handleScratch = new Uint8Array(20);
@@ -83,7 +95,19 @@ export class TableBuilder {
     assert(options.compression in COMPRESSION_CODE, () => `unknown compression ${String(options.compression)}`);
     this.dataBlock = new BlockBuilder(RESTART_INTERVAL, options.blockSize + options.blockSize / 4);
     this.out = new Uint8Array(Math.max(64 << 10, options.blockSize * 4));
-    writeHeader(this.out, 0);
+    if (options.encryption === undefined) {
+      this.cipher = undefined;
+      this.formatVersion = TABLE_FORMAT_VERSION;
+      this.headerBytes = HEADER_BYTES;
+      writeHeader(this.out, 0);
+    } else {
+      assert(Number.isInteger(options.encryption.id) && options.encryption.id >= 1 && options.encryption.id <= 0xffff_ffff, 'a data key id is a u32 >= 1');
+      this.cipher = FileCipher.forNewFile(options.encryption);
+      this.formatVersion = TABLE_FORMAT_VERSION_ENCRYPTED;
+      this.headerBytes = ENCRYPTED_HEADER_BYTES;
+      writeEncryptedHeader(this.out, this.cipher.keyId, this.cipher.iv);
+    }
+    this.pos = this.headerBytes;
   }
 
   get count(): number {
@@ -158,16 +182,17 @@ export class TableBuilder {
     };
     const properties = this.writeBlock(encodeProperties(stored), 'none');
     this.ensure(FOOTER_BYTES);
-    encodeFooter(this.out, this.pos, { index, filter, properties, formatVersion: TABLE_FORMAT_VERSION });
+    encodeFooter(this.out, this.pos, { index, filter, properties, formatVersion: this.formatVersion });
     this.pos += FOOTER_BYTES;
 
     this.result = {
       ...stored,
-      dataBytes: dataEnd - HEADER_BYTES,
+      dataBytes: dataEnd - this.headerBytes,
       indexBytes: index.size + BLOCK_TRAILER_BYTES,
       filterBytes: filter.size + BLOCK_TRAILER_BYTES,
       fileBytes: this.pos,
-      formatVersion: TABLE_FORMAT_VERSION,
+      formatVersion: this.formatVersion,
+      keyId: this.cipher?.keyId ?? 0,
     };
     const file = this.out.subarray(0, this.pos);
     this.hashes = new Uint32Array(0);
@@ -204,6 +229,8 @@ export class TableBuilder {
     this.ensure(stored.length + BLOCK_TRAILER_BYTES);
     const offset = this.pos;
     this.out.set(stored, offset);
+    // After compression (ciphertext does not compress), at the block's own file position.
+    if (this.cipher !== undefined) this.cipher.transformInPlace(this.out, offset, offset + stored.length, offset);
     this.pos = writeBlockTrailer(this.out, offset, stored.length, code, raw.length);
     return { offset, size: stored.length };
   }

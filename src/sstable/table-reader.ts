@@ -21,6 +21,7 @@ import {
   type InternalKey,
   copyBytes,
 } from '../base/index.js';
+import { FileCipher, type DataKeySource } from '../crypto/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { Block, BlockIterator } from './block.js';
 import type { BlockCache } from './block-cache.js';
@@ -29,8 +30,10 @@ import { BloomFilter, hashKey } from './bloom.js';
 import { COMPRESSION_CODE, decompressBlock } from './compression.js';
 import {
   BLOCK_TRAILER_BYTES,
+  ENCRYPTED_HEADER_BYTES,
   FOOTER_BYTES,
   HEADER_BYTES,
+  TABLE_KEY_ID_OFFSET,
   baseName,
   decodeFooter,
   getU32,
@@ -44,13 +47,15 @@ export interface TableOpenOptions {
   cache?: BlockCache<Block>;
   /** Verify the CRC of every data block read (default true). Meta blocks are always verified. */
   verifyChecksums?: boolean;
+  /** Data keys, for an encrypted (version 2) table; without them such a table is WRONG_KEY. */
+  keys?: DataKeySource;
 }
 
 /**
  * Checks and unpacks one stored block: `stored` holds the block's stored bytes followed by its
  * trailer. Returns the uncompressed contents (a view into `stored` when it was not compressed).
  */
-export function unpackBlock(stored: Uint8Array, file: string, offset: number, verifyChecksum: boolean): Uint8Array {
+export function unpackBlock(stored: Uint8Array, file: string, offset: number, verifyChecksum: boolean, cipher?: FileCipher): Uint8Array {
   assert(stored.length >= BLOCK_TRAILER_BYTES, 'unpackBlock: shorter than a trailer');
   const size = stored.length - BLOCK_TRAILER_BYTES;
   const code = stored[size]!;
@@ -62,6 +67,8 @@ export function unpackBlock(stored: Uint8Array, file: string, offset: number, ve
       throw new CorruptionError(file, offset, `block checksum mismatch: expected ${hex32(expected)}, found ${hex32(found)}`);
     }
   }
+  // The CRC covers the stored (encrypted) bytes; decrypt after it, in place (`stored` is this read's own buffer).
+  if (cipher !== undefined) cipher.transformInPlace(stored, 0, size, offset);
   if (code === COMPRESSION_CODE.none) {
     if (rawLength !== size) throw new CorruptionError(file, offset, `uncompressed block of ${size} bytes declares ${rawLength}`);
     return stored.subarray(0, size);
@@ -94,6 +101,8 @@ export class Table {
   private readonly verifyChecksums: boolean;
   private readonly smallestUserEnd: number;
   private readonly largestUserEnd: number;
+  /** Decrypts blocks of an encrypted table; undefined for a plain one (no extra work). */
+  private readonly cipher: FileCipher | undefined;
 
   private constructor(
     handle: FileHandle,
@@ -105,7 +114,9 @@ export class Table {
     readonly index: BlockIndex,
     private readonly filter: BloomFilter | undefined,
     options: TableOpenOptions,
+    cipher: FileCipher | undefined,
   ) {
+    this.cipher = cipher;
     this.handle = handle;
     this.name = baseName(path);
     this.cache = options.cache;
@@ -132,15 +143,18 @@ export class Table {
     }
     try {
       const size = handle.size();
-      const header = readExact(handle, name, 0, Math.min(size, HEADER_BYTES));
+      // The longer (version 2) header when the file has room: its key id is known before any block is read.
+      const header = readExact(handle, name, 0, Math.min(size, size >= ENCRYPTED_HEADER_BYTES + FOOTER_BYTES ? ENCRYPTED_HEADER_BYTES : HEADER_BYTES));
       const footerBytes = size >= FOOTER_BYTES ? readExact(handle, name, size - FOOTER_BYTES, FOOTER_BYTES) : new Uint8Array(0);
       const footer = decodeFooter(name, size, header, footerBytes);
+      const h = footer.header;
+      const cipher = FileCipher.forFile(name, TABLE_KEY_ID_OFFSET, h.keyId, h.iv ?? new Uint8Array(16), options.keys);
       const metaStart = footer.index.offset;
       const meta = readExact(handle, name, metaStart, size - FOOTER_BYTES - metaStart);
-      const metaBlock = (h: { offset: number; size: number }): Uint8Array =>
-        unpackBlock(meta.subarray(h.offset - metaStart, h.offset - metaStart + h.size + BLOCK_TRAILER_BYTES), name, h.offset, true);
+      const metaBlock = (b: { offset: number; size: number }): Uint8Array =>
+        unpackBlock(meta.subarray(b.offset - metaStart, b.offset - metaStart + b.size + BLOCK_TRAILER_BYTES), name, b.offset, true, cipher);
 
-      const index = BlockIndex.decode(Block.decode(metaBlock(footer.index), name, footer.index.offset), name, metaStart);
+      const index = BlockIndex.decode(Block.decode(metaBlock(footer.index), name, footer.index.offset), name, metaStart, h.headerBytes);
       const filterContents = metaBlock(footer.filter);
       let filter: BloomFilter | undefined;
       if (filterContents.length > 0) {
@@ -154,13 +168,14 @@ export class Table {
       const stored = decodeProperties(metaBlock(footer.properties), name, footer.properties.offset);
       const properties: TableProperties = {
         ...stored,
-        dataBytes: metaStart - HEADER_BYTES,
+        dataBytes: metaStart - h.headerBytes,
         indexBytes: footer.index.size + BLOCK_TRAILER_BYTES,
         filterBytes: footer.filter.size + BLOCK_TRAILER_BYTES,
         fileBytes: size,
         formatVersion: footer.formatVersion,
+        keyId: h.keyId,
       };
-      return new Table(handle, path, fileId, size, properties, index, filter, options);
+      return new Table(handle, path, fileId, size, properties, index, filter, options, cipher);
     } catch (err) {
       handle.close();
       throw err;
@@ -220,7 +235,7 @@ export class Table {
       if (cached !== undefined) return cached;
     }
     const stored = readExact(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES);
-    const contents = unpackBlock(stored, this.name, offset, this.verifyChecksums);
+    const contents = unpackBlock(stored, this.name, offset, this.verifyChecksums, this.cipher);
     const block = Block.decode(contents, this.name, offset, contents.buffer === stored.buffer ? stored.byteLength : contents.byteLength);
     if (cache !== undefined) cache.set(this.fileId, offset, block, block.sizeBytes);
     return block;

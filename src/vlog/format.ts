@@ -20,7 +20,8 @@
 //   headerCrc = CRC-32(fileId u32 ‖ X u32 ‖ length u32 ‖ bodyCrc u32)
 //               i.e. of the encoded value pointer that names this entry, then bodyCrc
 //
-//   body (the WAL's entry encoding, docs/format.md §WAL.payload):
+//   body (the WAL's entry encoding, docs/format.md §WAL.payload); with keyId != 0 it is stored
+//   AES-CTR encrypted at its file position, and bodyCrc covers the stored (encrypted) bytes:
 //   +---------+-------------+---------------+-----------------+----------------+------------------+-----+-------+
 //   | meta u8 | userMeta u8 | keyLen varint | valueLen varint | version varint | expiresAt varint | key | value |
 //   +---------+-------------+---------------+-----------------+----------------+------------------+-----+-------+
@@ -38,6 +39,7 @@
 // - The header CRC lets the torn-tail scan reject a candidate offset in O(1) before paying for
 //   the body CRC, as in the WAL (docs/format.md §WAL.record).
 
+import type { FileCipher } from '../crypto/index.js';
 import { assert, copyBytes, CorruptionError, crc32Range, getVarint, hex32, InternalError, META_KNOWN_BITS, putVarint, varintLength, crc32UpdateU32, readU32, writeU32 } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
@@ -47,6 +49,7 @@ export const VLOG_FORMAT_VERSION = 1;
 // Part of the on-disk format: never change, add a version.
 export const VLOG_HEADER_BYTES = 34;
 export const VLOG_IV_BYTES = 16;
+export const VLOG_KEY_ID_OFFSET = 10;
 const HEADER_CRC_OFFSET = 30;
 // Part of the on-disk format: never change, add a version.
 export const ENTRY_HEADER_BYTES = 12;
@@ -69,7 +72,7 @@ export interface VlogEntry {
 
 export interface VlogHeader {
   version: number;
-  /** Encryption key id (KEYREGISTRY); 0 = not encrypted. Encryption is not implemented yet. */
+  /** Data key id (KEYREGISTRY); 0 = not encrypted. */
   keyId: number;
   iv: Uint8Array;
 }
@@ -100,7 +103,7 @@ export function encodeVlogHeader(header: VlogHeader): Uint8Array {
   return out;
 }
 
-/** The header a writer writes: this version, not encrypted (encryption is not implemented). */
+/** A plain header of this version (the caller sets keyId and iv for an encrypted file). */
 export function newVlogHeader(): VlogHeader {
   return { version: VLOG_FORMAT_VERSION, keyId: 0, iv: new Uint8Array(VLOG_IV_BYTES) };
 }
@@ -168,7 +171,7 @@ function invalidEntry(message: string): never {
  * Writes `e` at buf[pos] as the entry at `fileOffset` of file `fileId` (both go into its header
  * CRC); returns the position after it. The caller sized `buf` with vlogEntryLength.
  */
-export function putVlogEntry(buf: Uint8Array, pos: number, e: VlogEntry, fileId: number, fileOffset: number): number {
+export function putVlogEntry(buf: Uint8Array, pos: number, e: VlogEntry, fileId: number, fileOffset: number, cipher?: FileCipher): number {
   checkEntry(e);
   const bodyStart = pos + ENTRY_HEADER_BYTES;
   buf[bodyStart] = e.meta;
@@ -182,6 +185,8 @@ export function putVlogEntry(buf: Uint8Array, pos: number, e: VlogEntry, fileId:
   buf.set(e.value, p);
   p += e.value.length;
   const length = p - pos;
+  // The body is stored encrypted at its file position; bodyCrc covers what is stored.
+  if (cipher !== undefined) cipher.transformInPlace(buf, bodyStart, p, fileOffset + ENTRY_HEADER_BYTES);
   writeU32(buf, pos, length);
   writeU32(buf, pos + 4, crc32Range(buf, bodyStart, p));
   writeU32(buf, pos + 8, entryHeaderCrc(fileId, fileOffset, buf, pos));

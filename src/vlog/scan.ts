@@ -8,6 +8,7 @@
 // the 16-byte header CRC); the body CRC is computed only for a candidate whose header CRC matches.
 
 import { CorruptionError, ValuePointer, crc32Range, hex32 } from '../base/index.js';
+import type { FileCipher } from '../crypto/index.js';
 import { ReadWindow, type FileHandle } from '../fs/index.js';
 import {
   ENTRY_BYTES_MIN,
@@ -122,7 +123,7 @@ export interface ScanResult {
  * Throws CorruptionError when a bad entry (or one whose checksums match but whose fields do not
  * parse) has a valid entry anywhere after it.
  */
-export function scanValidEnd(w: ReadWindow, fileId: number, name: string, from: number): ScanResult {
+export function scanValidEnd(w: ReadWindow, fileId: number, name: string, from: number, cipher?: FileCipher, checksumsOnly = false): ScanResult {
   const fields = new EntryFields();
   let offset = from;
   let entries = 0;
@@ -133,8 +134,11 @@ export function scanValidEnd(w: ReadWindow, fileId: number, name: string, from: 
       if (next >= 0) throw new CorruptionError(name, offset, `${describeBadEntry(w, fileId, offset)}; a valid entry follows at offset ${next}`);
       break;
     }
-    const problem = parseEntryBody(w.buf, offset - w.start, length, fields);
-    if (problem !== undefined) throw new CorruptionError(name, offset, `${problem} (the entry's checksums match)`);
+    if (!checksumsOnly) {
+      const plain = plainEntry(w, offset, length, cipher);
+      const problem = parseEntryBody(plain.buf, plain.pos, length, fields);
+      if (problem !== undefined) throw new CorruptionError(name, offset, `${problem} (the entry's checksums match)`);
+    }
     entries++;
     offset += length;
   }
@@ -146,17 +150,49 @@ export function scanValidEnd(w: ReadWindow, fileId: number, name: string, from: 
  * bounds the window at the file's valid end). Keys and values are views into the window's chunk
  * buffers, which are never reused: they stay valid, and keep their chunk alive.
  */
-export function* iterateEntries(w: ReadWindow, fileId: number, name: string, from: number): Generator<{ entry: VlogEntry; pointer: ValuePointer }> {
+export function* iterateEntries(
+  w: ReadWindow,
+  fileId: number,
+  name: string,
+  from: number,
+  cipher?: FileCipher,
+  checksumsOnly = false,
+): Generator<{ entry: VlogEntry; pointer: ValuePointer }> {
   const fields = new EntryFields();
   let offset = from;
   while (offset < w.size) {
     const length = probeEntry(w, fileId, offset);
     if (length < 0) throw new CorruptionError(name, offset, describeBadEntry(w, fileId, offset));
-    const problem = parseEntryBody(w.buf, offset - w.start, length, fields);
+    if (checksumsOnly) {
+      // An encrypted file verified without its key: the CRCs matched; the fields cannot be read.
+      const pointer = new ValuePointer(fileId, offset, length);
+      offset += length;
+      yield { entry: UNREADABLE_ENTRY, pointer };
+      continue;
+    }
+    const plain = plainEntry(w, offset, length, cipher);
+    const problem = parseEntryBody(plain.buf, plain.pos, length, fields);
     if (problem !== undefined) throw new CorruptionError(name, offset, `${problem} (the entry's checksums match)`);
-    const entry = entryFromFields(w.buf, fields);
+    const entry = entryFromFields(plain.buf, fields);
     const pointer = new ValuePointer(fileId, offset, length);
     offset += length;
     yield { entry, pointer };
   }
+}
+
+/** What iterateEntries yields for an encrypted entry checked without its key. */
+const UNREADABLE_ENTRY: VlogEntry = { key: new Uint8Array(0), version: 0, meta: 0, userMeta: 0, expiresAt: 0, value: new Uint8Array(0) };
+
+/**
+ * The entry at `offset` (whole in the window) with a plaintext body: the window's bytes themselves
+ * for a plain file; for an encrypted one a new buffer (header copied, body decrypted), so that the
+ * window keeps the stored bytes its CRC checks read.
+ */
+function plainEntry(w: ReadWindow, offset: number, length: number, cipher: FileCipher | undefined): { buf: Uint8Array; pos: number } {
+  const p = offset - w.start;
+  if (cipher === undefined) return { buf: w.buf, pos: p };
+  const out = new Uint8Array(length);
+  out.set(w.buf.subarray(p, p + ENTRY_HEADER_BYTES), 0);
+  out.set(cipher.transform(offset + ENTRY_HEADER_BYTES, w.buf.subarray(p + ENTRY_HEADER_BYTES, p + length)), ENTRY_HEADER_BYTES);
+  return { buf: out, pos: 0 };
 }

@@ -19,6 +19,7 @@ import {
   crc32Range,
   hex32,
 } from '../base/index.js';
+import { FileCipher, type DataKey, type DataKeySource } from '../crypto/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import {
   ENTRY_BYTES_MIN,
@@ -38,7 +39,7 @@ import {
   vlogFileName,
   type VlogEntry,
 } from './format.js';
-import { checkOlderHeader, recoverNewest, type VlogFile } from './recovery.js';
+import { checkOlderHeader, recoverNewest, type VlogFile, type VlogKeys } from './recovery.js';
 import { iterateEntries, vlogWindow } from './scan.js';
 
 export interface ValueLogOptions {
@@ -49,6 +50,10 @@ export interface ValueLogOptions {
   verifyChecksums: boolean;
   /** An id for a new file; the db allocates ids across all file kinds. */
   newFileId: () => number;
+  /** Data keys of encrypted files (an encrypted file without them is WRONG_KEY). */
+  keys?: DataKeySource;
+  /** The data key new files are encrypted with (asked at each file creation); absent: plain files. */
+  currentKey?: () => DataKey;
 }
 
 /** The encode buffer is kept between groups up to this size; a larger group gets a one-off buffer. */
@@ -66,11 +71,19 @@ export class ValueLog {
   private failure: IoError | undefined;
   private torn = 0;
 
+  private readonly vlogKeys: VlogKeys;
+
   private constructor(
     private readonly fs: FileSystem,
     private readonly dir: string,
     private readonly options: ValueLogOptions,
-  ) {}
+  ) {
+    const currentKey = options.currentKey;
+    this.vlogKeys = {
+      keys: options.keys,
+      newCipher: () => (currentKey === undefined ? undefined : FileCipher.forNewFile(currentKey())),
+    };
+  }
 
   /**
    * Opens every NNNNNN.vlog in `dir`; the newest is the active file, scanned to its valid end and a
@@ -120,7 +133,7 @@ export class ValueLog {
     const pointers = new Array<ValuePointer>(entries.length);
     let pos = 0;
     for (let i = 0; i < entries.length; i++) {
-      const end = putVlogEntry(buf, pos, entries[i]!, file.id, start + pos);
+      const end = putVlogEntry(buf, pos, entries[i]!, file.id, start + pos, file.cipher);
       pointers[i] = new ValuePointer(file.id, start + pos, end - pos);
       pos = end;
     }
@@ -193,7 +206,7 @@ export class ValueLog {
     this.checkOpen();
     const file = this.files.get(fileId);
     if (file === undefined) throw new InvalidArgumentError(`no value log file ${vlogFileName(fileId)}`);
-    return iterateEntries(vlogWindow(file.handle, file.name, file.validEnd), file.id, file.name, VLOG_HEADER_BYTES);
+    return iterateEntries(vlogWindow(file.handle, file.name, file.validEnd), file.id, file.name, VLOG_HEADER_BYTES, file.cipher);
   }
 
   /** Ids of the open files, ascending. */
@@ -262,7 +275,7 @@ export class ValueLog {
       const newest = i === ids.length - 1;
       const file = this.openFile(id, newest && !this.options.readOnly);
       if (newest) {
-        const recovered = recoverNewest(file, this.options.readOnly);
+        const recovered = recoverNewest(file, this.options.readOnly, this.vlogKeys);
         this.torn = recovered.tornBytes;
         if (recovered.changed) {
           try {
@@ -272,8 +285,10 @@ export class ValueLog {
           }
         }
         this.active = file;
+        // Appending at the cut of an encrypted file would reuse the keystream of the cut bytes.
+        if (recovered.needsNewFile) this.active = await this.createFile(this.options.newFileId());
       } else {
-        checkOlderHeader(file);
+        checkOlderHeader(file, this.vlogKeys);
       }
     }
     if (ids.length === 0 && !this.options.readOnly) this.active = await this.createFile(this.options.newFileId());
@@ -312,10 +327,16 @@ export class ValueLog {
       this.failure = IoError.from(err, 'create value log file', name);
       throw this.failure;
     }
-    const file: VlogFile = { id, name, path, handle, size: VLOG_HEADER_BYTES, validEnd: VLOG_HEADER_BYTES };
+    const cipher = this.vlogKeys.newCipher();
+    const file: VlogFile = { id, name, path, handle, size: VLOG_HEADER_BYTES, validEnd: VLOG_HEADER_BYTES, cipher };
     this.files.set(id, file);
+    const header = newVlogHeader();
+    if (cipher !== undefined) {
+      header.keyId = cipher.keyId;
+      header.iv = cipher.iv;
+    }
     try {
-      handle.append(encodeVlogHeader(newVlogHeader()));
+      handle.append(encodeVlogHeader(header));
       await handle.sync();
       await this.fs.syncDir(this.dir);
     } catch (err) {
@@ -352,6 +373,8 @@ export class ValueLog {
       const bodyCrc = crc32Range(buf, ENTRY_HEADER_BYTES, length);
       if (bodyCrc !== readU32(buf, 4)) throw new CorruptionError(file.name, offset, `entry checksum ${hex32(readU32(buf, 4))} != ${hex32(bodyCrc)}`);
     }
+    // Decrypted in place after the CRC checks, which cover the stored bytes.
+    if (file.cipher !== undefined) file.cipher.transformInPlace(buf, ENTRY_HEADER_BYTES, length, offset + ENTRY_HEADER_BYTES);
     const problem = parseEntryBody(buf, 0, length, this.fields);
     if (problem !== undefined) throw new CorruptionError(file.name, offset, problem);
     return { buf, file };

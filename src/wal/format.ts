@@ -16,7 +16,9 @@
 //   | payload bytes  | CRC-32 of the  |   recordOffset u64 ‖ length u32 ‖ payloadCrc   |
 //   | (>= 1)         | payload        |   (recordOffset = this record's file offset)   |
 //   +----------------+----------------+-----------------------------------------------+
-//   payload := one whole batch (batch-codec.ts)
+//   payload := one whole batch (batch-codec.ts); with keyId != 0 the payload bytes are stored
+//   AES-CTR encrypted at their file position (docs/format.md §Encryption), and payloadCrc covers
+//   the stored (encrypted) bytes.
 //
 // The header CRC lets a reader reject a candidate record offset in O(1) (check `length`, then a
 // 16-byte CRC) before paying for the payload CRC: that is what makes "is there any valid record
@@ -35,6 +37,7 @@ export const WAL_FORMAT_VERSION = 1;
 // Part of the on-disk format: never change, add a version.
 export const WAL_HEADER_BYTES = 34;
 export const WAL_IV_BYTES = 16;
+export const WAL_KEY_ID_OFFSET = 10;
 const HEADER_CRC_OFFSET = 30;
 // Part of the on-disk format: never change, add a version.
 export const RECORD_HEADER_BYTES = 12;
@@ -46,7 +49,7 @@ export const WAL_MAX_RECORD_PAYLOAD_BYTES = 1 << 30;
 
 export interface WalHeader {
   version: number;
-  /** Encryption key id (KEYREGISTRY); 0 = not encrypted. Encryption is not implemented yet. */
+  /** Data key id (KEYREGISTRY); 0 = not encrypted. */
   keyId: number;
   iv: Uint8Array;
 }

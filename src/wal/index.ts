@@ -1,7 +1,7 @@
 // Memtable write-ahead log (docs/format.md §WAL): one record per batch, a recovering reader that
 // tells a torn tail from corruption, and the batch payload codec the value log and backups share.
 export { WalWriter, type WalCreateOptions } from './writer.js';
-export { replayWal, WAL_READ_CHUNK_BYTES, type WalReplayResult, type OnWalBatch } from './reader.js';
+export { replayWal, WAL_READ_CHUNK_BYTES, type WalReplayResult, type WalReplayOptions, type OnWalBatch } from './reader.js';
 export { encodeBatch, decodeBatch, putBatch, batchPayloadLength } from './batch-codec.js';
 export {
   WAL_FORMAT_VERSION,

@@ -9,12 +9,14 @@
 // the payload CRC only for a candidate whose header CRC matches).
 
 import { CorruptionError, IoError, crc32Range, hex32, type Entry } from '../base/index.js';
+import { FileCipher, type DataKeySource } from '../crypto/index.js';
 import { ReadWindow, type FileHandle, type FileSystem } from '../fs/index.js';
 import { decodeBatch } from './batch-codec.js';
 import {
   RECORD_HEADER_BYTES,
   WAL_FORMAT_VERSION,
   WAL_HEADER_BYTES,
+  WAL_KEY_ID_OFFSET,
   WAL_MAX_RECORD_PAYLOAD_BYTES,
   checkWalHeader,
   fileNameOf,
@@ -43,7 +45,17 @@ export interface WalReplayResult {
  */
 export type OnWalBatch = (entries: Entry[], recordOffset: number) => boolean | void;
 
-export function replayWal(fs: FileSystem, path: string, onBatch: OnWalBatch): WalReplayResult {
+export interface WalReplayOptions {
+  /** Data keys of an encrypted WAL (an encrypted WAL without them is WRONG_KEY, unless checksumsOnly). */
+  keys?: DataKeySource;
+  /**
+   * Verify without the key: an encrypted WAL's records are checked (their CRCs cover the stored,
+   * encrypted bytes) but not decoded, and onBatch receives an empty list for each.
+   */
+  checksumsOnly?: boolean;
+}
+
+export function replayWal(fs: FileSystem, path: string, onBatch: OnWalBatch, options: WalReplayOptions = {}): WalReplayResult {
   const name = fileNameOf(path);
   let file: FileHandle;
   try {
@@ -58,13 +70,13 @@ export function replayWal(fs: FileSystem, path: string, onBatch: OnWalBatch): Wa
       what: 'read WAL',
       shortRead: (at) => new IoError(`read WAL: ${name} ended at ${at}, expected ${size} bytes`, undefined, { file: name }),
     });
-    return replayOpen(w, name, onBatch);
+    return replayOpen(w, name, onBatch, options);
   } finally {
     file.close();
   }
 }
 
-function replayOpen(w: ReadWindow, name: string, onBatch: OnWalBatch): WalReplayResult {
+function replayOpen(w: ReadWindow, name: string, onBatch: OnWalBatch, options: WalReplayOptions): WalReplayResult {
   const size = w.size;
   // Shorter than its header: the crash came right after create, and no record can be in it.
   if (size < WAL_HEADER_BYTES) return { validEnd: 0, batches: 0, tornBytes: size, stoppedByCaller: false };
@@ -89,11 +101,13 @@ function replayOpen(w: ReadWindow, name: string, onBatch: OnWalBatch): WalReplay
     case 'ok':
       break;
   }
-  const { version, keyId } = check.header;
+  const { version, keyId, iv } = check.header;
   if (version !== WAL_FORMAT_VERSION) {
     throw new CorruptionError(name, 8, `unknown WAL format version ${version} (this build reads ${WAL_FORMAT_VERSION})`);
   }
-  if (keyId !== 0) throw new CorruptionError(name, 10, `WAL is encrypted with key id ${keyId}; this build cannot decrypt WAL files`);
+  // Checked before any record is read: a missing key is WRONG_KEY, an unknown key id CORRUPTION.
+  const skipDecode = keyId !== 0 && options.checksumsOnly === true && options.keys === undefined;
+  const cipher = skipDecode ? undefined : FileCipher.forFile(name, WAL_KEY_ID_OFFSET, keyId, iv, options.keys);
 
   let offset = WAL_HEADER_BYTES;
   let batches = 0;
@@ -109,7 +123,9 @@ function replayOpen(w: ReadWindow, name: string, onBatch: OnWalBatch): WalReplay
     // probeRecord left the whole record in the window.
     const payloadStart = offset + RECORD_HEADER_BYTES;
     const p = payloadStart - w.start;
-    const entries = decodeBatch(w.buf.subarray(p, p + length), name, payloadStart);
+    const stored = w.buf.subarray(p, p + length);
+    // Decrypted into a new buffer: the window's bytes stay as stored (the CRCs cover them).
+    const entries = skipDecode ? [] : decodeBatch(cipher === undefined ? stored : cipher.transform(payloadStart, stored), name, payloadStart);
     if (onBatch(entries, offset) === false) {
       return { validEnd: offset, batches, tornBytes: size - offset, stoppedByCaller: true };
     }

@@ -8,10 +8,13 @@ import {
   InvalidArgumentError,
   IoError,
   NotADatabaseError,
+  InternalError,
+  SettError,
   assert,
   crc32Range,
   type Entry,
 } from '../base/index.js';
+import { FileCipher, type DataKey, type DataKeySource } from '../crypto/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { batchPayloadLength, putBatch } from './batch-codec.js';
 import {
@@ -19,11 +22,13 @@ import {
   WAL_FORMAT_VERSION,
   WAL_HEADER_BYTES,
   WAL_IV_BYTES,
+  WAL_KEY_ID_OFFSET,
   WAL_MAX_RECORD_PAYLOAD_BYTES,
   checkWalHeader,
   encodeWalHeader,
   fileNameOf,
   putRecordHeader,
+  type WalHeader,
 } from './format.js';
 
 /** The encode buffer is kept between appends up to this size; a larger record gets a one-off buffer. */
@@ -31,9 +36,8 @@ const ENCODE_BUFFER_KEEP_BYTES_MAX = 4 << 20;
 const ENCODE_BUFFER_BYTES_MIN = 64 << 10;
 
 export interface WalCreateOptions {
-  /** Encryption key id; only 0 (not encrypted) until WAL encryption exists. */
-  keyId?: number;
-  iv?: Uint8Array;
+  /** Encrypts the records' payloads with this data key and a fresh random IV (docs/format.md §Encryption). */
+  encryption?: DataKey;
 }
 
 export class WalWriter {
@@ -46,20 +50,23 @@ export class WalWriter {
     readonly path: string,
     private readonly file: FileHandle,
     private end: number,
+    /** Encrypts payloads; undefined for a plain WAL. */
+    private readonly cipher: FileCipher | undefined,
+    /**
+     * Why appends are refused: an encrypted WAL whose tail was cut. Appending at the cut would
+     * encrypt new records with the keystream of the bytes cut off (which a disk may still hold);
+     * the database continues in a fresh WAL instead.
+     */
+    private readonly sealed: string | undefined,
   ) {}
 
   /** Creates a new WAL (failing if `path` exists) and writes its header. The caller syncs file and directory. */
   static create(fs: FileSystem, path: string, options: WalCreateOptions = {}): WalWriter {
-    const keyId = options.keyId ?? 0;
-    const iv = options.iv ?? new Uint8Array(WAL_IV_BYTES);
-    if (!Number.isInteger(keyId) || keyId < 0 || keyId > 0xffff_ffff) {
-      throw new InvalidArgumentError(`WAL keyId must be a u32, got ${keyId}`);
+    const cipher = options.encryption === undefined ? undefined : FileCipher.forNewFile(options.encryption);
+    if (cipher !== undefined && (!Number.isInteger(cipher.keyId) || cipher.keyId < 1 || cipher.keyId > 0xffff_ffff)) {
+      throw new InvalidArgumentError(`WAL data key id must be a u32 >= 1, got ${cipher.keyId}`);
     }
-    if (iv.length !== WAL_IV_BYTES) throw new InvalidArgumentError(`WAL IV must be ${WAL_IV_BYTES} bytes, got ${iv.length}`);
-    // The header has room for a key id and IV, but nothing encrypts payloads yet: writing a nonzero
-    // key id over plaintext would make a future reader decrypt bytes that were never encrypted.
-    if (keyId !== 0) throw new InvalidArgumentError(`WAL encryption is not implemented (keyId ${keyId})`);
-    const header = encodeWalHeader({ version: WAL_FORMAT_VERSION, keyId, iv });
+    const header = encodeWalHeader({ version: WAL_FORMAT_VERSION, keyId: cipher?.keyId ?? 0, iv: cipher?.iv ?? new Uint8Array(WAL_IV_BYTES) });
     const file = openFile(fs, path, 'wx');
     try {
       file.append(header);
@@ -67,14 +74,15 @@ export class WalWriter {
       file.close();
       throw IoError.from(err, 'write WAL header', fileNameOf(path));
     }
-    return new WalWriter(path, file, WAL_HEADER_BYTES);
+    return new WalWriter(path, file, WAL_HEADER_BYTES, cipher, undefined);
   }
 
   /**
    * Reopens a recovered WAL: drops everything after `validEnd` (replayWal's result) and appends
-   * after it. validEnd 0 (a file cut inside its header) rewrites the header.
+   * after it. validEnd 0 (a file cut inside its header) rewrites the header (plain: it holds no
+   * record). An encrypted WAL needs `keys`; if its tail was cut it is truncated but refuses appends.
    */
-  static openForAppend(fs: FileSystem, path: string, validEnd: number): WalWriter {
+  static openForAppend(fs: FileSystem, path: string, validEnd: number, keys?: DataKeySource): WalWriter {
     if (!Number.isSafeInteger(validEnd) || validEnd < 0 || (validEnd > 0 && validEnd < WAL_HEADER_BYTES)) {
       throw new InvalidArgumentError(`WAL validEnd ${validEnd} is neither 0 nor past the ${WAL_HEADER_BYTES}-byte header`);
     }
@@ -86,14 +94,17 @@ export class WalWriter {
       if (validEnd === 0) {
         file.truncate(0);
         file.append(encodeWalHeader({ version: WAL_FORMAT_VERSION, keyId: 0, iv: new Uint8Array(WAL_IV_BYTES) }));
-        return new WalWriter(path, file, WAL_HEADER_BYTES);
+        return new WalWriter(path, file, WAL_HEADER_BYTES, undefined, undefined);
       }
-      verifyHeader(file, name);
-      if (size > validEnd) file.truncate(validEnd);
-      return new WalWriter(path, file, validEnd);
+      const header = verifyHeader(file, name);
+      const cipher = FileCipher.forFile(name, WAL_KEY_ID_OFFSET, header.keyId, header.iv, keys);
+      const cut = size > validEnd;
+      if (cut) file.truncate(validEnd);
+      const sealed = cipher !== undefined && cut ? `${name} is encrypted and its tail was cut at ${validEnd}: appending there would reuse keystream` : undefined;
+      return new WalWriter(path, file, validEnd, cipher, sealed);
     } catch (err) {
       file.close();
-      if (err instanceof InvalidArgumentError || err instanceof CorruptionError || err instanceof NotADatabaseError) throw err;
+      if (err instanceof SettError) throw err;
       throw IoError.from(err, 'reopen WAL for append', name);
     }
   }
@@ -106,6 +117,7 @@ export class WalWriter {
   /** Appends `batch` as one record in one file append; returns the bytes appended. */
   append(batch: readonly Entry[]): number {
     this.checkUsable();
+    if (this.sealed !== undefined) throw new InternalError(`append to a sealed WAL: ${this.sealed}`);
     const payloadLength = batchPayloadLength(batch);
     if (payloadLength > WAL_MAX_RECORD_PAYLOAD_BYTES) {
       throw new InvalidArgumentError(`batch of ${payloadLength} bytes exceeds the WAL record limit of ${WAL_MAX_RECORD_PAYLOAD_BYTES} bytes`);
@@ -114,6 +126,9 @@ export class WalWriter {
     const buf = this.bufferFor(total);
     const end = putBatch(buf, RECORD_HEADER_BYTES, batch);
     assert(end === total, () => `batch encoded to ${end - RECORD_HEADER_BYTES} bytes, sized ${payloadLength}`);
+    // The payload is encrypted at its own file position; the CRCs cover the ciphertext, so a
+    // reader without the key can still tell a torn tail from corruption (and verify the file).
+    if (this.cipher !== undefined) this.cipher.transformInPlace(buf, RECORD_HEADER_BYTES, total, this.end + RECORD_HEADER_BYTES);
     putRecordHeader(buf, 0, this.end, payloadLength, crc32Range(buf, RECORD_HEADER_BYTES, total));
     try {
       this.file.append(buf.subarray(0, total));
@@ -146,6 +161,11 @@ export class WalWriter {
     this.file.close();
   }
 
+  /** True when the WAL encrypts its records. */
+  get encrypted(): boolean {
+    return this.cipher !== undefined;
+  }
+
   private checkUsable(): void {
     if (this.closed) throw new ClosedError('write-ahead log');
     if (this.failure !== undefined) throw this.failure;
@@ -170,13 +190,14 @@ function openFile(fs: FileSystem, path: string, flags: 'wx' | 'r+'): FileHandle 
 }
 
 /** Refuses to append to something that is not a WAL this build writes. */
-function verifyHeader(file: FileHandle, name: string): void {
+function verifyHeader(file: FileHandle, name: string): WalHeader {
   const bytes = new Uint8Array(WAL_HEADER_BYTES);
   const n = file.read(bytes, 0, WAL_HEADER_BYTES, 0);
   const check = n === WAL_HEADER_BYTES ? checkWalHeader(bytes) : { kind: 'bad-magic' as const };
   if (check.kind === 'bad-magic' || check.kind === 'zeros') throw new NotADatabaseError(name, 'not a sett WAL (bad magic)');
   if (check.kind === 'bad-crc') throw new CorruptionError(name, 0, 'WAL header checksum mismatch');
-  if (check.header.version !== WAL_FORMAT_VERSION || check.header.keyId !== 0) {
-    throw new CorruptionError(name, 8, `cannot append to WAL version ${check.header.version} with keyId ${check.header.keyId}`);
+  if (check.header.version !== WAL_FORMAT_VERSION) {
+    throw new CorruptionError(name, 8, `cannot append to WAL version ${check.header.version}`);
   }
+  return check.header;
 }

@@ -36,10 +36,10 @@ interface Built {
 
 const keyOf = (i: number): string => `key${String(i).padStart(4, '0')}`;
 
-async function build(): Promise<Built> {
+async function build(options: OpenOptions): Promise<Built> {
   const fs = new FaultFS({ durableMkdir: true });
   const rng = new Rng(20261123);
-  const db = await open(DIR, { fs, ...OPTIONS });
+  const db = await open(DIR, { fs, ...options });
   const batches: Op[][] = [];
   const randomBatch = (): Op[] => {
     const ops: Op[] = [];
@@ -76,7 +76,7 @@ async function build(): Promise<Built> {
   return { fs, states, keys: Array.from({ length: KEYS }, (_, i) => keyOf(i)) };
 }
 
-type Target = 'table' | 'vlog-older' | 'vlog-newest' | 'wal' | 'manifest' | 'discard';
+type Target = 'table' | 'vlog-older' | 'vlog-newest' | 'wal' | 'manifest' | 'discard' | 'keyregistry';
 type Damage = 'flip' | 'truncate' | 'zero' | 'delete';
 
 function filesOf(fs: FaultFS, target: Target): string[] {
@@ -95,6 +95,8 @@ function filesOf(fs: FaultFS, target: Target): string[] {
       return ['MANIFEST'];
     case 'discard':
       return names.filter((n) => n === 'DISCARD');
+    case 'keyregistry':
+      return names.filter((n) => n === 'KEYREGISTRY');
   }
 }
 
@@ -144,10 +146,10 @@ interface Observed {
   reads: Map<string, string | undefined | SettError>;
 }
 
-async function observe(fs: FaultFS, keys: string[]): Promise<Observed> {
+async function observe(fs: FaultFS, keys: string[], options: OpenOptions): Promise<Observed> {
   let db: DB;
   try {
-    db = await open(DIR, { fs, ...OPTIONS });
+    db = await open(DIR, { fs, ...options });
   } catch (err) {
     if (!isCorruption(err)) throw new Error(`open failed with something other than CORRUPTION naming a file and offset: ${String(err)}`, { cause: err });
     return { openError: err, reads: new Map() };
@@ -204,29 +206,34 @@ function problemNamed(report: VerifyReport, file: string): boolean {
 
 const TARGETS: Target[] = ['table', 'vlog-older', 'vlog-newest', 'wal', 'manifest', 'discard'];
 const DAMAGES: Damage[] = ['flip', 'truncate', 'zero', 'delete'];
+const KEY = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
 
-describe('corruption of every file kind (SPEC §4.2)', () => {
+describe.each([
+  { name: 'plain', options: OPTIONS, targets: TARGETS, seeds: SEEDS },
+  { name: 'encrypted', options: { ...OPTIONS, encryptionKey: KEY }, targets: [...TARGETS, 'keyregistry' as const], seeds: Math.max(1, Math.ceil(SEEDS / 2)) },
+])('corruption of every file kind of a $name database (SPEC §4.2)', ({ name, options, targets, seeds }) => {
   it('gives the right data or CORRUPTION with file and offset, and verify reports the damage', async () => {
-    const built = await build();
+    const built = await build(options);
+    const key = options.encryptionKey;
     const all = built.states.length - 1;
     const tally = new Map<string, number>();
     const count = (what: string): void => {
       tally.set(what, (tally.get(what) ?? 0) + 1);
     };
     let cases = 0;
-    for (const target of TARGETS) {
+    for (const target of targets) {
       const candidates = filesOf(built.fs, target);
       expect(candidates.length, `the built database has a ${target} file`).toBeGreaterThan(0);
       for (const kind of DAMAGES) {
-        for (let seed = 1; seed <= SEEDS; seed++) {
-          const rng = new Rng(seed * 1000 + TARGETS.indexOf(target) * 10 + DAMAGES.indexOf(kind));
+        for (let seed = 1; seed <= seeds; seed++) {
+          const rng = new Rng(seed * 1000 + targets.indexOf(target) * 10 + DAMAGES.indexOf(kind));
           const fs = built.fs.crash(0, { mode: 'keepAll' });
           const file = candidates[rng.int(candidates.length)]!;
           const what = `${target} ${file} ${damage(fs, file, kind, rng)} (seed ${seed})`;
           cases++;
 
-          const report = await verifyDirectory(DIR, { fs, executor: 'inline' });
-          const seen = await observe(fs, built.keys);
+          const report = await verifyDirectory(DIR, { fs, executor: 'inline', ...(key === undefined ? {} : { encryptionKey: key }) });
+          const seen = await observe(fs, built.keys, options);
           const tailLike = target === 'wal' || target === 'vlog-newest';
 
           if (seen.openError !== undefined) {
@@ -251,7 +258,7 @@ describe('corruption of every file kind (SPEC §4.2)', () => {
           // Every byte of these files is covered by a checksum or a check: verify must see any change
           // (in the MANIFEST, damage to the final seal reads as a torn tail, which verify shows).
           // A DISCARD that is missing is no damage: nothing needs it (GC estimates start afresh).
-          if (target === 'table' || target === 'vlog-older' || (target === 'discard' && kind !== 'delete')) {
+          if (target === 'table' || target === 'vlog-older' || target === 'keyregistry' || (target === 'discard' && kind !== 'delete')) {
             expect(problemNamed(report, file), `${what}: verify did not report ${file}: ${JSON.stringify(report.problems)}`).toBe(true);
           } else if (target === 'manifest' && kind !== 'truncate') {
             const torn = (report.files.find((f) => f.file === file)?.tornBytes ?? 0) > 0;
@@ -260,7 +267,7 @@ describe('corruption of every file kind (SPEC §4.2)', () => {
         }
       }
     }
-    console.log(`corruption cases: ${cases}; outcomes: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`);
-    expect(cases).toBe(TARGETS.length * DAMAGES.length * SEEDS);
+    console.log(`corruption cases (${name}): ${cases}; outcomes: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`);
+    expect(cases).toBe(targets.length * DAMAGES.length * seeds);
   });
 });

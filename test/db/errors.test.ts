@@ -142,6 +142,26 @@ describe('READ_ONLY', () => {
     await expectError(() => ro.batch([{ type: 'del', key: 'k' }]), 'READ_ONLY', message);
     await ro.close();
   });
+
+  it('writes nothing, not even a flush of the WALs it finds (beside a live writer it would take its file ids)', async () => {
+    const fs = faultFS();
+    // Frozen memtables whose flush has not run when the copy is taken: several WALs, no table.
+    const db = await openSmall(fs, { executor: { kind: 'inline', run: () => new Promise(() => {}), close: async () => {} } });
+    for (let i = 0; i < 400; i++) void db.put(`k${i}`, 'v'.repeat(100));
+    await new Promise((resolve) => setImmediate(resolve));
+    const copy = fs.crash(1, { mode: 'keepAll' });
+    expect(copy.list(DIR).filter((n) => n.endsWith('.mem')).length).toBeGreaterThan(1);
+    const writes: string[] = [];
+    copy.onOperation = (op, path) => {
+      if (['append', 'write', 'truncate', 'rename', 'unlink', 'mkdir', 'sync', 'syncDir'].includes(op)) writes.push(`${op} ${path}`);
+    };
+    const ro = await openSmall(copy, { readOnly: true, executor: 'inline' });
+    expect(ro.getSync('k0')?.toString()).toBe('v'.repeat(100));
+    await ro.waitForBackgroundWork();
+    await ro.close();
+    expect(writes).toEqual([]);
+    expect(copy.list(DIR).filter((n) => n.endsWith('.sst'))).toEqual([]);
+  });
 });
 
 describe('NOT_A_DATABASE and CORRUPTION at open', () => {

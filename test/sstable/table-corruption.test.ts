@@ -188,13 +188,13 @@ describe('table corruption', () => {
     // Rewrite the footer's version and its CRC as a future writer would.
     const { crc32Range } = await import('../../src/base/index.js');
     const footer = bad.length - 50;
-    bad[footer + 37] = 2;
+    bad[footer + 37] = 3; // 2 is an encrypted table (docs/format/encryption.md)
     const crc = crc32Range(bad, footer, footer + 38);
     new DataView(bad.buffer).setUint32(footer + 38, crc);
     const err = catchError(() => Table.open(withFile(bad), PATH, 1));
     expect(isSettError(err, 'CORRUPTION')).toBe(true);
     expect(err).toMatchObject({ offset: footer + 36 });
-    expect((err as Error).message).toContain('version 2');
+    expect((err as Error).message).toContain('version 3');
   });
 });
 

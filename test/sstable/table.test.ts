@@ -339,7 +339,7 @@ describe('table format', () => {
         const footer = new Uint8Array(FOOTER_BYTES);
         encodeFooter(footer, 0, { index, filter, properties, formatVersion: 1 });
         const header = Uint8Array.of(0x73, 0x65, 0x74, 0x74, 0x2e, 0x73, 0x73, 0x74, 0, 1);
-        expect(decodeFooter('f', fileSize, header, footer)).toEqual({ index, filter, properties, formatVersion: 1 });
+        expect(decodeFooter('f', fileSize, header, footer)).toEqual({ index, filter, properties, formatVersion: 1, header: { headerBytes: HEADER_BYTES, keyId: 0, iv: undefined } });
         footer[bit >> 3] = footer[bit >> 3]! ^ (1 << (bit & 7));
         let threw: unknown;
         try {

@@ -204,7 +204,6 @@ describe('value-log corruption', () => {
     expectCorruption(await rejected(openLog(fs, new Ids(9))), '000001.vlog', 0);
     for (const [header, offset] of [
       [encodeVlogHeader({ version: 2, keyId: 0, iv: new Uint8Array(16) }), 8],
-      [encodeVlogHeader({ version: 1, keyId: 5, iv: new Uint8Array(16) }), 10],
     ] as const) {
       for (const id of [1, 3]) {
         fs = await make();
@@ -213,6 +212,14 @@ describe('value-log corruption', () => {
         fs.writeFileDirect(vlogPath(id), bytes);
         expectCorruption(await rejected(openLog(fs, new Ids(9))), vlogPath(id).slice(4), offset);
       }
+    }
+    // A key id under a good header CRC is an encrypted file: without keys, WRONG_KEY (test/crypto covers decryption).
+    for (const id of [1, 3]) {
+      fs = await make();
+      const bytes = fs.readFileDirect(vlogPath(id));
+      bytes.set(encodeVlogHeader({ version: 1, keyId: 5, iv: new Uint8Array(16) }), 0);
+      fs.writeFileDirect(vlogPath(id), bytes);
+      expect(await rejected(openLog(fs, new Ids(9)))).toMatchObject({ code: 'WRONG_KEY', file: vlogPath(id).slice(4) });
     }
   });
 

@@ -149,7 +149,7 @@ describe('replayWal', () => {
     expect(err).toMatchObject({ code: 'CORRUPTION', file: '000042.mem', offset: 8 });
   });
 
-  it('reports a key id it cannot decrypt as CORRUPTION rather than reading ciphertext as entries', () => {
+  it('reports an encrypted WAL read without keys as WRONG_KEY, and a key id the keys lack as CORRUPTION, rather than reading ciphertext as entries', () => {
     const fs = new MemFS();
     writeWal(fs, P, []);
     const edited = fs.get(P).slice();
@@ -157,7 +157,8 @@ describe('replayWal', () => {
     view.setUint32(10, 5);
     view.setUint32(30, crc32(edited.subarray(0, 30)));
     fs.set(P, edited);
-    expect(thrown(() => replayAll(fs, P))).toMatchObject({ code: 'CORRUPTION', offset: 10 });
+    expect(thrown(() => replayAll(fs, P))).toMatchObject({ code: 'WRONG_KEY' });
+    expect(thrown(() => replayWal(fs, P, () => true, { keys: { dataKey: () => undefined } }))).toMatchObject({ code: 'CORRUPTION', offset: 10 });
   });
 
   it('reports a bad header CRC as CORRUPTION when valid records follow it', () => {

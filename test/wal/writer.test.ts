@@ -109,11 +109,10 @@ describe('WalWriter', () => {
     expect(err).toMatchObject({ errno: 'EEXIST', file: 'w.mem' });
   });
 
-  it('rejects a nonzero key id (encryption has room in the header but is not implemented) and a bad IV', () => {
+  it('rejects a data key id that is not a u32 >= 1 and creates no file', () => {
     const fs = new MemFS();
-    expect(isSettError(thrown(() => WalWriter.create(fs, '/a.mem', { keyId: 3, iv: new Uint8Array(16) })), 'INVALID_ARGUMENT')).toBe(true);
-    expect(isSettError(thrown(() => WalWriter.create(fs, '/b.mem', { iv: new Uint8Array(8) })), 'INVALID_ARGUMENT')).toBe(true);
-    expect(fs.exists('/a.mem') || fs.exists('/b.mem')).toBe(false);
+    expect(isSettError(thrown(() => WalWriter.create(fs, '/a.mem', { encryption: { id: 0, key: new Uint8Array(16) } })), 'INVALID_ARGUMENT')).toBe(true);
+    expect(fs.exists('/a.mem')).toBe(false);
   });
 
   it('refuses appends and syncs after close with CLOSED', async () => {
