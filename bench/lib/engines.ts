@@ -1,10 +1,12 @@
-// The two engines db-bench compares, behind one small interface. Each workload's loop lives in
-// the adapter, written with that engine's own idiom (sett's sync iterator, classic-level's
-// `for await`), so the harness adds no per-operation indirection to either side.
+// The two engines the focused benches (compaction-bench, vlog-bench) compare, with the loops
+// those benches run. The engines themselves are the harness's adapters (bench/harness/engines):
+// how each opens, batches, reads and scans is written once, there.
 
-import { performance } from 'node:perf_hooks';
-import { ClassicLevel } from 'classic-level';
-import { open, type BatchOperation, type DB, type DBStats } from '../../src/db/index.js';
+import type { DBStats, DB } from '../../src/db/index.js';
+import type { ClassicLevel } from 'classic-level';
+import { LevelDbEngine } from '../harness/engines/leveldb.js';
+import { SettEngine as SettAdapter } from '../harness/engines/sett.js';
+import type { Engine as Adapter } from '../harness/engines/engine.js';
 
 export type EngineName = 'sett' | 'LevelDB';
 
@@ -23,56 +25,62 @@ export interface Engine {
   fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number, yieldBetween?: boolean): Promise<void>;
   /** Single puts, `inFlight` at a time (a wave of promises awaited together, then the next wave). */
   fillConcurrent(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, inFlight: number): Promise<void>;
-  /** Synchronous gets of keys[order[i]] (the harness calls it per chunk); returns how many were found. */
+  /** Synchronous gets of keys[order[i]] (the caller calls it per chunk); returns how many were found. */
   readSync(keys: readonly Buffer[], order: ArrayLike<number>): number;
   /** Awaited gets, one after another; returns how many were found. */
   readAsync(keys: readonly Buffer[], order: ArrayLike<number>): Promise<number>;
-  /** A full scan; returns the entries and key + value bytes seen (touching both, as a reader would). */
+  /** A full scan; returns the entries and key + value bytes seen. */
   scan(reverse: boolean): Promise<ScanResult>;
   /** Lets background work settle where the engine offers a way to wait for it. */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
 
-export class SettEngine implements Engine {
-  readonly name = 'sett' as const;
-  private db: DB | undefined;
+interface PointReads {
+  getSync(key: Buffer): Buffer | undefined;
+  get(key: Buffer): Promise<Buffer | undefined>;
+}
 
-  async open(dir: string): Promise<void> {
-    this.db = await open(dir, {});
-  }
+/** LevelDB counts as settled after this long without background activity. */
+const LEVELDB_QUIET_MS = 1000;
 
-  stats(): DBStats {
-    return this.handle().stats();
+/** The loops, over an adapter's batch and point-read calls. */
+abstract class LoopEngine<A extends Adapter> implements Engine {
+  abstract readonly name: EngineName;
+
+  constructor(protected readonly adapter: A) {}
+
+  open(dir: string): Promise<void> {
+    return this.adapter.open(dir, { durable: false });
   }
 
   async fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number, yieldBetween = false): Promise<void> {
-    const db = this.handle();
+    const k: Buffer[] = [];
+    const v: Buffer[] = [];
     for (let start = 0; start < order.length; start += batchSize) {
       const end = Math.min(order.length, start + batchSize);
-      const ops: BatchOperation[] = new Array<BatchOperation>(end - start);
+      k.length = v.length = end - start;
       for (let i = start; i < end; i++) {
-        const k = order[i]!;
-        ops[i - start] = { type: 'put', key: keys[k]!, value: values[k]! };
+        k[i - start] = keys[order[i]!]!;
+        v[i - start] = values[order[i]!]!;
       }
-      await db.batch(ops);
+      await this.adapter.putBatch(k, v);
       if (yieldBetween) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
   async fillConcurrent(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, inFlight: number): Promise<void> {
-    const db = this.handle();
     const wave = new Array<Promise<void>>(inFlight);
     for (let start = 0; start < order.length; start += inFlight) {
       const end = Math.min(order.length, start + inFlight);
       wave.length = end - start;
-      for (let i = start; i < end; i++) {
-        const k = order[i]!;
-        wave[i - start] = db.put(keys[k]!, values[k]!);
-      }
+      for (let i = start; i < end; i++) wave[i - start] = this.adapter.put(keys[order[i]!]!, values[order[i]!]!);
       await Promise.all(wave);
     }
   }
+
+  /** Both engines offer getSync and an async get under the same names. */
+  abstract handle(): PointReads;
 
   readSync(keys: readonly Buffer[], order: ArrayLike<number>): number {
     const db = this.handle();
@@ -89,48 +97,40 @@ export class SettEngine implements Engine {
   }
 
   async scan(reverse: boolean): Promise<ScanResult> {
-    let entries = 0;
-    let bytes = 0;
-    for (const [k, v] of this.handle().iterator({ reverse })) {
-      entries++;
-      bytes += k!.length + v!.length;
-    }
-    return { entries, bytes };
+    return this.adapter.scan(reverse);
   }
 
-  async settle(): Promise<void> {
-    await this.handle().waitForBackgroundWork();
+  settle(): Promise<void> {
+    return this.adapter.settle();
   }
 
-  async close(): Promise<void> {
-    const db = this.db;
-    this.db = undefined;
-    await db?.close();
+  close(): Promise<void> {
+    return this.adapter.close();
+  }
+}
+
+export class SettEngine extends LoopEngine<SettAdapter> {
+  readonly name = 'sett' as const;
+
+  constructor() {
+    super(new SettAdapter());
+  }
+
+  stats(): DBStats {
+    return this.handle().stats();
   }
 
   /** The open database, for workloads this interface does not cover (flatten, value-log GC). */
   handle(): DB {
-    if (this.db === undefined) throw new Error('sett engine is not open');
-    return this.db;
+    return this.adapter.handle();
   }
 }
 
-const SETTLE_POLL_MS = 100;
-const SETTLE_QUIET_MS = 1000;
-const SETTLE_MAX_MS = 60_000;
-
-type Level = ClassicLevel<Buffer, Buffer>;
-type LevelBatch = { type: 'put'; key: Buffer; value: Buffer };
-
-export class LevelEngine implements Engine {
+export class LevelEngine extends LoopEngine<LevelDbEngine> {
   readonly name = 'LevelDB' as const;
-  private db: Level | undefined;
 
-  async open(dir: string): Promise<void> {
-    // classic-level's defaults: snappy compression, 4 MiB write buffer, 8 MiB block cache, writes not synced.
-    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    this.db = db;
+  constructor() {
+    super(new LevelDbEngine(LEVELDB_QUIET_MS));
   }
 
   /** LevelDB's own per-level summary (`leveldb.stats`). */
@@ -138,86 +138,8 @@ export class LevelEngine implements Engine {
     return this.handle().getProperty(name);
   }
 
-  async fillBatches(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, batchSize: number, yieldBetween = false): Promise<void> {
-    const db = this.handle();
-    for (let start = 0; start < order.length; start += batchSize) {
-      const end = Math.min(order.length, start + batchSize);
-      const ops: LevelBatch[] = new Array<LevelBatch>(end - start);
-      for (let i = start; i < end; i++) {
-        const k = order[i]!;
-        ops[i - start] = { type: 'put', key: keys[k]!, value: values[k]! };
-      }
-      await db.batch(ops);
-      if (yieldBetween) await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-
-  async fillConcurrent(keys: readonly Buffer[], values: readonly Buffer[], order: ArrayLike<number>, inFlight: number): Promise<void> {
-    const db = this.handle();
-    const wave = new Array<Promise<void>>(inFlight);
-    for (let start = 0; start < order.length; start += inFlight) {
-      const end = Math.min(order.length, start + inFlight);
-      wave.length = end - start;
-      for (let i = start; i < end; i++) {
-        const k = order[i]!;
-        wave[i - start] = db.put(keys[k]!, values[k]!);
-      }
-      await Promise.all(wave);
-    }
-  }
-
-  readSync(keys: readonly Buffer[], order: ArrayLike<number>): number {
-    const db = this.handle();
-    let found = 0;
-    for (let i = 0; i < order.length; i++) if (db.getSync(keys[order[i]!]!) !== undefined) found++;
-    return found;
-  }
-
-  async readAsync(keys: readonly Buffer[], order: ArrayLike<number>): Promise<number> {
-    const db = this.handle();
-    let found = 0;
-    for (let i = 0; i < order.length; i++) if ((await db.get(keys[order[i]!]!)) !== undefined) found++;
-    return found;
-  }
-
-  async scan(reverse: boolean): Promise<ScanResult> {
-    let entries = 0;
-    let bytes = 0;
-    for await (const [k, v] of this.handle().iterator({ reverse })) {
-      entries++;
-      bytes += k.length + v.length;
-    }
-    return { entries, bytes };
-  }
-
-  /**
-   * LevelDB has no "wait for compactions" call, so this polls `leveldb.stats` (which counts the
-   * bytes each level's compactions wrote) until it stops changing for SETTLE_QUIET_MS.
-   */
-  async settle(): Promise<void> {
-    const db = this.handle();
-    let last = db.getProperty('leveldb.stats');
-    let quietSince = performance.now();
-    const start = quietSince;
-    while (performance.now() - quietSince < SETTLE_QUIET_MS && performance.now() - start < SETTLE_MAX_MS) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-      const now = db.getProperty('leveldb.stats');
-      if (now !== last) {
-        last = now;
-        quietSince = performance.now();
-      }
-    }
-  }
-
-  async close(): Promise<void> {
-    const db = this.db;
-    this.db = undefined;
-    await db?.close();
-  }
-
   /** The open database, for workloads this interface does not cover (compactRange). */
-  handle(): Level {
-    if (this.db === undefined) throw new Error('LevelDB engine is not open');
-    return this.db;
+  handle(): ClassicLevel<Buffer, Buffer> {
+    return this.adapter.handle();
   }
 }
