@@ -217,7 +217,8 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
         active = newestFirst.shift()!;
       } else {
         const id = ++maxFileId;
-        active = Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize);
+        // Encrypted like every WAL after it (found by the CLI helper: this first one was plaintext).
+        active = Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() });
         opened.memtables.push(active);
       }
       // Makes a new WAL's header, or a recovered WAL's truncated tail, durable before new writes

@@ -104,7 +104,14 @@ describe('encryption at rest', () => {
     // The same database holds them all, readable with the key.
     const again = await openEnc(fs, KEY32, { compression: 'none' });
     for (let i = 0; i < written.length; i += 2) expect(text(again.getSync(written[i]!))).toBe(written[i + 1]);
+    // Writes right after a reopen land in the WAL open made: encrypted too (it once was not).
+    const late = [marker('secretkey', 999, 16), marker('secretvalue', 999, 24)];
+    await again.put(late[0]!, late[1]!);
     await again.close();
+    for (const f of fs.listAll()) {
+      const bytes = fs.readFileDirect(f);
+      for (const s of late) expect(contains(bytes, Buffer.from(s)), `${s} found in ${f} after a reopen`).toBe(false);
+    }
   });
 
   it('refuses a missing key, a wrong key, and a key on a plain database with WRONG_KEY before reading any table, WAL or value-log byte', async () => {
