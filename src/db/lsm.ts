@@ -19,7 +19,7 @@ import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import type { DiscardStats, ValueLog } from '../vlog/index.js';
-import { COMPRESSION_CODE, Table, type Block, type BlockCache, type TableBuilderOptions } from '../sstable/index.js';
+import { COMPRESSION_CODE, Table, hashKey, type Block, type BlockCache, type TableBuilderOptions } from '../sstable/index.js';
 import { Compactor } from './compactor.js';
 import { fileName, joinPath } from './file-names.js';
 import { LevelsVersion } from './levels.js';
@@ -118,10 +118,13 @@ export class Lsm {
 
   newMemtable(): Memtable {
     const { fs, dir, options, durable } = this.config;
-    if (!durable) return Memtable.inMemory(options.memTableSize);
+    // Keys tend to share what the last memtable's shared (a table id, db_bench's zeros): the new
+    // skiplist keeps its link prefixes after those bytes, where they still tell keys apart.
+    const prefixAt = this.active.skiplist.commonPrefixLength();
+    if (!durable) return Memtable.inMemory(options.memTableSize, 0, prefixAt);
     const id = this.allocateFileId();
     const keys = this.config.keys;
-    return Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() });
+    return Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() }, prefixAt);
   }
 
   // ---- read path -------------------------------------------------------------------------
@@ -135,26 +138,30 @@ export class Lsm {
       if (found !== undefined) return found;
     }
     const levels = this.version.levels;
+    let hash = -1; // hashKey(userKey), once, when the first table's range holds the key
     for (const t of levels[0]!) {
-      const found = this.getFromTable(t, userKey, readVersion);
+      if (!t.covers(userKey)) continue;
+      if (hash < 0) hash = hashKey(userKey);
+      const found = this.getFromTable(t, userKey, readVersion, hash);
       if (found !== undefined) return found;
     }
     for (let l = 1; l < levels.length; l++) {
       const t = findTable(levels[l]!, userKey);
-      if (t === undefined) continue;
-      const found = this.getFromTable(t, userKey, readVersion);
+      if (t === undefined || !t.covers(userKey)) continue;
+      if (hash < 0) hash = hashKey(userKey);
+      const found = this.getFromTable(t, userKey, readVersion, hash);
       if (found !== undefined) return found;
     }
     return undefined;
   }
 
-  private getFromTable(t: Table, userKey: Uint8Array, readVersion: number): FoundValue | undefined {
-    if (!inRange(t, userKey)) return undefined;
-    if (!t.mayContain(userKey)) {
+  /** A table whose range holds userKey; `hash` is its hashKey(). */
+  private getFromTable(t: Table, userKey: Uint8Array, readVersion: number, hash: number): FoundValue | undefined {
+    if (!t.mayContainHash(hash)) {
       this.config.counters.bloomNegatives++;
       return undefined;
     }
-    const hit = t.get(userKey, readVersion);
+    const hit = t.getUnfiltered(userKey, readVersion);
     if (hit === undefined) return undefined;
     const v = decodeValueStruct(hit.value, t.path) as FoundValue;
     v.version = readVersionAt(hit.key, hit.key.length - VERSION_BYTES);
@@ -399,14 +406,6 @@ export class Lsm {
     for (const m of this.immutables) m.close();
     for (const t of this.version.tables()) t.unref();
   }
-}
-
-function inRange(t: Table, userKey: Uint8Array): boolean {
-  const { smallest, largest } = t.properties;
-  return (
-    compareRanges(userKey, 0, userKey.length, smallest, 0, smallest.length - 8) >= 0 &&
-    compareRanges(userKey, 0, userKey.length, largest, 0, largest.length - 8) <= 0
-  );
 }
 
 /** The table of a sorted, non-overlapping level whose range may hold `userKey`. */

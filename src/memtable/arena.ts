@@ -67,6 +67,18 @@ export const H_HEIGHT = 5;
 export const H_MAX_VERSION_HI = 6;
 export const H_MAX_VERSION_LO = 7;
 export const H_HEAD = 8;
+/**
+ * Where the key prefix beside each link starts (0 in a list made without a hint). When every key
+ * shares its first P bytes, a prefix taken after them still decides most steps; see skiplist.ts.
+ */
+export const H_PREFIX_AT = 9;
+/** Bit 0: the anchor (words 11..15) is set; bit 1: a key broke the anchor, prefixes are off. */
+export const H_PREFIX_FLAGS = 10;
+export const H_ANCHOR = 11;
+/** Bytes of the anchor: the first P bytes every key shares. P is at most this. */
+export const ANCHOR_BYTES = 20;
+export const PREFIX_ANCHOR_SET = 1;
+export const PREFIX_OFF = 2;
 export const HEADER_BYTES = 64;
 
 // Node words, relative to the node's first word.

@@ -79,15 +79,18 @@ export class Memtable {
 
   private readonly filter: KeyFilter;
 
-  /** A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory. */
-  static create(fs: FileSystem, path: string, fileId: number, capacityBytes: number, walOptions?: WalCreateOptions): Memtable {
-    const skiplist = SkipList.create(capacityBytes, fileId);
+  /**
+   * A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory.
+   * `prefixAt`: the bytes keys are expected to share (SkipList.create).
+   */
+  static create(fs: FileSystem, path: string, fileId: number, capacityBytes: number, walOptions?: WalCreateOptions, prefixAt = 0): Memtable {
+    const skiplist = SkipList.create(capacityBytes, fileId, prefixAt);
     return new Memtable(fileId, skiplist, path, WalWriter.create(fs, path, walOptions), capacityBytes, false);
   }
 
   /** No WAL: for inMemory databases, where nothing outlives the process. */
-  static inMemory(capacityBytes: number, fileId = 0): Memtable {
-    return new Memtable(fileId, SkipList.create(capacityBytes, fileId), undefined, undefined, capacityBytes, false);
+  static inMemory(capacityBytes: number, fileId = 0, prefixAt = 0): Memtable {
+    return new Memtable(fileId, SkipList.create(capacityBytes, fileId, prefixAt), undefined, undefined, capacityBytes, false);
   }
 
   /**

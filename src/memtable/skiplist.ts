@@ -19,8 +19,14 @@ import { putValueStruct, valueStructLength } from '../base/index.js';
 import {
   align4,
   Arena,
+  ANCHOR_BYTES,
+  H_ANCHOR,
   H_COUNT,
   H_HEIGHT,
+  H_PREFIX_AT,
+  H_PREFIX_FLAGS,
+  PREFIX_ANCHOR_SET,
+  PREFIX_OFF,
   H_MAX_VERSION_HI,
   H_MAX_VERSION_LO,
   HEAD_OFFSET,
@@ -58,8 +64,28 @@ export class SkipList {
     this.heights = heights;
   }
 
-  static create(capacityBytes: number, seed: number = DEFAULT_SKIPLIST_SEED): SkipList {
-    return new SkipList(Arena.create(capacityBytes), new HeightSource(new Rng(seed)));
+  /**
+   * `prefixAt`: a hint that keys share their first bytes (e.g. the common prefix of the previous
+   * memtable's keys, commonPrefixLength()); the key prefix beside each link is then taken after
+   * them. Capped at ANCHOR_BYTES. A key that does not share them turns the prefixes off for good.
+   */
+  static create(capacityBytes: number, seed: number = DEFAULT_SKIPLIST_SEED, prefixAt = 0): SkipList {
+    const list = new SkipList(Arena.create(capacityBytes), new HeightSource(new Rng(seed)));
+    list.u32[H_PREFIX_AT] = Math.max(0, Math.min(ANCHOR_BYTES, Math.floor(prefixAt)));
+    return list;
+  }
+
+  /** Bytes every key holds in common (0 when empty), up to ANCHOR_BYTES: a hint for the next list. */
+  commonPrefixLength(): number {
+    const first = this.firstNode();
+    if (first === 0) return 0;
+    const a = this.keyOf(first);
+    const b = this.keyOf(this.lastNode());
+    // Sorted: the first and the last key's common prefix is every key's.
+    const n = Math.min(a.length - VERSION_BYTES, b.length - VERSION_BYTES, ANCHOR_BYTES);
+    let i = 0;
+    while (i < n && a[i] === b[i]) i++;
+    return i;
   }
 
   /** A read-only view of a list built elsewhere (e.g. in a worker, from a frozen memtable). */
@@ -169,6 +195,7 @@ export class SkipList {
     // Not assert(cond, () => message): no closure per put.
     if (!Number.isSafeInteger(version) || version < 0) assert(false, `version ${version} is not a non-negative safe integer`);
     const keyLength = userKey.length;
+    this.admitToAnchor(userKey);
     const found = this.findGreaterOrEqual(userKey, 0, keyLength, version, this.prev);
     if (this.exact) {
       const valueOffset = this.arena.allocate(valueLength);
@@ -193,8 +220,50 @@ export class SkipList {
     this.u8.set(userKey, keyOffset);
     writeVersion(this.u8, keyOffset + keyLength, version);
     this.setPending(node, height, valueOffset, valueLength, version);
-    this.pendingPrefix = keyPrefix(userKey, 0, keyLength);
+    const at = this.u32[H_PREFIX_AT]!;
+    this.pendingPrefix = at <= keyLength ? keyPrefix(userKey, at, keyLength - at) : 0;
     return valueOffset;
+  }
+
+  /** Sets the anchor from the first key, or turns the prefixes off when a key does not share it. */
+  private admitToAnchor(userKey: Uint8Array): void {
+    const u32 = this.u32;
+    const at = u32[H_PREFIX_AT]!;
+    const flags = u32[H_PREFIX_FLAGS]!;
+    if (at === 0 || (flags & PREFIX_OFF) !== 0) return;
+    if ((flags & PREFIX_ANCHOR_SET) === 0) {
+      if (userKey.length < at) {
+        u32[H_PREFIX_FLAGS] = flags | PREFIX_OFF;
+        return;
+      }
+      this.u8.set(userKey.subarray(0, at), H_ANCHOR * 4);
+      u32[H_PREFIX_FLAGS] = flags | PREFIX_ANCHOR_SET;
+      return;
+    }
+    if (!this.sharesAnchor(userKey, 0, userKey.length)) u32[H_PREFIX_FLAGS] = flags | PREFIX_OFF;
+  }
+
+  /** Whether key[start, start + length) starts with the anchor (trivially, with no anchor). */
+  private sharesAnchor(key: Uint8Array, start: number, length: number): boolean {
+    const at = this.u32[H_PREFIX_AT]!;
+    if (at === 0) return true;
+    if (length < at) return false;
+    const u8 = this.u8;
+    const anchor = H_ANCHOR * 4;
+    for (let i = 0; i < at; i++) if (key[start + i] !== u8[anchor + i]) return false;
+    return true;
+  }
+
+  /**
+   * The search key's prefix when the stored prefixes may decide steps for it, else -1: they may
+   * when no key broke the anchor and the search key shares it too (all then agree on the bytes
+   * before the prefix, so comparing prefixes orders them as comparing keys would).
+   */
+  private searchPrefix(key: Uint8Array, start: number, length: number): number {
+    const at = this.u32[H_PREFIX_AT]!;
+    if (at === 0) return keyPrefix(key, start, length);
+    if ((this.u32[H_PREFIX_FLAGS]! & PREFIX_OFF) !== 0 || !this.sharesAnchor(key, start, length)) return -1;
+    return keyPrefix(key, start + at, length - at);
   }
 
   private setPending(node: number, height: number, valueOffset: number, valueLength: number, version: number): void {
@@ -287,14 +356,15 @@ export class SkipList {
    */
   findGreaterOrEqual(key: Uint8Array, start: number, length: number, version: number, splice?: Uint32Array): number {
     const u32 = this.u32;
-    const prefix = keyPrefix(key, start, length);
+    // -1 (prefixes off for this key) makes every step a full compare.
+    const prefix = this.searchPrefix(key, start, length);
     let x = HEAD_OFFSET;
     let level = u32[H_HEIGHT]! - 1;
     for (;;) {
       const t = (x >>> 2) + N_TOWER + 2 * level;
       const next = u32[t]!;
       if (next !== 0) {
-        const nextPrefix = u32[t + 1]!;
+        const nextPrefix = prefix < 0 ? -1 : u32[t + 1]!;
         if (prefix > nextPrefix) {
           x = next;
           continue;
@@ -323,7 +393,7 @@ export class SkipList {
   /** Last node < the search key (orEqual: <=), or 0. */
   findLess(key: Uint8Array, start: number, length: number, version: number, orEqual: boolean): number {
     const u32 = this.u32;
-    const prefix = keyPrefix(key, start, length);
+    const prefix = this.searchPrefix(key, start, length); // -1: every step a full compare
     const limit = orEqual ? 0 : 1; // advance while (search - next) >= limit
     let x = HEAD_OFFSET;
     let level = u32[H_HEIGHT]! - 1;
@@ -331,7 +401,7 @@ export class SkipList {
       const t = (x >>> 2) + N_TOWER + 2 * level;
       const next = u32[t]!;
       if (next !== 0) {
-        const nextPrefix = u32[t + 1]!;
+        const nextPrefix = prefix < 0 ? -1 : u32[t + 1]!;
         if (
           prefix > nextPrefix ||
           (prefix === nextPrefix && this.compareToNode(key, start, length, version, next) >= limit)
@@ -405,8 +475,12 @@ export class SkipList {
         assert(u32[(x >>> 2) + N_HEIGHT]! > level, () => `node ${x} linked at level ${level} above its height`);
         const key = this.keyOf(x);
         const storedPrefix = u32[(from >>> 2) + t + 1]!;
-        const prefix = keyPrefix(key, 0, key.length - VERSION_BYTES);
+        const at = u32[H_PREFIX_AT]!;
+        const userLength = key.length - VERSION_BYTES;
+        const prefix = at <= userLength ? keyPrefix(key, at, userLength - at) : 0;
         assert(storedPrefix === prefix, () => `level ${level}: prefix ${storedPrefix} beside the link to ${x} != ${prefix}`);
+        const anchored = (u32[H_PREFIX_FLAGS]! & PREFIX_OFF) === 0;
+        assert(!anchored || this.sharesAnchor(key, 0, userLength), () => `level ${level}: node ${x} does not share the anchor, yet prefixes are on`);
         if (prev !== 0) assert(this.compareNodes(prev, x) < 0, () => `level ${level}: node ${prev} !< node ${x}`);
         n++;
       }

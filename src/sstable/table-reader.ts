@@ -187,17 +187,36 @@ export class Table {
     return this.filter === undefined || this.filter.mayContain(hashKey(userKey));
   }
 
+  /** mayContain with the key's hashKey() computed once by a caller probing many tables. */
+  mayContainHash(hash: number): boolean {
+    return this.filter === undefined || this.filter.mayContain(hash);
+  }
+
+  /** Whether `userKey` lies within the table's smallest and largest user keys. */
+  covers(userKey: Uint8Array): boolean {
+    const p = this.properties;
+    const n = userKey.length;
+    return compareRanges(userKey, 0, n, p.smallest, 0, this.smallestUserEnd) >= 0 && compareRanges(userKey, 0, n, p.largest, 0, this.largestUserEnd) <= 0;
+  }
+
   /**
    * The newest entry of `userKey` with version <= readVersion, or undefined. The returned key is
    * a copy; the value is a view into an immutable cached block.
    */
   get(userKey: Uint8Array, readVersion: number = MAX_VERSION): { key: InternalKey; value: Uint8Array } | undefined {
     if (this.handle === undefined) throw new ClosedError(`table ${this.name}`);
-    const p = this.properties;
-    const n = userKey.length;
-    if (compareRanges(userKey, 0, n, p.smallest, 0, this.smallestUserEnd) < 0) return undefined;
-    if (compareRanges(userKey, 0, n, p.largest, 0, this.largestUserEnd) > 0) return undefined;
+    if (!this.covers(userKey)) return undefined;
     if (this.filter !== undefined && !this.filter.mayContain(hashKey(userKey))) return undefined;
+    return this.getUnfiltered(userKey, readVersion);
+  }
+
+  /**
+   * get() for a caller that has already checked covers() and the bloom filter (the read path,
+   * which hashes the key once for every table it probes).
+   */
+  getUnfiltered(userKey: Uint8Array, readVersion: number = MAX_VERSION): { key: InternalKey; value: Uint8Array } | undefined {
+    if (this.handle === undefined) throw new ClosedError(`table ${this.name}`);
+    const n = userKey.length;
 
     if (targetScratch.length < n + VERSION_BYTES) targetScratch = new Uint8Array((n + VERSION_BYTES) * 2);
     const target = targetScratch;

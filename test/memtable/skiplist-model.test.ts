@@ -60,8 +60,8 @@ function walk(list: SkipList, it: ReturnType<SkipList['iterator']>, model: Sorte
   }
 }
 
-function run(ops: Op[], seed: number): void {
-  const list = SkipList.create(1 << 20, seed);
+function run(ops: Op[], seed: number, prefixAt = 0): void {
+  const list = SkipList.create(1 << 20, seed, prefixAt);
   const model = new SortedModel();
   const it = list.iterator();
   for (const op of ops) {
@@ -116,6 +116,32 @@ describe('SkipList against a sorted-array model', () => {
       fc.property(fc.array(opArb(wideKeyArb), { maxLength: 300 }), fc.integer(), (ops, seed) => run(ops, seed)),
       { numRuns: 100 },
     );
+  });
+
+  it('matches with link prefixes taken after a shared anchor, including keys that break the anchor and searches that do not share it', () => {
+    // Keys over a 2-byte alphabet under one of two 3-byte heads: with prefixAt 3 the anchor is the
+    // first key's head; a key under the other head turns the prefixes off mid-run; searches under
+    // the other head must not use them even before that.
+    const head = fc.constantFrom(new Uint8Array([7, 7, 7]), new Uint8Array([7, 7, 8]));
+    const anchored = fc
+      .tuple(fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }), head, fc.uint8Array({ minLength: 0, maxLength: 6 }).map((b) => b.map((x) => x & 1)))
+      .map(([which, h, tail]) => {
+        const k = new Uint8Array(3 + tail.length);
+        k.set(which === 0 ? new Uint8Array([7, 7, 7]) : h);
+        k.set(tail, 3);
+        return k;
+      });
+    fc.assert(
+      fc.property(fc.array(opArb(anchored), { maxLength: 300 }), fc.integer(), fc.integer({ min: 0, max: 5 }), (ops, seed, prefixAt) => run(ops, seed, prefixAt)),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reports the bytes every key shares, for the next list', () => {
+    const list = SkipList.create(1 << 16);
+    expect(list.commonPrefixLength()).toBe(0);
+    for (const k of ['0000000000123', '0000000000999', '0000000000500']) list.put(new TextEncoder().encode(k), 1, new Uint8Array(1));
+    expect(list.commonPrefixLength()).toBe(10);
   });
 
   it('an iterator sees entries put after it was positioned', () => {
