@@ -9,6 +9,9 @@
 //
 // Write commands (gc, flatten, restore) take the lock like any read-write open; another holder is
 // exit code 3 with the holder's PID when it is known.
+//
+// Both check the master key (keys.ts) against KEYREGISTRY before the open: an encrypted database
+// without its key, another key, or a key for a plain database is WRONG_KEY (exit 1).
 
 import { hostname } from 'node:os';
 import { isSettError } from '../base/index.js';
@@ -17,6 +20,7 @@ import { nodeFS, readAll, readLockOwner, type FileSystem, type LockOwner } from 
 import { MANIFEST_FILE } from '../manifest/index.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { ReadOnlyFS } from './fs-views.js';
+import { checkKey, explainWrongKey, type MasterKey } from './keys.js';
 
 /** sett's own file names (docs/format.md §Conventions); used to tell a database from any directory. */
 export const DB_FILE_PATTERN = /^(\d{6,})\.(mem|sst|vlog)$/;
@@ -92,22 +96,23 @@ function isVanishedFile(err: unknown): boolean {
  * which beside a live writer takes file ids the writer is about to use.
  * `inner`: the real file system, or a CountingFS over it.
  */
-export async function openForReading(dir: string, inner: FileSystem = nodeFS): Promise<DB> {
-  databaseNames(dir);
+export async function openForReading(dir: string, inner: FileSystem = nodeFS, key?: MasterKey): Promise<DB> {
+  checkKey(dir, databaseNames(dir), key);
   const fs = new ReadOnlyFS(inner);
+  const encryption: OpenOptions = key === undefined ? {} : { encryptionKey: key.bytes };
   let last: unknown;
   for (let attempt = 0; attempt < READ_OPEN_ATTEMPTS; attempt++) {
     if (attempt > 0) await pause(RETRY_BASE_MS * 2 ** (attempt - 1));
     const before = manifestBytes(dir);
     let db: DB;
     try {
-      db = await open(dir, { ...CLI_OPEN, readOnly: true, fs });
+      db = await open(dir, { ...CLI_OPEN, ...encryption, readOnly: true, fs });
     } catch (err) {
-      last = err;
+      last = explainWrongKey(err, dir, key);
       const after = manifestBytes(dir);
       const moved = before === undefined || after === undefined || !before.equals(after);
       if (moved || isVanishedFile(err)) continue;
-      throw err;
+      throw last;
     }
     const after = manifestBytes(dir);
     if (before !== undefined && after !== undefined && before.equals(after)) return db;
@@ -151,16 +156,23 @@ export function lockHolder(dir: string): string {
  * Opens `dir` read-write, taking the lock. `create`: a missing or empty directory becomes a new
  * database (restore); otherwise it must already be one.
  */
-export async function openForWriting(dir: string, options: { create: boolean }): Promise<DB> {
-  if (!options.create) databaseNames(dir);
-  else if (nodeFS.exists(dir)) listDir(dir);
-  try {
-    return await open(dir, { executor: 'worker', blockCacheSize: 32 << 20 });
-  } catch (err) {
-    if (isSettError(err, 'LOCKED')) {
-      throw new CliError(`${err.message}${lockHolder(dir)} Stop it, or use a read command (info, verify, get, scan, backup), which needs no lock.`, EXIT.locked, 'LOCKED');
-    }
-    throw err;
+export async function openForWriting(dir: string, options: { create: boolean; key?: MasterKey | undefined }): Promise<DB> {
+  if (!options.create) checkKey(dir, databaseNames(dir), options.key);
+  else if (nodeFS.exists(dir)) {
+    const names = listDir(dir);
+    // An existing database (restore --force) must fit the key; a new or empty one is made with it.
+    if (names.some((n) => n === MANIFEST_FILE || DB_FILE_PATTERN.test(n))) checkKey(dir, names, options.key);
   }
+  try {
+    return await open(dir, { executor: 'worker', blockCacheSize: 32 << 20, ...(options.key === undefined ? {} : { encryptionKey: options.key.bytes }) });
+  } catch (err) {
+    throw lockedError(err, dir) ?? explainWrongKey(err, dir, options.key);
+  }
+}
+
+/** LOCKED said the CLI's way (exit 3, the holder, what to do instead); undefined for other errors. */
+export function lockedError(err: unknown, dir: string): CliError | undefined {
+  if (!isSettError(err, 'LOCKED')) return undefined;
+  return new CliError(`${err.message}${lockHolder(dir)} Stop it, or use a read command (info, verify, get, scan, backup), which needs no lock.`, EXIT.locked, 'LOCKED');
 }
 

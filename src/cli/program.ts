@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError as CommanderArgumentError
 import { nodeFS, readAll } from '../fs/index.js';
 import { EXIT, describeError, exitCodeOf, type ExitCode } from './errors.js';
 import { bad, parseBytesArg } from './format.js';
+import { KEY_FILE_ENV, masterKeyOf } from './keys.js';
 
 function version(): string {
   try {
@@ -37,16 +38,19 @@ interface CommonFlags {
   json?: boolean;
   hex?: boolean;
   progress?: boolean;
+  keyFile?: string;
 }
+
+const KEY_FILE_HELP = `file holding the master key of an encrypted database: raw 16/24/32 bytes, or 32/48/64 hex digits (default: $${KEY_FILE_ENV})`;
 
 const flag = (b: boolean | undefined): boolean => b === true;
 
 export function buildProgram(setExit: (code: ExitCode) => void): Command {
   const program = new Command('sett')
-    .description('Inspect and operate a sett data directory, live or stopped.\nRead commands take no lock; write commands (gc, flatten, restore, rotate-key) do.')
+    .description('Inspect and operate a sett data directory, live or stopped.\nRead commands take no lock; write commands (gc, flatten, restore, rotate-key) do.\nEncrypted databases: --key-file FILE, or the SETT_KEY_FILE environment variable.')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run sett --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 problems found or command failed, 2 usage error or not a sett database/file, 3 database locked by another process.')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 problems found or command failed, 2 usage error or not a sett database/file, 3 database locked by another process.\nEncrypted database without its key, or a wrong key: 1 (WRONG_KEY); a key file that holds no key: 2.')
     .exitOverride();
 
   program
@@ -54,22 +58,24 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .description('summary of a database: MANIFEST, levels, tables, value-log files, WALs, abnormalities, totals')
     .argument('<dir>', 'database directory')
     .option('--tables', 'list every table')
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--hex', 'show every key as hex')
     .action(async (dir: string, o: CommonFlags & { tables?: boolean }) => {
       const { infoCommand } = await import('./commands/info.js');
-      setExit(await infoCommand(dir, { json: flag(o.json), hex: flag(o.hex), tables: flag(o.tables) }));
+      setExit(await infoCommand(dir, { json: flag(o.json), hex: flag(o.hex), tables: flag(o.tables), key: masterKeyOf(o.keyFile) }));
     });
 
   program
     .command('verify')
     .description('read every checksum of every file; exit 0 if all is well, 1 if anything is damaged or missing')
     .argument('<dir>', 'database directory')
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--no-progress', 'no progress bar')
     .action(async (dir: string, o: CommonFlags) => {
       const { verifyCommand } = await import('./commands/verify.js');
-      setExit(await verifyCommand(dir, { json: flag(o.json), progress: o.progress !== false }));
+      setExit(await verifyCommand(dir, { json: flag(o.json), progress: o.progress !== false, key: masterKeyOf(o.keyFile) }));
     });
 
   program
@@ -78,11 +84,12 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .argument('<file>', 'a file of a database directory')
     .option('--limit <n>', 'stop after n entries', integer('--limit', 0), Number.MAX_SAFE_INTEGER)
     .option('--summary', 'header only, no entries')
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--hex', 'show every key and value as hex')
     .action(async (file: string, o: CommonFlags & { limit: number; summary?: boolean }) => {
       const { dumpCommand } = await import('./commands/dump.js');
-      setExit(await dumpCommand(file, { json: flag(o.json), hex: flag(o.hex), limit: o.limit, summary: flag(o.summary) }));
+      setExit(await dumpCommand(file, { json: flag(o.json), hex: flag(o.hex), limit: o.limit, summary: flag(o.summary), key: masterKeyOf(o.keyFile) }));
     });
 
   program
@@ -91,11 +98,12 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .argument('<dir>', 'database directory')
     .argument('<key>', 'the key')
     .option('--raw', "write the value's bytes exactly, without a newline")
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--hex', 'show the key and value as hex')
     .action(async (dir: string, key: string, o: CommonFlags & { raw?: boolean }) => {
       const { getCommand } = await import('./commands/get.js');
-      setExit(await getCommand(dir, parseBytesArg(key), { json: flag(o.json), hex: flag(o.hex), raw: flag(o.raw) }));
+      setExit(await getCommand(dir, parseBytesArg(key), { json: flag(o.json), hex: flag(o.hex), raw: flag(o.raw), key: masterKeyOf(o.keyFile) }));
     });
 
   program
@@ -107,6 +115,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--reverse', 'in descending order')
     .option('--keys-only', 'keys only')
     .option('--all-versions', 'every version still stored, tombstones included, with its version')
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--hex', 'show every key and value as hex')
     .action(async (dir: string, o: CommonFlags & { prefix?: string; limit?: number; reverse?: boolean; keysOnly?: boolean; allVersions?: boolean }) => {
@@ -120,6 +129,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
           reverse: flag(o.reverse),
           keysOnly: flag(o.keysOnly),
           allVersions: flag(o.allVersions),
+          key: masterKeyOf(o.keyFile),
         }),
       );
     });
@@ -130,11 +140,12 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .argument('<dir>', 'database directory')
     .argument('<file>', 'backup file to write')
     .option('--since <version>', 'incremental: only changes after this version (printed by an earlier backup)', integer('--since', 0))
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--no-progress', 'no progress bar')
     .action(async (dir: string, file: string, o: CommonFlags & { since?: number }) => {
       const { backupCommand } = await import('./commands/backup.js');
-      setExit(await backupCommand(dir, file, { json: flag(o.json), progress: o.progress !== false, since: o.since }));
+      setExit(await backupCommand(dir, file, { json: flag(o.json), progress: o.progress !== false, since: o.since, key: masterKeyOf(o.keyFile) }));
     });
 
   program
@@ -143,11 +154,12 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .argument('<file>', 'backup file')
     .argument('<dir>', 'database directory')
     .option('--force', 'load into an existing database (e.g. an incremental backup)')
+    .option('--key-file <path>', `${KEY_FILE_HELP}; a new database is created encrypted with it`)
     .option('--json', 'print JSON')
     .option('--no-progress', 'no progress bar')
     .action(async (file: string, dir: string, o: CommonFlags & { force?: boolean }) => {
       const { restoreCommand } = await import('./commands/backup.js');
-      setExit(await restoreCommand(file, dir, { json: flag(o.json), progress: o.progress !== false, force: flag(o.force) }));
+      setExit(await restoreCommand(file, dir, { json: flag(o.json), progress: o.progress !== false, force: flag(o.force), key: masterKeyOf(o.keyFile) }));
     });
 
   program
@@ -155,31 +167,36 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .description('value-log garbage collection until no file qualifies (takes the lock)')
     .argument('<dir>', 'database directory')
     .option('--ratio <r>', 'rewrite a file when at least this fraction of it is garbage', ratio, 0.5)
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--no-progress', 'no progress bar')
     .action(async (dir: string, o: CommonFlags & { ratio: number }) => {
       const { gcCommand } = await import('./commands/maintain.js');
-      setExit(await gcCommand(dir, o.ratio, { json: flag(o.json), progress: o.progress !== false }));
+      setExit(await gcCommand(dir, o.ratio, { json: flag(o.json), progress: o.progress !== false, key: masterKeyOf(o.keyFile) }));
     });
 
   program
     .command('flatten')
     .description('compact every table into one level (takes the lock)')
     .argument('<dir>', 'database directory')
+    .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--no-progress', 'no progress bar')
     .action(async (dir: string, o: CommonFlags) => {
       const { flattenCommand } = await import('./commands/maintain.js');
-      setExit(await flattenCommand(dir, { json: flag(o.json), progress: o.progress !== false }));
+      setExit(await flattenCommand(dir, { json: flag(o.json), progress: o.progress !== false, key: masterKeyOf(o.keyFile) }));
     });
 
   program
     .command('rotate-key')
-    .description('rotate the encryption key of an encrypted database (not available in this build)')
+    .description('re-encrypt the data keys of an encrypted database under a new master key (takes the lock; rewrites only KEYREGISTRY)')
     .argument('<dir>', 'database directory')
-    .action(async (dir: string) => {
-      const { rotateKeyCommand } = await import('./commands/maintain.js');
-      setExit(await rotateKeyCommand(dir));
+    .option('--key-file <path>', `the current master key: ${KEY_FILE_HELP}`)
+    .option('--new-key-file <path>', 'the new master key, in the same form (required)')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, o: CommonFlags & { newKeyFile?: string }) => {
+      const { rotateKeyCommand } = await import('./commands/rotate-key.js');
+      setExit(await rotateKeyCommand(dir, { json: flag(o.json), keyFile: o.keyFile, newKeyFile: o.newKeyFile }));
     });
 
   return program;

@@ -23,12 +23,13 @@ export interface Run {
 }
 
 /** Runs `node <script> ...args`, collecting output; never rejects on a nonzero exit. */
-export function node(script: string, args: readonly string[], options: { cwd?: string } = {}): Promise<Run> {
+export function node(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+      // A SETT_KEY_FILE of the person running the tests must not change what the commands do.
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, SETT_KEY_FILE: undefined, ...options.env },
     });
     let stdout = '';
     let stderr = '';
@@ -42,6 +43,11 @@ export function node(script: string, args: readonly string[], options: { cwd?: s
 /** `sett ...args`. */
 export function sett(...args: string[]): Promise<Run> {
   return node(SETT, args);
+}
+
+/** `sett ...args` with extra environment variables (e.g. SETT_KEY_FILE). */
+export function settWithEnv(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return node(SETT, args, { env });
 }
 
 /** `sett ...args --json`, parsed. */
@@ -67,6 +73,18 @@ export interface Facts {
   binaryValueHex: string;
   damage: Record<string, { file: string; offset?: number; what: string }>;
   files: { table: string; vlog: string; wal: string; manifest: string; discard: string };
+  /** The `encrypted` variant (bench/fixtures/build.ts); key files relative to the fixture root. */
+  encryption?: {
+    keyFile: string;
+    rawKeyFile: string;
+    wrongKeyFile: string;
+    badKeyFile: string;
+    liveKeys: number;
+    samples: { key: string; value: string }[];
+    markers: string[];
+    dataKeys: number;
+    files: { tables: string[]; vlogs: string[]; wals: string[] };
+  };
 }
 
 export interface Fixtures {
@@ -77,6 +95,8 @@ export interface Fixtures {
   dir(name: string): string;
   /** A fresh copy of a variant, for commands that change it. */
   copy(name: string): string;
+  /** A file of the shared fixture root (e.g. a key file named in facts.encryption). */
+  path(relative: string): string;
   cleanup(): void;
 }
 
@@ -128,6 +148,7 @@ export async function buildFixtures(): Promise<Fixtures> {
       cpSync(dir(name), to, { recursive: true });
       return to;
     },
+    path: (relative) => join(shared, relative),
     cleanup() {
       rmSync(root, { recursive: true, force: true });
     },

@@ -75,13 +75,13 @@ describe('sett rotate-key', () => {
     expect(r.stderr).toContain('this database is not encrypted: there is no key to rotate');
   });
 
-  it('on an encrypted database, says key rotation is not available in this build, and exits 1 (until it is wired)', async (ctx) => {
-    // bench/fixtures/build.ts makes the variant once open() with encryptionKey writes a KEYREGISTRY.
-    ctx.skip(fx.facts.dirs['encrypted'] === undefined, fx.facts.skipped['encrypted']);
+  it('on an encrypted database, rotates the master key given --key-file and --new-key-file (more in encryption.test.ts)', async () => {
+    const enc = fx.facts.encryption;
+    if (enc === undefined) throw new Error(`the encrypted fixture was not built: ${fx.facts.skipped['encrypted']}`);
     const dir = fx.copy('encrypted');
-    const r = await sett('rotate-key', dir);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('is encrypted, but key rotation is not available in this build');
+    const r = await sett('rotate-key', dir, '--key-file', fx.path(enc.keyFile), '--new-key-file', fx.path(enc.wrongKeyFile));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Rotated the master key of ${dir}`);
   });
 
   it('exits 2 for a directory that is not a database', async () => {

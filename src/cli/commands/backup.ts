@@ -16,6 +16,7 @@ import { DB_FILE_PATTERN, isDirectory, openForReading, openForWriting } from '..
 import { EXIT, usageError, type ExitCode } from '../errors.js';
 import { Out, showSize } from '../format.js';
 import { progressBar } from '../progress.js';
+import type { MasterKey } from '../keys.js';
 import { MAGICS, readHead } from './dump-readers.js';
 
 /** Calls `tick` every 100 ms while `work` runs (to move a progress bar), and once at the end. */
@@ -33,12 +34,13 @@ export interface BackupCommandOptions {
   json: boolean;
   progress: boolean;
   since: number | undefined;
+  key: MasterKey | undefined;
 }
 
 export async function backupCommand(dir: string, file: string, options: BackupCommandOptions): Promise<ExitCode> {
   if (isDirectory(file)) throw usageError(`${file} is a directory; backup writes a file`);
   const counting = new CountingFS();
-  const db = await openForReading(dir, counting);
+  const db = await openForReading(dir, counting, options.key);
   const bar = progressBar({ enabled: options.progress && !options.json, bytes: true, title: 'backup' });
   let reached: number;
   let written = 0;
@@ -59,9 +61,12 @@ export async function backupCommand(dir: string, file: string, options: BackupCo
   if (written === 0 && nodeFS.exists(file)) written = nodeFS.size(file);
   const out = new Out();
   const kind = options.since === undefined || options.since === 0 ? 'full' : 'incremental';
-  if (options.json) out.json({ file, kind, since: options.since ?? 0, reachedVersion: reached, bytes: written });
+  // A backup stream is not encrypted (docs/format.md §Backup): say so when the database was.
+  const encrypted = options.key !== undefined;
+  if (options.json) out.json({ file, kind, since: options.since ?? 0, reachedVersion: reached, bytes: written, encryptedSource: encrypted });
   else {
     out.line(`Wrote a ${kind} backup of ${dir} to ${file} (${showSize(written)}), up to version ${reached}.`);
+    if (encrypted) out.line(`Note: the backup file is not encrypted: it holds the keys and values in plaintext. Keep it as safe as the key (restore with --key-file to get an encrypted database back).`);
     out.line(`Next incremental: sett backup ${dir} FILE --since ${reached}`);
   }
   out.flush();
@@ -72,6 +77,8 @@ export interface RestoreCommandOptions {
   json: boolean;
   progress: boolean;
   force: boolean;
+  /** The target's master key: an existing encrypted target needs it; a new one is created encrypted with it. */
+  key: MasterKey | undefined;
 }
 
 export async function restoreCommand(file: string, dir: string, options: RestoreCommandOptions): Promise<ExitCode> {
@@ -89,7 +96,7 @@ export async function restoreCommand(file: string, dir: string, options: Restore
     throw usageError(`${file} is not a sett backup (it does not start with "${MAGICS.backup}")`);
   }
   const total = nodeFS.size(file);
-  const db = await openForWriting(dir, { create: true });
+  const db = await openForWriting(dir, { create: true, key: options.key });
   const bar = progressBar({ enabled: options.progress && !options.json, bytes: true, title: 'restore' });
   let result: LoadResult;
   let lastVersion: number;
@@ -103,7 +110,7 @@ export async function restoreCommand(file: string, dir: string, options: Restore
     await db.close();
   }
   const out = new Out();
-  if (options.json) out.json({ file, dir, ...result, lastVersion });
+  if (options.json) out.json({ file, dir, ...result, lastVersion, encrypted: options.key !== undefined });
   else {
     out.line(`Restored a ${result.kind} backup (up to version ${result.reachedVersion} of its database) from ${file} into ${dir}:`);
     out.line(`  ${result.records} records: ${result.puts} puts, ${result.deletes} deletes, ${result.unchanged} unchanged, ${result.removed} removed.`);

@@ -5,15 +5,17 @@
 import { openForReading } from '../database.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { Out, showBytes, type ShowOptions } from '../format.js';
+import type { MasterKey } from '../keys.js';
 
 export interface GetOptions extends ShowOptions {
   json: boolean;
   /** Write the value's bytes exactly, with no newline. */
   raw: boolean;
+  key: MasterKey | undefined;
 }
 
 export async function getCommand(dir: string, key: Uint8Array, options: GetOptions): Promise<ExitCode> {
-  const db = await openForReading(dir);
+  const db = await openForReading(dir, undefined, options.key);
   let value: Buffer | undefined;
   try {
     value = db.getSync(key);

@@ -3,26 +3,36 @@
 // Beside a live writer a table can vanish between the MANIFEST read and its open (compacted
 // away); the collection is then started over from a fresh MANIFEST, a few times, before a missing
 // table is reported as missing.
+//
+// An encrypted database: KEYREGISTRY's plaintext (how many data keys, when each was made) and the
+// MANIFEST (each table's level and data key id) need no key; a table's properties (entries, key
+// range, compression) are encrypted, so without the key a table shows only its size and key id.
 
 import { compareInternalKeys, type InternalKey } from '../../base/index.js';
+import { KEY_REGISTRY_FILE, KEY_REGISTRY_TMP_FILE, dataKeySource, type DataKey, type DataKeySource } from '../../crypto/index.js';
 import { nodeFS, readAll } from '../../fs/index.js';
 import { ReadOnlyFS } from '../fs-views.js';
 import { MANIFEST_FILE, MANIFEST_REWRITE_FILE, Manifest, type ManifestState } from '../../manifest/index.js';
 import { Table } from '../../sstable/index.js';
 import { DISCARD_FILE, DISCARD_TMP_FILE, decodeDiscard } from '../../vlog/index.js';
 import { DB_FILE_PATTERN, databaseNames, heldByLiveProcess, joinPath, lockStatus, type LockStatus } from '../database.js';
+import { readRegistrySummary } from '../keys.js';
 
 export interface TableInfo {
   file: string;
   id: number;
   level: number;
   bytes: number;
+  /** Data key id (0: not encrypted), from the MANIFEST. */
+  keyId: number;
+  /** Encrypted and no key given: the properties below are unknown (undefined). */
+  sealed: boolean;
   /** Entries: every version, tombstones included. */
-  keys: number;
-  smallest: InternalKey;
-  largest: InternalKey;
-  compression: string;
-  maxVersion: number;
+  keys: number | undefined;
+  smallest: InternalKey | undefined;
+  largest: InternalKey | undefined;
+  compression: string | undefined;
+  maxVersion: number | undefined;
   /** Value-log file id → bytes of values this table points at. */
   vlogBytes: Map<number, number>;
 }
@@ -35,6 +45,8 @@ export interface LevelInfo {
   smallest: InternalKey | undefined;
   largest: InternalKey | undefined;
   compression: string[];
+  /** Tables whose properties are encrypted and were not read (no key given). */
+  sealed: number;
 }
 
 export interface SizedFile {
@@ -51,8 +63,22 @@ export interface VlogInfo extends SizedFile {
   referencedBytes: number;
 }
 
+export type EncryptionInfo =
+  | { encrypted: false }
+  | {
+      encrypted: true;
+      keyGiven: boolean;
+      /** From KEYREGISTRY's plaintext (no key needed); error when it cannot be read. */
+      dataKeys?: number;
+      newestKeyId?: number;
+      newestKeyCreatedAtMs?: number;
+      newestKeyCreatedAt?: string;
+      error?: string;
+    };
+
 export interface DirectoryInfo {
   dir: string;
+  encryption: EncryptionInfo;
   lock: LockStatus | undefined;
   manifest: { bytes: number; records: number; deletions: number; tornBytes: number; tables: number } | { error: string };
   levels: LevelInfo[];
@@ -82,15 +108,17 @@ const COLLECT_ATTEMPTS = 4;
 /** The engine's readers open files through it: info never changes a file. */
 const readOnly = new ReadOnlyFS();
 
-export async function collectInfo(dir: string): Promise<DirectoryInfo> {
-  let info = await collectOnce(dir);
+/** `dataKeys`: the database's data keys when the master key was given (checked by the caller). */
+export async function collectInfo(dir: string, dataKeys?: readonly DataKey[]): Promise<DirectoryInfo> {
+  const keys = dataKeys === undefined ? undefined : dataKeySource(dataKeys);
+  let info = await collectOnce(dir, keys);
   for (let attempt = 1; attempt < COLLECT_ATTEMPTS && (info.missing.length > 0 || info.unreadable.length > 0) && heldByLiveProcess(dir); attempt++) {
-    info = await collectOnce(dir); // a live writer may have compacted the missing tables away
+    info = await collectOnce(dir, keys); // a live writer may have compacted the missing tables away
   }
   return info;
 }
 
-async function collectOnce(dir: string): Promise<DirectoryInfo> {
+async function collectOnce(dir: string, keys: DataKeySource | undefined): Promise<DirectoryInfo> {
   const names = databaseNames(dir);
   const sizes = new Map<string, number>();
   for (const name of names) {
@@ -103,6 +131,7 @@ async function collectOnce(dir: string): Promise<DirectoryInfo> {
   }
   const info: DirectoryInfo = {
     dir,
+    encryption: { encrypted: false },
     lock: lockStatus(dir),
     manifest: { error: 'no MANIFEST' },
     levels: [],
@@ -133,6 +162,7 @@ async function collectOnce(dir: string): Promise<DirectoryInfo> {
     info.missing.push(MANIFEST_FILE);
   }
 
+  if (names.includes(KEY_REGISTRY_FILE)) info.encryption = readEncryption(dir, keys !== undefined, info);
   const discard = readDiscard(dir, names, info);
   const present = new Set(names);
   if (state !== undefined) {
@@ -142,10 +172,15 @@ async function collectOnce(dir: string): Promise<DirectoryInfo> {
         info.missing.push(file);
         continue;
       }
+      if (t.keyId !== 0 && keys === undefined) {
+        const bytes = sizes.get(file) ?? 0;
+        info.tables.push({ file, id: t.tableId, level: t.level, bytes, keyId: t.keyId, sealed: true, keys: undefined, smallest: undefined, largest: undefined, compression: undefined, maxVersion: undefined, vlogBytes: new Map() });
+        continue;
+      }
       try {
-        const table = Table.open(readOnly, joinPath(dir, file), t.tableId, { verifyChecksums: true });
+        const table = Table.open(readOnly, joinPath(dir, file), t.tableId, { verifyChecksums: true, keys });
         const p = table.properties;
-        info.tables.push({ file, id: t.tableId, level: t.level, bytes: table.size, keys: p.count, smallest: p.smallest, largest: p.largest, compression: p.compression, maxVersion: p.maxVersion, vlogBytes: p.vlogBytes });
+        info.tables.push({ file, id: t.tableId, level: t.level, bytes: table.size, keyId: t.keyId, sealed: false, keys: p.count, smallest: p.smallest, largest: p.largest, compression: p.compression, maxVersion: p.maxVersion, vlogBytes: p.vlogBytes });
         table.close();
       } catch (err) {
         info.unreadable.push({ file, message: messageOf(err) });
@@ -176,13 +211,13 @@ async function collectOnce(dir: string): Promise<DirectoryInfo> {
       info.extra.push(name); // a table no MANIFEST record names: a crashed flush's leftover
     }
   }
-  for (const name of [MANIFEST_REWRITE_FILE, DISCARD_TMP_FILE]) if (present.has(name)) info.extra.push(name);
+  for (const name of [MANIFEST_REWRITE_FILE, DISCARD_TMP_FILE, KEY_REGISTRY_TMP_FILE]) if (present.has(name)) info.extra.push(name);
   info.extra.sort();
 
   info.levels = levelsOf(info.tables);
   const t = info.totals;
   t.tableBytes = info.tables.reduce((s, x) => s + x.bytes, 0);
-  t.tableEntries = info.tables.reduce((s, x) => s + x.keys, 0);
+  t.tableEntries = info.tables.reduce((s, x) => s + (x.keys ?? 0), 0);
   t.vlogBytes = info.vlogs.reduce((s, x) => s + x.bytes, 0);
   t.vlogDiscardBytes = info.vlogs.reduce((s, x) => s + x.discardBytes, 0);
   t.walBytes = info.wals.reduce((s, x) => s + x.bytes, 0);
@@ -197,7 +232,19 @@ async function collectOnce(dir: string): Promise<DirectoryInfo> {
   return info;
 }
 
-const KNOWN_FILES = new Set([MANIFEST_FILE, DISCARD_FILE, MANIFEST_REWRITE_FILE, DISCARD_TMP_FILE]);
+const KNOWN_FILES = new Set([MANIFEST_FILE, DISCARD_FILE, MANIFEST_REWRITE_FILE, DISCARD_TMP_FILE, KEY_REGISTRY_FILE, KEY_REGISTRY_TMP_FILE]);
+
+function readEncryption(dir: string, keyGiven: boolean, info: DirectoryInfo): EncryptionInfo {
+  try {
+    const summary = readRegistrySummary(dir);
+    const newest = summary.keys.at(-1);
+    if (newest === undefined) return { encrypted: true, keyGiven, dataKeys: 0 };
+    return { encrypted: true, keyGiven, dataKeys: summary.keys.length, newestKeyId: newest.id, newestKeyCreatedAtMs: newest.createdAtMs, newestKeyCreatedAt: new Date(newest.createdAtMs).toISOString() };
+  } catch (err) {
+    info.unreadable.push({ file: KEY_REGISTRY_FILE, message: messageOf(err) });
+    return { encrypted: true, keyGiven, error: messageOf(err) };
+  }
+}
 
 function tableName(id: number): string {
   return String(id).padStart(6, '0') + '.sst';
@@ -227,17 +274,18 @@ function levelsOf(tables: readonly TableInfo[]): LevelInfo[] {
     let smallest: InternalKey | undefined;
     let largest: InternalKey | undefined;
     for (const t of ts) {
-      if (smallest === undefined || compareInternalKeys(t.smallest, smallest) < 0) smallest = t.smallest;
-      if (largest === undefined || compareInternalKeys(t.largest, largest) > 0) largest = t.largest;
+      if (t.smallest !== undefined && (smallest === undefined || compareInternalKeys(t.smallest, smallest) < 0)) smallest = t.smallest;
+      if (t.largest !== undefined && (largest === undefined || compareInternalKeys(t.largest, largest) > 0)) largest = t.largest;
     }
     levels.push({
       level,
       tables: ts.length,
       bytes: ts.reduce((s, t) => s + t.bytes, 0),
-      keys: ts.reduce((s, t) => s + t.keys, 0),
+      keys: ts.reduce((s, t) => s + (t.keys ?? 0), 0),
       smallest,
       largest,
-      compression: [...new Set(ts.map((t) => t.compression))].sort(),
+      compression: [...new Set(ts.flatMap((t) => (t.compression === undefined ? [] : [t.compression])))].sort(),
+      sealed: ts.filter((t) => t.sealed).length,
     });
   }
   return levels;

@@ -1,19 +1,26 @@
 // `sett info DIR [--tables] [--json] [--hex]`: the shape of a database directory, as `badger info`
 // shows it: MANIFEST summary, levels (size, entries, key range, compression), value-log files with
 // their discard ratio, WALs, missing / extra / empty files, totals and space amplification.
-// Exit 0, or 1 when a file the database needs is missing or unreadable.
+// Exit 0, or 1 when a file the database needs is missing or unreadable. An encrypted database needs
+// no key for its shape (data keys, levels, sizes, key ids); --key-file adds each table's entries,
+// key range and compression.
 
+import { databaseNames } from '../database.js';
 import { EXIT, type ExitCode } from '../errors.js';
+import { KEY_FILE_ENV, checkKey, type MasterKey } from '../keys.js';
 import { Out, bad, dim, heading, renderTable, showInternalKey, showRatio, showSize, warn, type ShowOptions } from '../format.js';
 import { collectInfo, type DirectoryInfo, type TableInfo } from './info-collect.js';
 
 export interface InfoOptions extends ShowOptions {
   json: boolean;
   tables: boolean;
+  key: MasterKey | undefined;
 }
 
 export async function infoCommand(dir: string, options: InfoOptions): Promise<ExitCode> {
-  const info = await collectInfo(dir);
+  // A wrong key (or a key for a plain database) is refused; no key is fine.
+  const dataKeys = checkKey(dir, databaseNames(dir), options.key, { keyOptional: true });
+  const info = await collectInfo(dir, dataKeys);
   const out = new Out();
   if (options.json) out.json(infoJson(info, options));
   else printInfo(out, info, options);
@@ -29,11 +36,20 @@ export function infoJson(info: DirectoryInfo, show: ShowOptions): unknown {
   const key = (k: Uint8Array | undefined): string | null => (k === undefined ? null : showInternalKey(k, show));
   return {
     dir: info.dir,
+    encryption: info.encryption,
     lock: info.lock === undefined ? { held: false } : { held: true, ...info.lock },
     manifest: info.manifest,
     discard: info.discard,
     levels: info.levels.map((l) => ({ ...l, smallest: key(l.smallest), largest: key(l.largest) })),
-    tables: info.tables.map((t) => ({ ...t, smallest: key(t.smallest), largest: key(t.largest), vlogBytes: vlogRefs(t) })),
+    tables: info.tables.map((t) => ({
+      ...t,
+      keys: t.keys ?? null,
+      smallest: key(t.smallest),
+      largest: key(t.largest),
+      compression: t.compression ?? null,
+      maxVersion: t.maxVersion ?? null,
+      vlogBytes: vlogRefs(t),
+    })),
     valueLog: info.vlogs,
     wal: info.wals,
     missing: info.missing,
@@ -51,6 +67,18 @@ function lockLine(info: DirectoryInfo): string {
   return `held by PID ${lock.pid} on ${lock.host}${lock.alive === true ? ' (live)' : ''}`;
 }
 
+/** Shown for what an encrypted table's properties hold when no key was given. */
+const ENCRYPTED_CELL = '(encrypted)';
+
+function encryptionLine(info: DirectoryInfo): string {
+  const e = info.encryption;
+  if (!e.encrypted) return 'none';
+  if (e.error !== undefined) return bad(`encrypted; KEYREGISTRY unreadable: ${e.error}`);
+  const newest = e.newestKeyCreatedAt === undefined ? '' : `, newest (id ${e.newestKeyId}) made ${e.newestKeyCreatedAt}`;
+  const key = e.keyGiven ? 'key given' : `no key given: table contents not read (pass --key-file FILE or set ${KEY_FILE_ENV})`;
+  return `encrypted (AES-CTR), ${e.dataKeys} data key${e.dataKeys === 1 ? '' : 's'}${newest}; ${key}`;
+}
+
 function printInfo(out: Out, info: DirectoryInfo, options: InfoOptions): void {
   const key = (k: Uint8Array | undefined): string => (k === undefined ? '' : showInternalKey(k, options));
   out.line(`${heading('Database')} ${info.dir}`);
@@ -58,15 +86,17 @@ function printInfo(out: Out, info: DirectoryInfo, options: InfoOptions): void {
   const m = info.manifest;
   if ('error' in m) out.line(`MANIFEST: ${bad(m.error)}`);
   else out.line(`MANIFEST: ${showSize(m.bytes)}, ${m.records} records (${m.deletions} deletions), ${m.tables} tables${m.tornBytes > 0 ? warn(`, torn tail of ${m.tornBytes} bytes`) : ''}`);
+  out.line(`Encryption: ${encryptionLine(info)}`);
   out.line(`DISCARD: ${!info.discard.present ? 'none' : info.discard.error === undefined ? 'present' : bad(`unreadable: ${info.discard.error}`)}`);
 
   out.line();
   out.line(heading('Levels'));
   const levels = info.levels.filter((l) => l.tables > 0 || l.level === 0);
+  const sealed = (n: number, shown: string | number): string | number => (n === 0 ? shown : ENCRYPTED_CELL);
   out.line(
     renderTable(
       ['level', 'tables', 'size', 'entries', 'smallest', 'largest', 'compression'],
-      levels.map((l) => [`L${l.level}`, l.tables, showSize(l.bytes), l.keys, key(l.smallest), key(l.largest), l.compression.join(', ')]),
+      levels.map((l) => [`L${l.level}`, l.tables, showSize(l.bytes), sealed(l.sealed, l.keys), sealed(l.sealed, key(l.smallest)), sealed(l.sealed, key(l.largest)), sealed(l.sealed, l.compression.join(', '))]),
       ['left', 'right', 'right', 'right', 'left', 'left', 'left'],
     ),
   );
@@ -76,19 +106,20 @@ function printInfo(out: Out, info: DirectoryInfo, options: InfoOptions): void {
     out.line(heading('Tables'));
     out.line(
       renderTable(
-        ['file', 'level', 'size', 'entries', 'smallest', 'largest', 'compression', 'max version', 'value-log refs'],
+        ['file', 'level', 'size', 'key id', 'entries', 'smallest', 'largest', 'compression', 'max version', 'value-log refs'],
         info.tables.map((t) => [
           t.file,
           `L${t.level}`,
           showSize(t.bytes),
-          t.keys,
-          key(t.smallest),
-          key(t.largest),
-          t.compression,
-          t.maxVersion,
-          [...t.vlogBytes].map(([id, bytes]) => `${id}: ${showSize(bytes)}`).join(', '),
+          t.keyId === 0 ? '-' : t.keyId,
+          t.keys ?? ENCRYPTED_CELL,
+          t.sealed ? ENCRYPTED_CELL : key(t.smallest),
+          t.sealed ? ENCRYPTED_CELL : key(t.largest),
+          t.compression ?? ENCRYPTED_CELL,
+          t.maxVersion ?? ENCRYPTED_CELL,
+          t.sealed ? ENCRYPTED_CELL : [...t.vlogBytes].map(([id, bytes]) => `${id}: ${showSize(bytes)}`).join(', '),
         ]),
-        ['left', 'left', 'right', 'right', 'left', 'left', 'left', 'right', 'left'],
+        ['left', 'left', 'right', 'right', 'right', 'left', 'left', 'left', 'right', 'left'],
       ),
     );
   }

@@ -2,24 +2,26 @@
 // when another process holds it):
 //   sett gc DIR [--ratio R]   value-log GC until no file qualifies (runValueLogGC until false)
 //   sett flatten DIR          compact every table into one level
-//   sett rotate-key DIR       rotate the encryption key (not wired yet: exit 1)
+// (sett rotate-key is in rotate-key.ts.)
 
 import type { DB, DBStats } from '../../db/index.js';
-import { databaseNames, openForWriting } from '../database.js';
-import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { openForWriting } from '../database.js';
+import { EXIT, type ExitCode } from '../errors.js';
+import type { MasterKey } from '../keys.js';
 import { Out, renderTable, showSize } from '../format.js';
 import { progressBar } from '../progress.js';
 
 export interface MaintainOptions {
   json: boolean;
   progress: boolean;
+  key: MasterKey | undefined;
 }
 
 /** GC never runs more than this many rewrites in one command (each rewrites at most one file). */
 const GC_RUNS_MAX = 10_000;
 
 export async function gcCommand(dir: string, ratio: number, options: MaintainOptions): Promise<ExitCode> {
-  const db = await openForWriting(dir, { create: false });
+  const db = await openForWriting(dir, { create: false, key: options.key });
   const bar = progressBar({ enabled: options.progress && !options.json, bytes: false, title: 'gc' });
   let runs = 0;
   let before: DBStats['valueLog'];
@@ -52,7 +54,7 @@ function levelRows(stats: DBStats): (string | number)[][] {
 }
 
 export async function flattenCommand(dir: string, options: MaintainOptions): Promise<ExitCode> {
-  const db: DB = await openForWriting(dir, { create: false });
+  const db: DB = await openForWriting(dir, { create: false, key: options.key });
   const bar = progressBar({ enabled: options.progress && !options.json, bytes: true, title: 'flatten' });
   let before: DBStats;
   let after: DBStats;
@@ -84,16 +86,4 @@ export async function flattenCommand(dir: string, options: MaintainOptions): Pro
   }
   out.flush();
   return EXIT.ok;
-}
-
-export async function rotateKeyCommand(dir: string): Promise<ExitCode> {
-  const names = databaseNames(dir);
-  // Key rotation is not wired into the CLI yet (encryption is arriving in the engine; see docs/cli.md).
-  throw new CliError(
-    names.includes('KEYREGISTRY')
-      ? `${dir} is encrypted, but key rotation is not available in this build of the sett CLI yet`
-      : `${dir}: this database is not encrypted: there is no key to rotate`,
-    EXIT.failed,
-    'NOT_AVAILABLE',
-  );
 }

@@ -8,6 +8,7 @@ import type { IteratorEntry, IteratorOptions } from '../../db/index.js';
 import { openForReading } from '../database.js';
 import { EXIT, describeError, exitCodeOf, type ExitCode } from '../errors.js';
 import { Out, bad, dim, showBytes, showValue, type ShowOptions } from '../format.js';
+import type { MasterKey } from '../keys.js';
 
 export interface ScanOptions extends ShowOptions {
   json: boolean;
@@ -16,6 +17,7 @@ export interface ScanOptions extends ShowOptions {
   reverse: boolean;
   keysOnly: boolean;
   allVersions: boolean;
+  key: MasterKey | undefined;
 }
 
 const VALUE_CHARS_SHOWN = 100;
@@ -42,7 +44,7 @@ function textLine(entry: IteratorEntry, options: ScanOptions): string {
 }
 
 export async function scanCommand(dir: string, options: ScanOptions): Promise<ExitCode> {
-  const db = await openForReading(dir);
+  const db = await openForReading(dir, undefined, options.key);
   const out = new Out();
   let count = 0;
   let failure: unknown;
