@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FixtureFacts } from '../../bench/fixtures/build.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SETT = join(ROOT, 'dist/src/cli/main.js');
@@ -62,30 +63,8 @@ export async function settJson<T = Record<string, unknown>>(...args: string[]): 
   return { code: r.code, json, stderr: r.stderr };
 }
 
-export interface Facts {
-  dirs: Record<string, string>;
-  skipped: Record<string, string>;
-  liveUserKeys: number;
-  liveKeys: number;
-  samples: { key: string; value: string }[];
-  deletedKey: string;
-  binaryKeyHex: string;
-  binaryValueHex: string;
-  damage: Record<string, { file: string; offset?: number; what: string }>;
-  files: { table: string; vlog: string; wal: string; manifest: string; discard: string };
-  /** The `encrypted` variant (bench/fixtures/build.ts); key files relative to the fixture root. */
-  encryption?: {
-    keyFile: string;
-    rawKeyFile: string;
-    wrongKeyFile: string;
-    badKeyFile: string;
-    liveKeys: number;
-    samples: { key: string; value: string }[];
-    markers: string[];
-    dataKeys: number;
-    files: { tables: string[]; vlogs: string[]; wals: string[] };
-  };
-}
+/** What the fixture builder wrote (bench/fixtures/build.ts). */
+export type Facts = FixtureFacts;
 
 export interface Fixtures {
   /** A scratch directory of this test file (copies, backups), removed by cleanup(). */
