@@ -357,9 +357,9 @@ export class Lsm {
   }
 
   /**
-   * Deletes a file nothing needs any more. A failure is not fatal: the file is only garbage
-   * (a WAL already in a table replays as duplicates of the same versions; an unnamed table is
-   * deleted on the next open).
+   * Deletes a file nothing needs any more. A failure is not fatal: the file is only garbage,
+   * which the next open deletes (a WAL the MANIFEST records as flushed is deleted, not replayed;
+   * an unnamed table is a crash's leftover).
    */
   private removeFile(name: string): void {
     try {
