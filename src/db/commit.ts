@@ -10,6 +10,9 @@ import type { Options } from './options.js';
 import type { Counters } from './stats.js';
 import type { WriteRequest } from './write-queue.js';
 
+/** Entries inserted into the memtable between two turns of the event loop (about 0.5 ms of work). */
+export const insertSliceEntries = 256;
+
 export class Committer {
   /** The highest version handed to a write. */
   lastVersion: number;
@@ -72,9 +75,17 @@ export class Committer {
       const active = this.lsm.active;
       const bytes = this.lsm.guardSync(() => {
         const before = active.walBytes();
-        active.apply(run);
+        active.log(run);
         return active.walBytes() - before;
       }, 'append to the WAL');
+      // Memtable inserts of a large group take milliseconds: insert in slices and let the event
+      // loop run between them. Nothing reads the new entries early: their versions are above
+      // visibleVersion until the whole run is in; only this writer touches the active memtable.
+      for (let from = 0; from < run.length; from += insertSliceEntries) {
+        if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+        const to = Math.min(run.length, from + insertSliceEntries);
+        this.lsm.guardSync(() => active.insert(run, from, to), 'insert into the memtable');
+      }
       this.counters.walWrites++;
       this.counters.bytesWritten += bytes;
       let forced = false;

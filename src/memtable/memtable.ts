@@ -179,11 +179,25 @@ export class Memtable {
    * A later entry with the same (key, version) replaces an earlier one.
    */
   apply(batch: readonly Entry[]): void {
+    this.log(batch);
+    this.insert(batch, 0, batch.length);
+  }
+
+  /**
+   * The first half of apply(): appends the batch to the WAL, after checking it fits. The caller
+   * then inserts it with insert(), in slices if it likes (the database yields between slices;
+   * readers do not see the entries before their version becomes visible).
+   */
+  log(batch: readonly Entry[]): void {
     if (this.readOnly) throw new ReadOnlyError('this memtable was recovered read-only');
     assert(this.hasRoomFor(batch), () => `memtable ${this.fileId}: a batch of ${batch.length} entries does not fit; check hasRoomFor first`);
     this.wal?.append(batch);
+  }
+
+  /** Inserts batch[from, to) into the skiplist: the second half of apply(), after log(batch). */
+  insert(batch: readonly Entry[], from: number, to: number): void {
     const skiplist = this.skiplist;
-    for (let i = 0; i < batch.length; i++) {
+    for (let i = from; i < to; i++) {
       const e = batch[i]!;
       this.filter.add(KeyFilter.hash(e.key));
       const ok = skiplist.putValueStruct(e.key, e.version, e);

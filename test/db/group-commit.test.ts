@@ -31,4 +31,29 @@ describe('group commit', () => {
     await again.close();
     await db.close();
   });
+
+  it('lets the event loop run while a large batch goes into the memtable, and readers see none of it until it resolves', async () => {
+    const fs = faultFS();
+    const db = await openSmall(fs, { memTableSize: 4 << 20 });
+    const n = 3000; // several insert slices
+    const ops = Array.from({ length: n }, (_, i) => ({ type: 'put' as const, key: `k${String(i).padStart(5, '0')}`, value: `v${i}` }));
+    let resolved = false;
+    const done = db.batch(ops).then(() => {
+      resolved = true;
+    });
+    let turns = 0;
+    while (!resolved) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (resolved) break;
+      turns++;
+      expect(db.getSync('k00000'), `turn ${turns}`).toBeUndefined();
+      expect(db.getSync(`k${String(n - 1).padStart(5, '0')}`), `turn ${turns}`).toBeUndefined();
+      expect([...db.iterator({ keys: true, values: false })].length, `turn ${turns}`).toBe(0);
+    }
+    await done;
+    expect(turns, 'the event loop ran while the batch was being inserted').toBeGreaterThan(1);
+    expect(text(db.getSync('k00000'))).toBe('v0');
+    expect([...db.iterator()].length).toBe(n);
+    await db.close();
+  });
 });
