@@ -111,7 +111,7 @@ describe('BlockCache', () => {
     expect(() => new BlockCache<string>(1.5)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
-  it('behaves like a simple reference LRU under any sequence of operations', () => {
+  it('behaves like a reference second-chance (CLOCK) cache under any sequence of operations', () => {
     type Op =
       | { kind: 'get'; file: number; offset: number }
       | { kind: 'set'; file: number; offset: number; size: number }
@@ -127,8 +127,9 @@ describe('BlockCache', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(op, { maxLength: 200 }), (capacity, ops) => {
         const cache = new BlockCache<number>(capacity);
-        // Reference: an array ordered least to most recently used.
-        let model: { file: number; offset: number; value: number; size: number }[] = [];
+        // Reference: a queue, oldest first; a hit sets its entry's bit; eviction takes the oldest
+        // entry whose bit is clear, sending each set one to the young end with its bit cleared.
+        let model: { file: number; offset: number; value: number; size: number; ref: boolean }[] = [];
         let hits = 0;
         let misses = 0;
         let evictions = 0;
@@ -142,20 +143,24 @@ describe('BlockCache', () => {
               expect(got).toBeUndefined();
             } else {
               hits++;
-              const [e] = model.splice(i, 1);
-              model.push(e!);
-              expect(got).toBe(e!.value);
+              model[i]!.ref = true;
+              expect(got).toBe(model[i]!.value);
             }
           } else if (o.kind === 'set') {
             const value = stamp++;
             cache.set(o.file, o.offset, value, o.size);
             model = model.filter((e) => !(e.file === o.file && e.offset === o.offset));
             if (capacity > 0 && o.size <= capacity) {
-              model.push({ file: o.file, offset: o.offset, value, size: o.size });
-              while (model.reduce((s, e) => s + e.size, 0) > capacity) {
-                model.shift();
-                evictions++;
+              while (model.reduce((s, e) => s + e.size, 0) + o.size > capacity) {
+                const oldest = model.shift()!;
+                if (oldest.ref) {
+                  oldest.ref = false;
+                  model.push(oldest);
+                } else {
+                  evictions++;
+                }
               }
+              model.push({ file: o.file, offset: o.offset, value, size: o.size, ref: false });
             }
           } else {
             cache.evictFile(o.file);
