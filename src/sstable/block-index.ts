@@ -15,12 +15,14 @@ import { compareInternalRanges } from './key-compare.js';
 
 export class BlockIndex {
   /**
-   * Bytes every index key's user key begins with (sorted keys: the first and last share them),
-   * and per key the 4 user-key bytes after them, big-endian, zero-padded. A search key inside
-   * the table shares those bytes too, so comparing the 4 after them orders it against most keys
-   * without touching their bytes (db_bench keys share 10 zeros; table-layer keys a table id).
+   * Bytes every key of the table begins with (sorted keys: its smallest key and its last index
+   * key share them; the first index key is only block 0's last), and per index key the 4
+   * user-key bytes after them, big-endian, zero-padded. A search key inside the table shares
+   * those bytes too, so comparing the 4 after them orders it against most index keys without
+   * touching their bytes, and block seeks skip them (db_bench keys share 10 zeros; table-layer
+   * keys a table id).
    */
-  private readonly sharedBytes: number;
+  readonly sharedBytes: number;
   private readonly prefixes: Uint32Array;
 
   private constructor(
@@ -29,13 +31,14 @@ export class BlockIndex {
     private readonly keyStarts: Int32Array,
     readonly offsets: Float64Array,
     readonly sizes: Float64Array,
+    smallest: Uint8Array | undefined,
   ) {
     const n = offsets.length;
-    const firstEnd = keyStarts[1]! - VERSION_BYTES;
+    const first = smallest ?? keys.subarray(0, keyStarts[1]!);
     const lastStart = keyStarts[n - 1]!;
-    const limit = Math.min(firstEnd, keyStarts[n]! - VERSION_BYTES - lastStart);
+    const limit = Math.min(first.length - VERSION_BYTES, keyStarts[n]! - VERSION_BYTES - lastStart);
     let shared = 0;
-    while (shared < limit && keys[shared] === keys[lastStart + shared]) shared++;
+    while (shared < limit && first[shared] === keys[lastStart + shared]) shared++;
     this.sharedBytes = shared;
     this.prefixes = new Uint32Array(n);
     for (let i = 0; i < n; i++) this.prefixes[i] = prefixAt(keys, keyStarts[i]! + shared, keyStarts[i + 1]! - VERSION_BYTES);
@@ -49,7 +52,8 @@ export class BlockIndex {
    * Decodes the index block and checks that the handles tile the data region
    * [dataStart, dataEnd) exactly (dataStart: the header's size), block after block, in order.
    */
-  static decode(block: Block, file: string, dataEnd: number, dataStart: number = HEADER_BYTES): BlockIndex {
+  /** `smallest`: the table's first key (its properties); without it, the first index key stands in. */
+  static decode(block: Block, file: string, dataEnd: number, dataStart: number = HEADER_BYTES, smallest?: Uint8Array): BlockIndex {
     const it = block.iterator();
     const keyParts: Uint8Array[] = [];
     const offsets: number[] = [];
@@ -94,20 +98,18 @@ export class BlockIndex {
       at += keyParts[i]!.length;
     }
     keyStarts[keyParts.length] = at;
-    return new BlockIndex(keys, keyStarts, Float64Array.from(offsets), Float64Array.from(sizes));
+    return new BlockIndex(keys, keyStarts, Float64Array.from(offsets), Float64Array.from(sizes), smallest);
   }
 
   /** Index of the first block whose last key is >= target[start, end), or `length` if none. */
-  find(target: Uint8Array, start: number, end: number): number {
+  find(target: Uint8Array, start: number, end: number, sharesBytes = this.shares(target, start, end)): number {
     let lo = 0;
     let hi = this.offsets.length;
     const keys = this.keys;
     const keyStarts = this.keyStarts;
     const shared = this.sharedBytes;
     // A target outside the table (an iterator's seek) may not share the bytes: compare in full.
-    let usePrefix = end - VERSION_BYTES - start >= shared;
-    for (let i = 0; usePrefix && i < shared; i++) if (target[start + i] !== keys[i]) usePrefix = false;
-    if (usePrefix) {
+    if (sharesBytes) {
       const prefixes = this.prefixes;
       const tp = prefixAt(target, start + shared, end - VERSION_BYTES);
       while (lo < hi) {
@@ -125,6 +127,15 @@ export class BlockIndex {
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Whether the user key of target[start, end) begins with the sharedBytes every key of the table begins with. */
+  shares(target: Uint8Array, start: number, end: number): boolean {
+    const shared = this.sharedBytes;
+    if (end - VERSION_BYTES - start < shared) return false;
+    const keys = this.keys;
+    for (let i = 0; i < shared; i++) if (target[start + i] !== keys[i]) return false;
+    return true;
   }
 
   /** The last key of block i (a view into the index). */

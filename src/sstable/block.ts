@@ -124,8 +124,12 @@ export class BlockIterator implements InternalIterator {
     this.seekRange(target, 0, target.length);
   }
 
-  /** Positions at the first entry >= target[start, end) without allocating. */
-  seekRange(target: Uint8Array, start: number, end: number): void {
+  /**
+   * Positions at the first entry >= target[start, end) without allocating. `skip`: leading bytes
+   * the target and every key of the block are known to share (the table's, BlockIndex.shares),
+   * which the compares then skip.
+   */
+  seekRange(target: Uint8Array, start: number, end: number, skip = 0): void {
     // Find the last restart point whose key is < target; the answer is at or after it. Restart
     // keys share nothing with their predecessor, so they are compared in place in the block.
     let left = 0;
@@ -136,12 +140,12 @@ export class BlockIterator implements InternalIterator {
       const p = this.block!.restartPoint(mid);
       const keyStart = this.restartKeyStart(p);
       const keyEnd = keyStart + this.varintEnd[0]!;
-      if (compareInternalRanges(data, keyStart, keyEnd, target, start, end) < 0) left = mid;
+      if (compareInternalRanges(data, keyStart + skip, keyEnd, target, start + skip, end) < 0) left = mid;
       else right = mid - 1;
     }
     this.seekToRestartPoint(left);
     while (this.parseNextEntry()) {
-      if (compareInternalRanges(this.keyBuffer, 0, this.keyLength, target, start, end) >= 0) return;
+      if (compareInternalRanges(this.keyBuffer, skip, this.keyLength, target, start + skip, end) >= 0) return;
     }
   }
 

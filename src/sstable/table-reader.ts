@@ -154,7 +154,9 @@ export class Table {
       const metaBlock = (b: { offset: number; size: number }): Uint8Array =>
         unpackBlock(meta.subarray(b.offset - metaStart, b.offset - metaStart + b.size + BLOCK_TRAILER_BYTES), name, b.offset, true, cipher);
 
-      const index = BlockIndex.decode(Block.decode(metaBlock(footer.index), name, footer.index.offset), name, metaStart, h.headerBytes);
+      // Properties first: the index needs the smallest key to know the bytes every key shares.
+      const stored = decodeProperties(metaBlock(footer.properties), name, footer.properties.offset);
+      const index = BlockIndex.decode(Block.decode(metaBlock(footer.index), name, footer.index.offset), name, metaStart, h.headerBytes, stored.smallest);
       const filterContents = metaBlock(footer.filter);
       let filter: BloomFilter | undefined;
       if (filterContents.length > 0) {
@@ -165,7 +167,6 @@ export class Table {
           throw new CorruptionError(name, footer.filter.offset, `bad filter block: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      const stored = decodeProperties(metaBlock(footer.properties), name, footer.properties.offset);
       const properties: TableProperties = {
         ...stored,
         dataBytes: metaStart - h.headerBytes,
@@ -225,11 +226,14 @@ export class Table {
     putU64(target, n, readVersion > MAX_VERSION ? MAX_VERSION : readVersion);
     const end = n + VERSION_BYTES;
 
-    const i = this.index.find(target, 0, end);
+    const index = this.index;
+    // A key the table covers begins with the bytes all its keys share: every compare skips them.
+    const shares = index.shares(target, 0, end);
+    const i = index.find(target, 0, end, shares);
     if (i === this.index.length) return undefined;
     const it = getIterator;
     it.reset(this.blockAt(i));
-    it.seekRange(target, 0, end);
+    it.seekRange(target, 0, end, shares ? index.sharedBytes : 0);
     // The first entry >= (userKey, readVersion) is the newest visible version, if the user key matches.
     const found = it.valid() && it.keyLength === end && compareRanges(it.keyBuffer, 0, n, userKey, 0, n) === 0;
     const result = found ? { key: copyBytes(it.keyBuffer, 0, end), value: it.blockData.subarray(it.valueStart, it.valueEnd) } : undefined;
