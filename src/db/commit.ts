@@ -150,7 +150,8 @@ export class Committer {
     for (const r of group) for (const e of r.entries) if (e.value.length > threshold && (e.meta & (META_VALUE_POINTER | META_DELETE)) === 0) large.push(e);
     if (large.length === 0) return;
     if (vlog.needsRotation()) await this.lsm.guard(() => vlog.rotate(), 'start a new value-log file');
-    const pointers = this.lsm.guardSync(() => vlog.appendGroup(large), 'append to the value log');
+    // Off the main thread: a group of large values is megabytes of write(2).
+    const pointers = await this.lsm.guard(() => vlog.appendGroupAsync(large), 'append to the value log');
     for (let k = 0; k < large.length; k++) {
       const e = large[k]!;
       this.counters.vlogBytesWritten += pointers[k]!.length;

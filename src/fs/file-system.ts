@@ -18,6 +18,12 @@ export interface FileHandle {
   read(buf: Uint8Array, offset: number, length: number, position: number): number;
   /** Writes all of `data` at the current end of the file. */
   append(data: Uint8Array): void;
+  /**
+   * append() off the calling thread, where the file system can (node:fs: libuv's thread pool).
+   * The bytes are placed at once (size() includes them); reads of them must wait for the promise.
+   * Optional: callers fall back to append().
+   */
+  appendAsync?(data: Uint8Array): Promise<void>;
   /** Writes all of `data` at `position`. */
   write(data: Uint8Array, position: number): void;
   /** fdatasync: the file's bytes are durable when it resolves. */

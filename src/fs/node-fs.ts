@@ -6,6 +6,9 @@ import type { FileHandle, FileSystem, OpenFlags } from './file-system.js';
 
 const fdatasync = promisify(fs.fdatasync);
 const fsync = promisify(fs.fsync);
+function writeAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.write(fd, buf, offset, length, position, (err, written) => (err === null ? resolve(written) : reject(err))));
+}
 
 // The interface's 'w' and 'wx' handles read as well as write (file-system.ts); node's 'w' and 'wx'
 // open write-only, so reads through them failed with EBADF.
@@ -34,6 +37,13 @@ class NodeFileHandle implements FileHandle {
 
   append(data: Uint8Array): void {
     this.write(data, this.end);
+  }
+
+  async appendAsync(data: Uint8Array): Promise<void> {
+    const position = this.end;
+    this.end += data.length; // placed now: a later append goes after it
+    let done = 0;
+    while (done < data.length) done += await writeAt(this.fd, data, done, data.length - done, position + done);
   }
 
   write(data: Uint8Array, position: number): void {

@@ -120,11 +120,45 @@ export class ValueLog {
 
   /** Encodes all `entries` into one buffer and appends it to the active file in one write; no sync. */
   appendGroup(entries: readonly VlogEntry[]): ValuePointer[] {
+    const g = this.encodeGroup(entries);
+    if (g === undefined) return [];
+    try {
+      g.file.handle.append(g.bytes);
+    } catch (err) {
+      this.failure = IoError.from(err, 'append to value log', g.file.name);
+      throw this.failure;
+    }
+    g.file.validEnd = g.file.size;
+    return g.pointers;
+  }
+
+  /**
+   * appendGroup() with the write off the main thread where the file system allows it (a group of
+   * large values is megabytes: node:fs writes it from libuv's pool while the event loop runs).
+   * The pointers are readable once it resolves; the caller appends nothing else meanwhile.
+   */
+  async appendGroupAsync(entries: readonly VlogEntry[]): Promise<ValuePointer[]> {
+    const g = this.encodeGroup(entries);
+    if (g === undefined) return [];
+    const handle = g.file.handle;
+    try {
+      if (handle.appendAsync !== undefined) await handle.appendAsync(g.bytes);
+      else handle.append(g.bytes);
+    } catch (err) {
+      this.failure = IoError.from(err, 'append to value log', g.file.name);
+      throw this.failure;
+    }
+    g.file.validEnd = g.file.size;
+    return g.pointers;
+  }
+
+  /** Encodes a group at the active file's end and advances its size (not its valid end). */
+  private encodeGroup(entries: readonly VlogEntry[]): { file: VlogFile; bytes: Uint8Array; pointers: ValuePointer[] } | undefined {
     const file = this.writable('append to the value log');
     assert(!this.rotating, 'appendGroup during rotate(): the db rotates between groups');
     let total = 0;
     for (let i = 0; i < entries.length; i++) total += vlogEntryLength(entries[i]!);
-    if (entries.length === 0) return [];
+    if (entries.length === 0) return undefined;
     const start = file.size;
     if (start + total > VLOG_OFFSET_MAX) {
       throw new InvalidArgumentError(`a value-log group of ${total} bytes at offset ${start} of ${file.name} would pass the u32 offsets of value pointers`);
@@ -138,16 +172,10 @@ export class ValueLog {
       pos = end;
     }
     assert(pos === total, () => `value-log group encoded to ${pos} bytes, sized ${total}`);
-    try {
-      file.handle.append(buf.subarray(0, total));
-    } catch (err) {
-      this.failure = IoError.from(err, 'append to value log', file.name);
-      throw this.failure;
-    }
     file.size += total;
-    file.validEnd = file.size;
-    return pointers;
+    return { file, bytes: buf.subarray(0, total), pointers };
   }
+
 
   /** The active file has reached fileSizeBytes. */
   needsRotation(): boolean {
