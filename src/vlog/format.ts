@@ -40,7 +40,8 @@
 //   the body CRC, as in the WAL (docs/format.md §WAL.record).
 
 import type { FileCipher } from '../crypto/index.js';
-import { assert, copyBytes, CorruptionError, crc32Range, getVarint, hex32, InternalError, META_KNOWN_BITS, putVarint, varintLength, crc32UpdateU32, readU32, writeU32 } from '../base/index.js';
+import { checkLogFileHeader, encodeLogFileHeader, type LogFileHeader, type LogFileHeaderCheck as HeaderCheck } from '../wal/index.js';
+import { assert, CorruptionError, crc32Range, getVarint, hex32, InternalError, META_KNOWN_BITS, putVarint, varintLength, crc32UpdateU32, readU32, writeU32 } from '../base/index.js';
 
 // Part of the on-disk format: never change, add a version.
 export const VLOG_MAGIC: Uint8Array = new Uint8Array([0x53, 0x45, 0x54, 0x54, 0x56, 0x4c, 0x4f, 0x47]); // "SETTVLOG"
@@ -50,7 +51,6 @@ export const VLOG_FORMAT_VERSION = 1;
 export const VLOG_HEADER_BYTES = 34;
 export const VLOG_IV_BYTES = 16;
 export const VLOG_KEY_ID_OFFSET = 10;
-const HEADER_CRC_OFFSET = 30;
 // Part of the on-disk format: never change, add a version.
 export const ENTRY_HEADER_BYTES = 12;
 /** The smallest body: meta, userMeta and four one-byte varints (empty key and value). */
@@ -70,12 +70,8 @@ export interface VlogEntry {
   value: Uint8Array;
 }
 
-export interface VlogHeader {
-  version: number;
-  /** Data key id (KEYREGISTRY); 0 = not encrypted. */
-  keyId: number;
-  iv: Uint8Array;
-}
+/** The header a value-log file shares with a WAL but for its magic (see src/wal LogFileHeader). */
+export type VlogHeader = LogFileHeader;
 
 /** `NNNNNN.vlog`: the id in decimal, zero-padded to at least 6 digits (docs/format.md §Conventions). */
 export function vlogFileName(fileId: number): string {
@@ -93,14 +89,7 @@ export function parseVlogFileName(name: string): number | undefined {
 }
 
 export function encodeVlogHeader(header: VlogHeader): Uint8Array {
-  const out = new Uint8Array(VLOG_HEADER_BYTES);
-  const view = new DataView(out.buffer);
-  out.set(VLOG_MAGIC, 0);
-  view.setUint16(8, header.version);
-  view.setUint32(10, header.keyId);
-  out.set(header.iv, 14);
-  view.setUint32(HEADER_CRC_OFFSET, crc32Range(out, 0, HEADER_CRC_OFFSET));
-  return out;
+  return encodeLogFileHeader(VLOG_MAGIC, header);
 }
 
 /** A plain header of this version (the caller sets keyId and iv for an encrypted file). */
@@ -108,29 +97,12 @@ export function newVlogHeader(): VlogHeader {
   return { version: VLOG_FORMAT_VERSION, keyId: 0, iv: new Uint8Array(VLOG_IV_BYTES) };
 }
 
-export type VlogHeaderCheck =
-  | { kind: 'ok'; header: VlogHeader }
-  | { kind: 'zeros' } // never written: a crash right after the file grew
-  | { kind: 'bad-magic' }
-  | { kind: 'bad-crc'; stored: number; computed: number };
+export type VlogHeaderCheck = HeaderCheck;
 
 /** Classifies the first VLOG_HEADER_BYTES of a file; does not judge version or keyId. */
 export function checkVlogHeader(bytes: Uint8Array): VlogHeaderCheck {
   assert(bytes.length >= VLOG_HEADER_BYTES, 'checkVlogHeader: short buffer');
-  let allZero = true;
-  for (let i = 0; i < VLOG_HEADER_BYTES; i++) {
-    if (bytes[i] !== 0) {
-      allZero = false;
-      break;
-    }
-  }
-  if (allZero) return { kind: 'zeros' };
-  for (let i = 0; i < VLOG_MAGIC.length; i++) if (bytes[i] !== VLOG_MAGIC[i]) return { kind: 'bad-magic' };
-  const stored = readU32(bytes, HEADER_CRC_OFFSET);
-  const computed = crc32Range(bytes, 0, HEADER_CRC_OFFSET);
-  if (stored !== computed) return { kind: 'bad-crc', stored, computed };
-  const version = (bytes[8]! << 8) | bytes[9]!;
-  return { kind: 'ok', header: { version, keyId: readU32(bytes, 10), iv: copyBytes(bytes, 14, 14 + VLOG_IV_BYTES) } };
+  return checkLogFileHeader(VLOG_MAGIC, bytes);
 }
 
 // ---- entries ------------------------------------------------------------------------------------

@@ -47,17 +47,29 @@ export const RECORD_HEADER_BYTES = 12;
  */
 export const WAL_MAX_RECORD_PAYLOAD_BYTES = 1 << 30;
 
-export interface WalHeader {
+/**
+ * The 34-byte header a WAL and a value-log file share but for the magic (docs/format.md §WAL.header,
+ * §VLOG.header): magic (8) | version u16 | keyId u32 | IV (16) | CRC-32 of bytes 0..29.
+ */
+export interface LogFileHeader {
   version: number;
   /** Data key id (KEYREGISTRY); 0 = not encrypted. */
   keyId: number;
   iv: Uint8Array;
 }
 
-export function encodeWalHeader(header: WalHeader): Uint8Array {
+export type WalHeader = LogFileHeader;
+
+export type HeaderCheck =
+  | { kind: 'ok'; header: LogFileHeader }
+  | { kind: 'zeros' } // never written: a crash right after the file grew
+  | { kind: 'bad-magic' }
+  | { kind: 'bad-crc'; stored: number; computed: number };
+
+export function encodeLogFileHeader(magic: Uint8Array, header: LogFileHeader): Uint8Array {
   const out = new Uint8Array(WAL_HEADER_BYTES);
   const view = new DataView(out.buffer);
-  out.set(WAL_MAGIC, 0);
+  out.set(magic, 0);
   view.setUint16(8, header.version);
   view.setUint32(10, header.keyId);
   out.set(header.iv, 14);
@@ -65,14 +77,8 @@ export function encodeWalHeader(header: WalHeader): Uint8Array {
   return out;
 }
 
-export type HeaderCheck =
-  | { kind: 'ok'; header: WalHeader }
-  | { kind: 'zeros' } // never written: a crash right after the file grew
-  | { kind: 'bad-magic' }
-  | { kind: 'bad-crc'; stored: number; computed: number };
-
-/** Classifies the first WAL_HEADER_BYTES of a file; does not judge version or keyId. */
-export function checkWalHeader(bytes: Uint8Array): HeaderCheck {
+/** Classifies the first WAL_HEADER_BYTES of a file with this magic; does not judge version or keyId. */
+export function checkLogFileHeader(magic: Uint8Array, bytes: Uint8Array): HeaderCheck {
   let allZero = true;
   for (let i = 0; i < WAL_HEADER_BYTES; i++) {
     if (bytes[i] !== 0) {
@@ -81,7 +87,7 @@ export function checkWalHeader(bytes: Uint8Array): HeaderCheck {
     }
   }
   if (allZero) return { kind: 'zeros' };
-  for (let i = 0; i < WAL_MAGIC.length; i++) if (bytes[i] !== WAL_MAGIC[i]) return { kind: 'bad-magic' };
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return { kind: 'bad-magic' };
   const view = new DataView(bytes.buffer, bytes.byteOffset, WAL_HEADER_BYTES);
   const stored = view.getUint32(HEADER_CRC_OFFSET);
   const computed = crc32Range(bytes, 0, HEADER_CRC_OFFSET);
@@ -90,6 +96,14 @@ export function checkWalHeader(bytes: Uint8Array): HeaderCheck {
     kind: 'ok',
     header: { version: view.getUint16(8), keyId: view.getUint32(10), iv: copyBytes(bytes, 14, 14 + WAL_IV_BYTES) },
   };
+}
+
+export function encodeWalHeader(header: WalHeader): Uint8Array {
+  return encodeLogFileHeader(WAL_MAGIC, header);
+}
+
+export function checkWalHeader(bytes: Uint8Array): HeaderCheck {
+  return checkLogFileHeader(WAL_MAGIC, bytes);
 }
 
 const TWO_32 = 0x1_0000_0000;

@@ -8,4 +8,8 @@ export {
   WAL_HEADER_BYTES,
   RECORD_HEADER_BYTES as WAL_RECORD_HEADER_BYTES,
   WAL_MAX_RECORD_PAYLOAD_BYTES,
+  encodeLogFileHeader,
+  checkLogFileHeader,
+  type LogFileHeader,
+  type HeaderCheck as LogFileHeaderCheck,
 } from './format.js';
