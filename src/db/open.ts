@@ -12,12 +12,13 @@ import {
   compareInternalKeys,
   systemClock,
   META_VALUE_POINTER,
+  crc32,
   ValuePointer,
   type Entry,
 } from '../base/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
 import { KEY_REGISTRY_FILE, KEY_REGISTRY_TMP_FILE, KeyRing, keyRegistryExists, type DataKeySource } from '../crypto/index.js';
-import { FaultFS, acquireDirLock, nodeFS, type DirLock, type FileSystem } from '../fs/index.js';
+import { FaultFS, acquireDirLock, nodeFS, readAll, type DirLock, type FileSystem } from '../fs/index.js';
 import { MANIFEST_FILE, MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import { DISCARD_FILE, DiscardStats, ValueLog } from '../vlog/index.js';
@@ -53,7 +54,50 @@ export async function open(dirOrOptions: string | OpenOptions, maybeOptions?: Op
   }
   const options = resolveOptions(input);
   if (options.inMemory) return openInMemory(dir, options);
+  if (options.readOnly) return openReadOnly(dir, options);
   return openOnDisk(dir, options);
+}
+
+/** Attempts of a read-only open beside a writer that keeps changing the MANIFEST under it. */
+const READ_ONLY_ATTEMPTS = 8;
+
+/**
+ * A read-only open takes no lock, so a live writer may flush, compact or delete files while it
+ * reads the MANIFEST, the tables it names and the WALs it lists; what it assembled could then
+ * miss a WAL flushed meanwhile, or fail on a table compacted away. Every such change appends to
+ * the MANIFEST before the files go: an open during which the MANIFEST did not change saw one
+ * state, and any other is done again (with a short backoff).
+ */
+async function openReadOnly(dir: string, options: Options): Promise<DB> {
+  const fs = options.fs ?? nodeFS;
+  const path = joinPath(dir, MANIFEST_FILE);
+  const fingerprint = (): string => {
+    try {
+      const bytes = readAll(fs, path);
+      return `${bytes.length}:${crc32(bytes)}`;
+    } catch {
+      return 'none'; // open itself reports a missing or unreadable MANIFEST
+    }
+  };
+  for (let attempt = 1; ; attempt++) {
+    const before = fingerprint();
+    let db: DB | undefined;
+    let error: unknown;
+    try {
+      db = await openOnDisk(dir, options);
+    } catch (err) {
+      error = err;
+    }
+    if (fingerprint() === before) {
+      if (db !== undefined) return db;
+      throw error;
+    }
+    await db?.close();
+    if (attempt === READ_ONLY_ATTEMPTS) {
+      throw new IoError(`the MANIFEST of ${dir} changed during each of ${READ_ONLY_ATTEMPTS} read-only opens (a live writer flushing or compacting); try again`, 'EBUSY', { file: MANIFEST_FILE });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2 ** attempt));
+  }
 }
 
 async function openInMemory(dir: string, options: Options): Promise<DB> {

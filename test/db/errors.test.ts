@@ -143,6 +143,34 @@ describe('READ_ONLY', () => {
     await ro.close();
   });
 
+  it('sees one state even when a flush lands while it reads: a prefix of the writes, never a hole', async () => {
+    const fs = faultFS();
+    const writer = await openSmall(fs, { memTableSize: 1 << 20 });
+    const key = (i: number): string => `k${String(i).padStart(4, '0')}`;
+    for (let i = 0; i < 100; i++) await writer.put(key(i), `v${i}`);
+    const before = fs.crash(0, { mode: 'keepAll' }); // keys 0..99 in the WAL, no table yet
+    await writer.flatten(); // the WAL becomes a table (the MANIFEST records it) and is deleted
+    for (let i = 100; i < 150; i++) await writer.put(key(i), `v${i}`); // into a new WAL
+    const after = fs.crash(0, { mode: 'keepAll' });
+    await writer.close();
+
+    // Replay the writer's flush inside a read-only open of the earlier image: once the open has
+    // read the MANIFEST, the directory turns into the later image before the open lists it.
+    let swapped = false;
+    before.onOperation = (op, path) => {
+      if (swapped || op !== 'list' || path !== DIR) return;
+      swapped = true;
+      for (const name of before.list(DIR)) if (!after.list(DIR).includes(name)) before.unlink(`${DIR}/${name}`);
+      for (const name of after.list(DIR)) if (name !== 'LOCK') before.writeFileDirect(`${DIR}/${name}`, after.readFileDirect(`${DIR}/${name}`));
+    };
+    const ro = await openSmall(before, { readOnly: true, memTableSize: 1 << 20 });
+    const seen = [...ro.iterator({ values: false })].map(([k]) => k.toString());
+    await ro.close();
+    expect(swapped).toBe(true);
+    expect(seen, 'a hole: the flushed WAL was gone and its table not in the MANIFEST the open had read').toEqual(Array.from({ length: seen.length }, (_, i) => key(i)));
+    expect(seen.length).toBe(150);
+  });
+
   it('writes nothing, not even a flush of the WALs it finds (beside a live writer it would take its file ids)', async () => {
     const fs = faultFS();
     // Frozen memtables whose flush has not run when the copy is taken: several WALs, no table.
