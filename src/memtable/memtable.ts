@@ -123,10 +123,8 @@ export class Memtable {
     onBatch?: OnMemtableBatch,
     keys?: DataKeySource,
   ): RecoveredMemtable {
-    const { skiplist, result } = replayInto(fs, path, fileId, capacityBytes, onBatch, keys);
-    const wal = WalWriter.openForAppend(fs, path, result.validEnd, keys);
-    const memtable = new Memtable(fileId, skiplist, path, wal, capacityBytes, false);
-    return { memtable, tornBytes: result.tornBytes, maxVersion: skiplist.maxVersion };
+    const replayed = Memtable.replay(fs, path, fileId, capacityBytes, onBatch, keys);
+    return { memtable: replayed.resume(), tornBytes: replayed.tornBytes, maxVersion: replayed.maxVersion };
   }
 
   /** As recover, but leaves the file untouched and refuses apply(): for read-only opens. */
