@@ -36,22 +36,22 @@ import { checkGets, describeDiff, dumpAll, entriesOf, expectNewVersionsAbove, ex
 import {
   bump,
   categoryOf,
-  copyOf,
+  checkImages,
   crashImages,
   crashInsideRecovery,
   crashPointLine,
   describeError,
   drain,
   freezeAt,
+  type Image,
   isFullRun,
   lastResolved,
   newRunState,
+  type RunState,
   seedLabel,
   seedsFor,
   timeoutFor,
   watchUnhandledRejections,
-  type Image,
-  type RunState,
 } from './harness.js';
 import {
   COMPACTING,
@@ -309,16 +309,15 @@ async function crashWorkload(seed: number, syncWrites: boolean, tally: Tally): P
       `${seedLabel(seed, FILE)}, syncWrites ${syncWrites}, ${w.ops.length} operations ` +
       `(${w.ops.filter((o) => o.kind !== 'write').map(describeOp).join(', ')}), crash ${crashed.where}, ` +
       `${lastResolved(crashed.resolved) + 1} resolved, ${crashed.issued} issued`;
-    for (const [i, image] of imagesOf(rng, w, crashed).entries()) {
-      try {
-        const pristine = copyOf(image.fs);
+    await checkImages(
+      where,
+      imagesOf(rng, w, crashed),
+      async (image, i, pristine) => {
         const recovered = await checkImage(rng, w, crashed, image, tally);
         if (i === 0) await crashDuringRecovery(rng, w, pristine, recovered, tally);
-      } catch (err) {
-        throw new Error(`${where}, ${image.name}: ${describeError(err)}`);
-      }
-    }
-    await expectNoUnhandled(where);
+      },
+      expectNoUnhandled,
+    );
   }
 }
 

@@ -241,6 +241,28 @@ export async function crashInsideRecovery(rng: Rng, pristine: FaultFS, reopen: (
   return { fs: fs.crash(seed, { mode: 'random' }), where: `a power loss (crash seed ${seed}) at operation ${n}/${trace.length} of the recovery (${category} ${at.path})`, category, compacted };
 }
 
+/**
+ * Checks each crash image of one crash point: `check` gets a pristine copy of the image (for a
+ * second crash inside its recovery) beside the image itself; a failure names the point and the
+ * image. Then no rejection may be left unhandled.
+ */
+export async function checkImages<I extends { name: string; fs: FaultFS }>(
+  where: string,
+  images: readonly I[],
+  check: (image: I, index: number, pristine: FaultFS) => Promise<void>,
+  expectNoUnhandled: (where: string) => Promise<void>,
+  describeImage: (image: I) => string = (image) => image.name,
+): Promise<void> {
+  for (const [i, image] of images.entries()) {
+    try {
+      await check(image, i, copyOf(image.fs));
+    } catch (err) {
+      throw new Error(`${where}, ${describeImage(image)}: ${describeError(err)}`);
+    }
+  }
+  await expectNoUnhandled(where);
+}
+
 // ---- unhandled rejections -------------------------------------------------------------------
 
 export function describeError(err: unknown): string {

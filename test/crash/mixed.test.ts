@@ -36,23 +36,23 @@ import { newestAboveProblem } from '../db/newest-above.js';
 import { checkGets, expectNewVersionsAbove, expectRecoveredShape, expectSound } from './checks.js';
 import {
   bump,
-  copyOf,
-  pointsPerRun,
+  checkImages,
   crashImages,
   crashInsideRecovery,
   crashPointLine,
   describeError,
   drain,
+  type Image,
   isFullRun,
   lastResolved,
   listCounts,
   newRunState,
+  pointsPerRun,
+  type RunState,
   seedLabel,
   seedsFor,
   timeoutFor,
   watchUnhandledRejections,
-  type Image,
-  type RunState,
 } from './harness.js';
 import { dumpCells, matchRecovered } from './mixed-check.js';
 import { KINDS, POINT_OPS, causeOf, kindOf, requiredCauses, samplePoints, type Point, type PointEntry } from './mixed-points.js';
@@ -311,16 +311,16 @@ async function crashWorkload(seed: number, syncWrites: boolean, tally: Tally): P
     bump(tally.hit, cap.point.category);
     bump(tally.hitKinds, kindOf(cap.point.category));
     const where = `${label}, crash ${cap.where}, ${cap.promised} acknowledged, ${cap.issued} issued (${cap.issued > 0 ? describeOp(w.run.ops[cap.issued - 1]!) : 'none'} last)`;
-    for (const [i, image] of cap.images.entries()) {
-      try {
-        const pristine = copyOf(image.fs);
+    await checkImages(
+      where,
+      cap.images,
+      async (image, i, pristine) => {
         const recovered = await checkImage(rng, w, cap, image, i === k % 2, tally);
         if (i === 0 && k % 4 === 0) await crashDuringRecovery(rng, w, cap, pristine, recovered, tally);
-      } catch (err) {
-        throw new Error(`${where}, ${image.name} (lowest allowed prefix ${image.lo}): ${describeError(err)}`);
-      }
-    }
-    await expectNoUnhandled(where);
+      },
+      expectNoUnhandled,
+      (image) => `${image.name} (lowest allowed prefix ${image.lo})`,
+    );
   }
 }
 

@@ -36,22 +36,22 @@ import { newestAboveProblem } from '../db/newest-above.js';
 import { checkGets, describeDiff, dumpAll, entriesOf, expectNewVersionsAbove, expectRecoveredShape, expectSound, matchPrefix } from './checks.js';
 import {
   bump,
-  copyOf,
+  checkImages,
   crashImages,
   crashInsideRecovery,
   crashPointLine,
   describeError,
   drain,
   freezeAt,
+  type Image,
   isFullRun,
   lastResolved,
   newRunState,
+  type RunState,
   seedLabel,
   seedsFor,
   timeoutFor,
   watchUnhandledRejections,
-  type Image,
-  type RunState,
 } from './harness.js';
 import { LaggingExecutor, SpyFS } from './naming.js';
 import {
@@ -320,16 +320,15 @@ async function crashWorkload(seed: number, syncWrites: boolean, tally: Tally): P
       `${seedLabel(seed, FILE)}, syncWrites ${syncWrites}, ${w.ops.length} operations ` +
       `(${w.ops.flatMap((o, i) => (o.kind === 'write' ? [] : [`${i}: ${describeOp(o)}`])).join(', ')}), crash ${crashed.where}, ` +
       `${lastResolved(crashed.resolved) + 1} resolved, ${crashed.issued} issued`;
-    for (const [i, image] of imagesOf(rng, w, crashed).entries()) {
-      try {
-        const pristine = copyOf(image.fs);
+    await checkImages(
+      where,
+      imagesOf(rng, w, crashed),
+      async (image, i, pristine) => {
         const recovered = await checkImage(rng, w, crashed, image, tally);
         if (i === 0) await crashDuringRecovery(rng, w, pristine, recovered, tally);
-      } catch (err) {
-        throw new Error(`${where}, ${image.name}: ${describeError(err)}`);
-      }
-    }
-    await expectNoUnhandled(where);
+      },
+      expectNoUnhandled,
+    );
   }
 }
 
