@@ -52,6 +52,7 @@ import {
   seedsFor,
   timeoutFor,
   watchUnhandledRejections,
+  issueRequest,
 } from './harness.js';
 import {
   COMPACTING,
@@ -116,23 +117,11 @@ async function runPass(pass: Pass, syncWrites: boolean, ops: readonly Op[], fina
   const rng = new Rng(waveSeed);
   const issue = (idx: number, wave: Promise<void>[]): void => {
     const op = ops[idx]!;
-    state.issued = idx + 1;
     if (op.kind !== 'write') pass.treeOp = { index: idx, kind: op.kind };
-    const p = execOp(db, op)
-      .then(
-        () => {
-          state.resolved[idx] = true;
-        },
-        (err: unknown) => {
-          state.errors.push(err);
-          state.stopped = true;
-        },
-      )
-      .finally(() => {
-        if (pass.treeOp?.index === idx) pass.treeOp = undefined;
-      });
+    const p = issueRequest(state, idx, execOp(db, op), () => {
+      if (pass.treeOp?.index === idx) pass.treeOp = undefined;
+    });
     wave.push(p);
-    state.settled.push(p);
   };
   let j = 0;
   while (j < ops.length && !state.stopped) {
@@ -302,9 +291,9 @@ async function crashWorkload(seed: number, syncWrites: boolean, tally: Tally): P
   for (const n of pickOperations(rng, seed, counted.trace)) {
     tally.cases++;
     const at = counted.trace[n - 1]!;
-    tally.categories.set(at.category, (tally.categories.get(at.category) ?? 0) + 1);
+    bump(tally.categories, at.category);
     const crashed = await crashPass(w, counted, n);
-    if (crashed.treeOp !== undefined) tally.during.set(crashed.treeOp, (tally.during.get(crashed.treeOp) ?? 0) + 1);
+    if (crashed.treeOp !== undefined) bump(tally.during, crashed.treeOp);
     const where =
       `${seedLabel(seed, FILE)}, syncWrites ${syncWrites}, ${w.ops.length} operations ` +
       `(${w.ops.filter((o) => o.kind !== 'write').map(describeOp).join(', ')}), crash ${crashed.where}, ` +

@@ -168,10 +168,10 @@ async function observe(fs: FaultFS, keys: string[], options: OpenOptions): Promi
     // The iterator must agree with the point reads wherever it gets through.
     try {
       for (const [k, v] of db.iterator()) {
-        const key = k.toString('latin1');
+        const key = k!.toString('latin1');
         const read = reads.get(key);
         if (read instanceof SettError) continue;
-        expect(v.toString('latin1'), `iterator value of ${key}`).toBe(read);
+        expect(v!.toString('latin1'), `iterator value of ${key}`).toBe(read);
       }
     } catch (err) {
       if (!isCorruption(err)) throw err;

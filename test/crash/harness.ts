@@ -79,6 +79,27 @@ export function newRunState(): RunState {
   return { resolved: [], issued: 0, stopped: false, errors: [], settled: [] };
 }
 
+/**
+ * Issues request `idx`: records it as issued, then its outcome (acknowledged, or an error that
+ * stops the run); `done` runs when it settles either way. Returns the never-rejecting promise,
+ * also kept in state.settled.
+ */
+export function issueRequest(state: RunState, idx: number, request: Promise<unknown>, done?: () => void): Promise<void> {
+  state.issued = idx + 1;
+  let p = request.then(
+    () => {
+      state.resolved[idx] = true;
+    },
+    (err: unknown) => {
+      state.errors.push(err);
+      state.stopped = true;
+    },
+  );
+  if (done !== undefined) p = p.finally(done);
+  state.settled.push(p);
+  return p;
+}
+
 export function lastResolved(resolved: readonly boolean[]): number {
   for (let j = resolved.length - 1; j >= 0; j--) if (resolved[j] === true) return j;
   return -1;

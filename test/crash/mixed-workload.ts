@@ -14,7 +14,7 @@
 import type { ManualClock, Rng } from '../../src/base/index.js';
 import type { DB, OpenOptions } from '../../src/db/index.js';
 import { text } from '../db/helpers.js';
-import type { RunState } from './harness.js';
+import { issueRequest, type RunState } from './harness.js';
 import { COUNTER } from './writes.js';
 
 /** Tiny memtables, tables, levels and value-log files; a MANIFEST rewritten whenever deletions pile up. */
@@ -283,21 +283,9 @@ const leads = (op: MixedOp): boolean => op.kind !== 'put' && op.kind !== 'batch'
 export async function runMixed(db: DB, ops: readonly MixedOp[], first: number, rng: Rng, clock: ManualClock, state: RunState, running: Map<number, string>): Promise<void> {
   const issue = (idx: number, wave: Promise<void>[] | undefined): void => {
     const op = ops[idx]!;
-    state.issued = idx + 1;
     if (op.kind === 'flatten' || op.kind === 'gc') running.set(idx, describeOp(op));
-    const p = execMixed(db, op, first + idx, clock)
-      .then(
-        () => {
-          state.resolved[idx] = true;
-        },
-        (err: unknown) => {
-          state.errors.push(err);
-          state.stopped = true;
-        },
-      )
-      .finally(() => running.delete(idx));
+    const p = issueRequest(state, idx, execMixed(db, op, first + idx, clock), () => running.delete(idx));
     wave?.push(p);
-    state.settled.push(p);
   };
   let j = 0;
   while (j < ops.length && !state.stopped) {

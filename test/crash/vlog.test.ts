@@ -52,6 +52,7 @@ import {
   seedsFor,
   timeoutFor,
   watchUnhandledRejections,
+  issueRequest,
 } from './harness.js';
 import { LaggingExecutor, SpyFS } from './naming.js';
 import {
@@ -90,21 +91,9 @@ type Running = Map<number, string>;
 async function runOps(db: DB, ops: readonly Op[], rng: Rng, state: RunState, running: Running): Promise<void> {
   const issue = (idx: number, wave: Promise<void>[] | undefined): void => {
     const op = ops[idx]!;
-    state.issued = idx + 1;
     if (op.kind !== 'write') running.set(idx, describeOp(op));
-    const p = execOp(db, op)
-      .then(
-        () => {
-          state.resolved[idx] = true;
-        },
-        (err: unknown) => {
-          state.errors.push(err);
-          state.stopped = true;
-        },
-      )
-      .finally(() => running.delete(idx));
+    const p = issueRequest(state, idx, execOp(db, op), () => running.delete(idx));
     wave?.push(p);
-    state.settled.push(p);
   };
   let j = 0;
   while (j < ops.length && !state.stopped) {
@@ -311,7 +300,7 @@ async function crashWorkload(seed: number, syncWrites: boolean, tally: Tally): P
   for (const n of pickOperations(rng, seed, syncWrites, trace)) {
     tally.cases++;
     const at = trace[n - 1]!;
-    tally.categories.set(at.category, (tally.categories.get(at.category) ?? 0) + 1);
+    bump(tally.categories, at.category);
     if (at.during.some((d) => d.startsWith('gc'))) tally.insideGC++;
     if (at.during.includes('flatten()')) tally.insideFlatten++;
     if (trace.slice(0, n - 1).some((e) => e.category === 'unlink:vlog')) tally.afterCollect++;

@@ -10,7 +10,7 @@ import { Rng } from '../../src/base/index.js';
 import { open, type DB } from '../../src/db/index.js';
 import type { FaultFS } from '../../src/fs/index.js';
 import { DIR } from '../db/helpers.js';
-import type { RunState } from './harness.js';
+import { issueRequest, type RunState } from './harness.js';
 import { LaggingExecutor } from './naming.js';
 
 export const COUNTER = 'counter';
@@ -145,19 +145,7 @@ export async function runWrites(db: DB, writes: readonly Write[], rng: Rng, stat
     const wave = rng.bool(0.6) ? 1 : 2 + rng.int(6);
     const promises: Promise<void>[] = [];
     for (let w = 0; w < wave && j < writes.length; w++, j++) {
-      const idx = j;
-      state.issued = idx + 1;
-      const p = execWrite(db, writes[idx]!).then(
-        () => {
-          state.resolved[idx] = true;
-        },
-        (err: unknown) => {
-          state.errors.push(err);
-          state.stopped = true;
-        },
-      );
-      promises.push(p);
-      state.settled.push(p);
+      promises.push(issueRequest(state, j, execWrite(db, writes[j]!)));
     }
     if (afterWave !== undefined) await afterWave(j - 1);
     await Promise.all(promises);
