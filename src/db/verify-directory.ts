@@ -48,14 +48,15 @@ export async function verifyDirectory(dir: string, options: VerifyDirectoryOptio
       const { manifest, state } = await Manifest.open(fs, dir, { readOnly: true });
       try {
         named = new Map([...state.tables.values()].map((t) => [t.tableId, t.level]));
-        // Tables the MANIFEST does not name, which open would delete: are any records lost?
-        const orphans = names.flatMap((name) => {
+        // Tables the MANIFEST does not name (the plan's extra ones), which open would delete: are
+        // any records lost?
+        const { extra, walIds } = planFromNames(names, named);
+        const orphans = extra.flatMap((name) => {
           const parsed = parseFileName(name);
-          return parsed?.kind === 'table' && !named!.has(parsed.id) ? [{ id: parsed.id, name }] : [];
+          return parsed?.kind === 'table' ? [{ id: parsed.id, name }] : [];
         });
-        const wals = new Set(names.flatMap((name) => (parseFileName(name)?.kind === 'wal' ? [parseFileName(name)!.id] : [])));
         try {
-          checkOrphans(fs, dir, manifest, orphans, wals, keys === undefined ? undefined : dataKeySource(keys));
+          checkOrphans(fs, dir, manifest, orphans, new Set(walIds), keys === undefined ? undefined : dataKeySource(keys));
         } catch (err) {
           lostRecords = err;
         }
