@@ -2,7 +2,7 @@
 // large values to the value log, then the longest runs that fit the active memtable as one WAL
 // record each (rotating between runs), one sync with syncWrites, and only then visibility.
 
-import { ConflictError, META_DELETE, META_VALUE_POINTER, MAX_VERSION, ValuePointer, type Entry } from '../base/index.js';
+import { ConflictError, TxnTooBigError, META_DELETE, META_VALUE_POINTER, MAX_VERSION, ValuePointer, type Entry } from '../base/index.js';
 import { Oracle, keyString } from './oracle.js';
 import type { ValueLog } from '../vlog/index.js';
 import type { Lsm } from './lsm.js';
@@ -64,6 +64,14 @@ export class Committer {
       // The longest run of requests that fits in the active memtable goes in one WAL record.
       const start = i;
       const end = this.longestRunThatFits(group, start);
+      if (end === start && this.lsm.active.isEmpty()) {
+        // Not even an empty memtable takes this request: rotating again would only make another
+        // empty one, forever (value-log GC once sent such requests). Every write path checks the
+        // limit first (EntryMaker.requestBytes), so this request alone fails and the group goes on.
+        const r = group[i++]!;
+        r.reject(new TxnTooBigError(`a write of ${r.entries.length} entries does not fit in an empty memtable (memTableSize ${this.options.memTableSize})`));
+        continue;
+      }
       if (end === start) {
         await this.lsm.rotate();
         continue;

@@ -122,7 +122,10 @@ export class DB implements AsyncDisposable {
         counters: this.counters,
         nowMs: () => this.clock.nowMs(),
         stillPointsAt: (key, version, pointer) => this.committer.stillPointsAt(key, version, pointer),
-        rewrite: (entries, from) => this.writer.enqueue(entries, entries.reduce((n, e) => n + e.key.length + e.value.length + entryOverheadBytes, 0), { rewriteOf: from }),
+        // requestBytes: the limit of any write (TXN_TOO_BIG), which GC splits its batches by.
+        rewrite: async (entries, from) => this.writer.enqueue(entries, this.make.requestBytes(entries), { rewriteOf: from }),
+        treeBytes: (entry) => this.make.treeBytes(entry),
+        maxRewriteTreeBytes: this.make.maxRequestTreeBytes,
         syncAll: async () => {
           await this.writer.idle();
           this.lsm.throwIfFailed();

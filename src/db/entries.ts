@@ -62,19 +62,32 @@ export class EntryMaker {
    * memtable (a pointer for a value headed for the value log) cannot fit in one.
    */
   requestBytes(entries: readonly Entry[]): number {
-    const threshold = this.separateValues ? this.options.valueThreshold : Infinity;
     let bytes = 0;
     let treeBytes = 0;
     for (const e of entries) {
       bytes += e.key.length + e.value.length + entryOverheadBytes;
-      treeBytes += e.key.length + entryOverheadBytes + (e.value.length > threshold ? VALUE_POINTER_BYTES + 3 : valueStructLength(e));
+      treeBytes += this.treeBytes(e);
     }
-    if (treeBytes > this.options.memTableSize / 2) {
+    if (treeBytes > this.maxRequestTreeBytes) {
       throw new TxnTooBigError(
         `a batch of ${entries.length} entries and ${treeBytes} bytes does not fit in one memtable (memTableSize ${this.options.memTableSize}); split it or use writeBatch()`,
       );
     }
     return bytes;
+  }
+
+  /**
+   * The most memtable bytes one request may take (what TXN_TOO_BIG enforces): half a memtable,
+   * so a request that passes fits an empty one with room to spare for the node heights it draws.
+   */
+  get maxRequestTreeBytes(): number {
+    return this.options.memTableSize / 2;
+  }
+
+  /** The bytes `e` takes in a memtable: a pointer in place of a value headed for the value log. */
+  treeBytes(e: Entry): number {
+    const threshold = this.separateValues ? this.options.valueThreshold : Infinity;
+    return e.key.length + entryOverheadBytes + (e.value.length > threshold ? VALUE_POINTER_BYTES + 3 : valueStructLength(e));
   }
 
   /**

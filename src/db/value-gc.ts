@@ -19,7 +19,11 @@ import { InvalidArgumentError, copyBytes, isExpired, type Entry, type ValuePoint
 import type { DiscardStats, ValueLog } from '../vlog/index.js';
 import type { Counters } from './stats.js';
 
-/** Entries per rewrite request, and bytes: a rewrite request stays an ordinary-sized group. */
+/**
+ * Entries per rewrite request, and bytes: a rewrite request stays an ordinary-sized group. It
+ * also stays within GCHost.maxRewriteTreeBytes, the limit of any write (with small memtables and
+ * long keys that is the tighter one: a request that cannot fit an empty memtable never commits).
+ */
 const rewriteBatchEntries = 256;
 const rewriteBatchBytes = 1 << 20;
 /** Entries scanned between yields to the event loop. */
@@ -34,6 +38,10 @@ export interface GCHost {
   stillPointsAt(key: Uint8Array, version: number, pointer: ValuePointer): boolean;
   /** Submits GC rewrites through the write path (checked again at commit). */
   rewrite(entries: Entry[], from: ValuePointer[]): Promise<void>;
+  /** The memtable bytes an entry takes once written (EntryMaker.treeBytes). */
+  treeBytes(entry: Entry): number;
+  /** The most memtable bytes one rewrite request may take (the TXN_TOO_BIG limit of any write). */
+  readonly maxRewriteTreeBytes: number;
   /** Makes every committed write durable (WAL and value log). */
   syncAll(): Promise<void>;
   /** A new read epoch: iterators opened from now on cannot see the rewritten file. */
@@ -109,6 +117,7 @@ export class ValueLogGC {
     let entries: Entry[] = [];
     let from: ValuePointer[] = [];
     let bytes = 0;
+    let treeBytes = 0;
     let scanned = 0;
     const submit = async () => {
       if (entries.length === 0) return;
@@ -117,6 +126,7 @@ export class ValueLogGC {
       entries = [];
       from = [];
       bytes = 0;
+      treeBytes = 0;
       await host.rewrite(batch, pointers);
     };
     for (const { entry, pointer } of host.vlog.entries(fileId)) {
@@ -124,9 +134,13 @@ export class ValueLogGC {
       if (isExpired(entry.expiresAt, host.nowMs())) continue;
       if (!host.stillPointsAt(entry.key, entry.version, pointer)) continue;
       // Copies: entries() yields views into a read chunk.
-      entries.push({ key: copyBytes(entry.key), version: entry.version, meta: entry.meta, userMeta: entry.userMeta, expiresAt: entry.expiresAt, value: copyBytes(entry.value) });
+      const rewrite: Entry = { key: copyBytes(entry.key), version: entry.version, meta: entry.meta, userMeta: entry.userMeta, expiresAt: entry.expiresAt, value: copyBytes(entry.value) };
+      const entryTreeBytes = host.treeBytes(rewrite);
+      if (treeBytes + entryTreeBytes > host.maxRewriteTreeBytes) await submit();
+      entries.push(rewrite);
       from.push(pointer);
       bytes += entry.key.length + entry.value.length;
+      treeBytes += entryTreeBytes;
       host.counters.vlogGCRewrites++;
       host.counters.vlogGCBytesRewritten += entry.value.length;
       if (entries.length >= rewriteBatchEntries || bytes >= rewriteBatchBytes) await submit();
