@@ -18,7 +18,7 @@ import type { KeyRing } from '../crypto/index.js';
 import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
-import type { DiscardStats, ValueLog } from '../vlog/index.js';
+import { VLOG_HEADER_BYTES, type DiscardStats, type ValueLog } from '../vlog/index.js';
 import { COMPRESSION_CODE, Table, hashKey, type Block, type BlockCache, type TableBuilderOptions } from '../sstable/index.js';
 import { Compactor } from './compactor.js';
 import { fileName, joinPath } from './file-names.js';
@@ -289,7 +289,26 @@ export class Lsm {
     await this.guard(async () => this.config.manifest?.apply(tables.map((t) => ({ type: 'delete' as const, tableId: t.fileId }))), 'record dropAll in the MANIFEST');
     this.version = LevelsVersion.empty(this.version.levels.length);
     for (const t of tables) this.retireTable(t);
+    await this.discardValueLog();
   }
+
+  /**
+   * After dropAll nothing points into the value log (the memtables were flushed into the tables
+   * just dropped, and writes wait behind the drop), so every byte of it is garbage. Only
+   * compaction fed the discard statistics, so GC never picked these files: the active file is
+   * closed off (GC never takes the active file) and every other file counts as all discardable.
+   * GC then deletes them once the readers from before the drop, which hold read epochs, are gone.
+   */
+  private async discardValueLog(): Promise<void> {
+    const { vlog, discard } = this.config;
+    if (vlog === undefined || discard === undefined) return;
+    if (vlog.fileSize(vlog.activeFileId) > VLOG_HEADER_BYTES) await this.guard(() => vlog.rotate(), 'start a new value-log file');
+    for (const id of vlog.fileIds()) {
+      if (id !== vlog.activeFileId) discard.add(id, Math.max(0, vlog.fileSize(id) - discard.get(id)));
+    }
+    await this.guard(() => discard.save(), 'save the discard statistics after dropAll');
+  }
+
 
   /** Resolves when no flush or compaction is running and none is due (or the tree has failed). */
   async waitForIdle(): Promise<void> {
