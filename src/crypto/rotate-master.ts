@@ -3,7 +3,7 @@
 // registry's check value and the encryption of the data keys (with fresh IVs) are new.
 
 import { InvalidArgumentError, NotADatabaseError, WrongKeyError } from '../base/index.js';
-import { acquireDirLock, nodeFS, type DirLock, type FileSystem } from '../fs/index.js';
+import { acquireDirLock, nodeFS, onRealFiles, type DirLock, type FileSystem } from '../fs/index.js';
 import { KEY_LENGTHS } from './aes-ctr.js';
 import { keyRegistryExists, readKeyRegistry, writeKeyRegistry } from './key-ring.js';
 
@@ -34,7 +34,7 @@ export async function rotateMasterKey(dir: string, oldKey: Uint8Array, newKey: U
   if (!fs.exists(dir)) throw new NotADatabaseError(dir, 'the directory does not exist');
   let lock: DirLock | undefined;
   // The lock lives on the real file system, as in open(): FaultFS directories exist only in this process.
-  if (fs === nodeFS) lock = await acquireDirLock(dir, () => undefined);
+  if (onRealFiles(fs)) lock = await acquireDirLock(dir, () => undefined);
   try {
     if (!keyRegistryExists(fs, dir)) {
       if (fs.exists(dir.endsWith('/') ? dir + MANIFEST_NAME : `${dir}/${MANIFEST_NAME}`)) {

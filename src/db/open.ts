@@ -18,7 +18,7 @@ import {
 } from '../base/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
 import { KEY_REGISTRY_FILE, KEY_REGISTRY_TMP_FILE, KeyRing, keyRegistryExists, type DataKeySource } from '../crypto/index.js';
-import { FaultFS, acquireDirLock, nodeFS, readAll, type DirLock, type FileSystem } from '../fs/index.js';
+import { FaultFS, acquireDirLock, nodeFS, onRealFiles, readAll, type DirLock, type FileSystem } from '../fs/index.js';
 import { MANIFEST_FILE, MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import { DISCARD_FILE, DiscardStats, ValueLog } from '../vlog/index.js';
@@ -135,7 +135,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
         }
       }
       // The lock lives on the real file system: FaultFS directories exist only in this process.
-      if (fs === nodeFS) {
+      if (onRealFiles(fs)) {
         lock = await acquireDirLock(dir, (err: Error) => options.logger?.error(`sett: the lock on ${dir} was compromised: ${err.message}`));
       }
     } else if (!fs.exists(dir)) {

@@ -1,5 +1,5 @@
 export type { FileSystem, FileHandle, OpenFlags } from './file-system.js';
-export { NodeFS, nodeFS } from './node-fs.js';
+export { NodeFS, nodeFS, onRealFiles } from './node-fs.js';
 export { readAll, writeAllSynced } from './util.js';
 export { FaultFS } from './fault-fs.js';
 export type { FaultFSOptions, CrashMode, CrashOptions } from './fault-fs.js';

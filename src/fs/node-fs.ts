@@ -117,3 +117,13 @@ export class NodeFS implements FileSystem {
 }
 
 export const nodeFS: FileSystem = new NodeFS();
+
+/**
+ * Whether `fs` reaches real files, which other processes can open too: then a database on it takes
+ * the directory lock. Any NodeFS does, not only the default `nodeFS` (a user-made `new NodeFS()`
+ * once skipped the lock, and two processes could open one directory); FaultFS and other in-memory
+ * file systems exist only in this process.
+ */
+export function onRealFiles(fs: FileSystem): boolean {
+  return fs instanceof NodeFS;
+}
