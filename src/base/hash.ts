@@ -1,5 +1,5 @@
 // murmur3 (x86, 32-bit) over bytes: the hash of the bloom filters (docs/format.md §SST.filter)
-// and of the memtable's key filter.
+// and of the memtable's key index.
 
 export function murmur3(bytes: Uint8Array, seed: number): number {
   const n = bytes.length;

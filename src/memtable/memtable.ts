@@ -3,7 +3,7 @@
 // reader can see is always something a recovery would see too. Recovery replays the WAL record by
 // record (a batch is applied whole or not at all), truncates a torn tail and reopens for append.
 
-import { KeyFilter } from './key-filter.js';
+import { KeyIndex } from './key-index.js';
 import {
   assert,
   CorruptionError,
@@ -67,17 +67,15 @@ export class Memtable {
     this.capacityBytes = capacityBytes;
     this.readOnly = readOnly;
     this.walBytesRecovered = walBytesRecovered;
-    this.filter = new KeyFilter(skiplist.capacityBytes());
-    if (skiplist.count > 0) {
-      const it = skiplist.iterator();
-      for (it.seekToFirst(); it.valid(); it.next()) {
-        const k = it.key();
-        this.filter.add(KeyFilter.hash(k.subarray(0, k.length - VERSION_BYTES)));
-      }
+    this.index = new KeyIndex(skiplist);
+    // A recovered list: each user key's first node in order is its newest version.
+    for (let node = skiplist.firstNode(); node !== 0; node = skiplist.nextOf(node)) {
+      const k = skiplist.keyOf(node);
+      this.index.add(KeyIndex.hash(k.subarray(0, k.length - VERSION_BYTES)), node);
     }
   }
 
-  private readonly filter: KeyFilter;
+  private readonly index: KeyIndex;
 
   /**
    * A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory.
@@ -197,9 +195,9 @@ export class Memtable {
     const skiplist = this.skiplist;
     for (let i = from; i < to; i++) {
       const e = batch[i]!;
-      this.filter.add(KeyFilter.hash(e.key));
       const ok = skiplist.putValueStruct(e.key, e.version, e);
       assert(ok, 'skiplist ran out of room after hasRoomFor said the batch fits');
+      this.index.add(KeyIndex.hash(e.key), skiplist.lastPutNode);
     }
   }
 
@@ -218,15 +216,17 @@ export class Memtable {
    * view into the arena (its bytes never change); copy it to keep it past the memtable's life.
    */
   get(userKey: Uint8Array, readVersion: number): MemtableValue | undefined {
-    if (!this.filter.mayContain(KeyFilter.hash(userKey))) return undefined;
-    const found = this.skiplist.get(userKey, readVersion);
-    if (found === undefined) return undefined;
-    const bytes = found.value;
+    const skiplist = this.skiplist;
+    const newest = this.index.find(KeyIndex.hash(userKey), userKey);
+    if (newest === 0) return undefined;
+    const node = skiplist.visibleFrom(newest, readVersion);
+    if (node === 0) return undefined;
+    const bytes = skiplist.valueOf(node);
     const expiresAt = bytes.length >= 3 ? getVarint(bytes, 2, bytes.length, varintEnd) : -1;
     if (expiresAt < 0) throw new CorruptionError(this.path ?? 'memtable', 0, `bad value struct of ${bytes.length} bytes in the arena`);
     const start = varintEnd[0]!;
     const value = new Uint8Array(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
-    return { meta: bytes[0]!, userMeta: bytes[1]!, expiresAt, value, version: found.version };
+    return { meta: bytes[0]!, userMeta: bytes[1]!, expiresAt, value, version: skiplist.versionOf(node) };
   }
 
   iterator(): SkipListIterator {

@@ -176,6 +176,51 @@ export class SkipList {
     return new SkipListIterator(this);
   }
 
+  /** The node the last successful put linked, or whose value it replaced (for KeyIndex). */
+  get lastPutNode(): number {
+    return this.pendingNode;
+  }
+
+  /** Whether node's user key is userKey. */
+  hasUserKey(node: number, userKey: Uint8Array): boolean {
+    const u32 = this.u32;
+    const w = node >>> 2;
+    const keyLength = u32[w + N_KEY_LENGTH]!;
+    if (keyLength !== userKey.length) return false;
+    const keyOffset = node + nodeHeaderBytes(u32[w + N_HEIGHT]!);
+    const u8 = this.u8;
+    for (let i = 0; i < keyLength; i++) if (u8[keyOffset + i] !== userKey[i]) return false;
+    return true;
+  }
+
+  /** Whether nodes a and b hold the same user key. */
+  sameUserKey(a: number, b: number): boolean {
+    const u32 = this.u32;
+    const wa = a >>> 2;
+    const wb = b >>> 2;
+    const keyLength = u32[wa + N_KEY_LENGTH]!;
+    if (keyLength !== u32[wb + N_KEY_LENGTH]!) return false;
+    const ka = a + nodeHeaderBytes(u32[wa + N_HEIGHT]!);
+    const kb = b + nodeHeaderBytes(u32[wb + N_HEIGHT]!);
+    const u8 = this.u8;
+    for (let i = 0; i < keyLength; i++) if (u8[ka + i] !== u8[kb + i]) return false;
+    return true;
+  }
+
+  /**
+   * From `node` (the newest version of its user key), the first version <= readVersion, or 0 when
+   * every version of the key is newer: a user key's versions are adjacent on level 0, newest first.
+   */
+  visibleFrom(node: number, readVersion: number): number {
+    let x = node;
+    while (this.versionOf(x) > readVersion) {
+      const next = this.nextOf(x);
+      if (next === 0 || !this.sameUserKey(next, x)) return 0;
+      x = next;
+    }
+    return x;
+  }
+
   // ---- Writing: reserve() finds the splice and allocates; the caller writes the value; link()
   // makes the node reachable. Values are written before the node is linked, so a list is never
   // observable with a linked node whose value is not there yet.
