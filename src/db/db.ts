@@ -113,6 +113,9 @@ export class DB implements AsyncDisposable {
       maxTxnCount: Math.floor(parts.options.memTableSize / 2 / entryOverheadBytes),
     });
     this.lsm.discardVersion = () => this.readVersions.min(this.committer.visibleVersion);
+    // Another process may hold the directory now: writing on would corrupt its files. Fail-stop
+    // (SPEC §4.5), as for a failed fsync: writes refused with the lock's error, reads served.
+    parts.lock?.onCompromised((err) => this.lsm.fail(err, 'the directory lock'));
     const { vlog } = parts;
     const discard = this.lsm.discard;
     if (vlog !== undefined && discard !== undefined && !parts.options.readOnly) {

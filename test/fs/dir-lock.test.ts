@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -95,5 +95,66 @@ describe('directory lock', () => {
     const lock = await acquireDirLock(dir, () => {});
     expect(readLockOwner(dir)?.pid).toBe(process.pid);
     await lock.release();
+  });
+
+  describe('regression: a compromised lock was only logged', () => {
+    // proper-lockfile checks the lock at its refresh, every 30 s (half the stale time): fake
+    // setTimeout runs that refresh now, on the real lock directory; the test awaits the listener.
+    async function refreshFindingCompromise(lock: Awaited<ReturnType<typeof acquireDirLock>>): Promise<unknown> {
+      const heard = new Promise<unknown>((resolve) => lock.onCompromised(resolve));
+      await vi.advanceTimersByTimeAsync(30_001);
+      return heard;
+    }
+
+    it('tells its listeners, with an IO_ERROR naming the lock, when its mtime is changed under it', async () => {
+      const dir = tempDir();
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        let told: unknown;
+        const lock = await acquireDirLock(dir, (err) => (told = err));
+        const lockPath = path.join(dir, 'LOCK');
+        fs.utimesSync(lockPath, new Date(2001, 1, 1), new Date(2001, 1, 1));
+        const err = await refreshFindingCompromise(lock);
+        expect(told).toBe(err);
+        expect(lock.compromised).toBe(err);
+        expect(isSettError(err, 'IO_ERROR')).toBe(true);
+        expect((err as Error).message).toContain(`the lock on "${dir}" was compromised (Unable to update lock within the stale threshold): writes are refused; close and reopen`);
+        // A listener added later hears of it at once.
+        let late: unknown;
+        lock.onCompromised((e) => (late = e));
+        expect(late).toBe(err);
+        // Still named by this holder: release removes it (proper-lockfile's own release would fail).
+        await lock.release();
+        expect(fs.existsSync(lockPath)).toBe(false);
+      } finally {
+        vi.useRealTimers();
+      }
+      const again = await acquireDirLock(dir, () => {});
+      await again.release();
+    });
+
+    it('leaves alone, at release, a lock another holder took after removing its directory', async () => {
+      const dir = tempDir();
+      const lockPath = path.join(dir, 'LOCK');
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const lock = await acquireDirLock(dir, () => {});
+        // What another live process does when it takes the lock over (our parent stands in for it).
+        fs.rmSync(lockPath, { recursive: true });
+        fs.mkdirSync(lockPath);
+        const theirs = JSON.stringify({ pid: process.ppid, host: os.hostname(), acquiredAtMs: 1 });
+        fs.writeFileSync(path.join(lockPath, 'owner'), theirs);
+        // Fresh (not stale to proper-lockfile), but not the mtime this holder's lock had.
+        const recent = new Date(fs.statSync(lockPath).mtimeMs - 2000);
+        fs.utimesSync(lockPath, recent, recent);
+        const err = await refreshFindingCompromise(lock);
+        expect(isSettError(err, 'IO_ERROR')).toBe(true);
+        await lock.release();
+        expect(fs.readFileSync(path.join(lockPath, 'owner'), 'utf8')).toBe(theirs);
+      } finally {
+        vi.useRealTimers();
+      }
+      await expectLocked(dir);
+    });
   });
 });
