@@ -37,6 +37,7 @@ export {
   NotADatabaseError,
   IoError,
   WrongKeyError,
+  WriteQueueFullError,
   isSettError,
 } from './base/index.js';
 export { rotateMasterKey, type RotateMasterKeyOptions } from './crypto/index.js';

@@ -12,6 +12,7 @@ export type SettErrorCode =
   | 'NOT_A_DATABASE'
   | 'IO_ERROR'
   | 'WRONG_KEY'
+  | 'WRITE_QUEUE_FULL'
   | 'INTERNAL';
 
 export interface SettErrorDetails {
@@ -111,6 +112,16 @@ export class IoError extends SettError {
 export class WrongKeyError extends SettError {
   constructor(message: string, file?: string) {
     super('WRONG_KEY', message, file === undefined ? {} : { file });
+  }
+}
+
+/**
+ * Backpressure: the write queue holds maxPendingWriteBytes of writes not yet committed. Nothing
+ * of this write was kept; await earlier writes, then retry it.
+ */
+export class WriteQueueFullError extends SettError {
+  constructor(message: string) {
+    super('WRITE_QUEUE_FULL', message);
   }
 }
 

@@ -28,16 +28,17 @@ export class Committer {
   ) {
     this.lastVersion = lastVersion;
     this.visibleVersion = lastVersion;
+    this.oracle = new Oracle(options.maxConflictKeys);
   }
 
-  /** Commits one group: versions, WAL append(s), one sync, then visibility. */
   /** Conflict detection (read-write transactions). */
-  readonly oracle = new Oracle();
+  readonly oracle: Oracle;
   /** The oldest read version of an open read-write transaction (the oracle forgets older commits). */
   oldestTransaction: () => number = () => Infinity;
   /** Called with each committed request's entries, in commit order (subscriptions). */
   onCommit: ((entries: readonly Entry[]) => void) | undefined;
 
+  /** Commits one group: versions, WAL append(s), one sync, then visibility. */
   async commitGroup(all: WriteRequest[]): Promise<void> {
     this.lsm.throwIfFailed();
     // Conflicts first: a rewrite is stale only behind a request that really commits. A rewrite
@@ -131,11 +132,12 @@ export class Committer {
     for (const r of group) {
       const check = r.conflictCheck;
       if (check !== undefined) {
-        let conflict = this.oracle.conflicts(check);
-        for (const k of check.reads) if (!conflict && earlier.has(k)) conflict = true;
-        if (conflict) {
+        let verdict = this.oracle.check(check);
+        if (verdict !== 'conflict') for (const k of check.reads) if (earlier.has(k)) verdict = 'conflict';
+        if (verdict !== 'none') {
           this.counters.conflicts++;
-          r.reject(new ConflictError());
+          if (verdict === 'too-old') this.counters.conflictsOpenTooLong++;
+          r.reject(verdict === 'conflict' ? new ConflictError() : this.openTooLong(check.readVersion));
           continue;
         }
       }
@@ -144,6 +146,12 @@ export class Committer {
       out.push(r);
     }
     return out;
+  }
+
+  private openTooLong(readVersion: number): ConflictError {
+    return new ConflictError(
+      `transaction conflict: the transaction was open too long (read version ${readVersion}): writes after it were forgotten once the conflict oracle tracked more than ${this.oracle.maxKeys} keys (maxConflictKeys) or ${this.oracle.maxKeyBytes} bytes of keys, so its reads cannot be checked; retry it, and keep read-write transactions short`,
+    );
   }
 
   /**

@@ -105,7 +105,7 @@ export class DB implements AsyncDisposable {
     this.clock = parts.clock;
     this.committer = new Committer(parts.lsm, parts.vlog, parts.options, parts.counters, parts.lastVersion);
     this.make = new EntryMaker(parts.options, parts.vlog !== undefined, () => this.clock.nowMs());
-    this.writer = new WriteQueue((group) => this.committer.commitGroup(group));
+    this.writer = new WriteQueue((group) => this.committer.commitGroup(group), parts.options.maxPendingWriteBytes, () => this.counters.writeQueueRejections++);
     this.committer.oldestTransaction = () => this.txnReadVersions.min(Infinity);
     Object.assign(this.txnHost, {
       make: this.make,
@@ -232,6 +232,7 @@ export class DB implements AsyncDisposable {
   private submit(entries: Entry[]): Promise<void> {
     this.checkWritable();
     const bytes = this.make.requestBytes(entries);
+    this.writer.admit(bytes);
     ownBytes(entries);
     for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
     return this.writer.enqueue(entries, bytes);
@@ -510,6 +511,7 @@ export class DB implements AsyncDisposable {
     commit: (entries, check) => {
       this.checkWritable();
       const bytes = this.make.requestBytes(entries);
+      this.writer.admit(bytes);
       for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
       this.counters.commits++;
       return this.writer.enqueue(entries, bytes, check === undefined ? {} : { conflictCheck: check });
@@ -656,6 +658,8 @@ export class DB implements AsyncDisposable {
         capacityBytes: this.options.memTableSize,
       },
       levels,
+      writeQueue: { requests: this.writer.pendingRequests, bytes: this.writer.pendingBytes, capacityBytes: this.writer.maxPendingBytes },
+      conflictKeys: this.committer.oracle.size,
       blockCache: this.parts.cache.stats(),
       files: {
         tables: levels.reduce((s, l) => s + l.tables, 0),

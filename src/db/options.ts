@@ -4,6 +4,7 @@
 import { InvalidArgumentError, type Clock } from '../base/index.js';
 import type { FileSystem } from '../fs/index.js';
 import type { Executor } from '../compaction/index.js';
+import { defaultMaxConflictKeys } from './oracle.js';
 
 export type CompressionOption = 'none' | 'snappy' | 'zstd';
 export type LoggingLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -44,6 +45,18 @@ export interface Options {
   logger: Logger | undefined;
   loggingLevel: LoggingLevel;
   compactL0OnClose: boolean;
+  /**
+   * Keys the conflict oracle tracks at most (written since the oldest open read-write
+   * transaction began); past it, the oldest are forgotten and transactions older than them fail
+   * at commit with CONFLICT (open too long). docs/design.md §Conflict detection and its bounds.
+   */
+  maxConflictKeys: number;
+  /**
+   * Bytes of writes queued or being committed at most. A put, delete, batch or transaction
+   * commit that would pass it (with anything queued) fails at once with WRITE_QUEUE_FULL: await
+   * earlier writes. 64 MiB by default.
+   */
+  maxPendingWriteBytes: number;
   /**
    * Accepted for Badger parity. sett checks the CRC of every value it reads from the value log
    * regardless (SPEC §4.2: a read never returns wrong bytes), so this adds nothing.
@@ -93,6 +106,8 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   logger: undefined,
   loggingLevel: 'error',
   compactL0OnClose: false,
+  maxConflictKeys: defaultMaxConflictKeys,
+  maxPendingWriteBytes: 64 * MiB,
   verifyValueChecksum: false,
   fs: undefined,
   clock: undefined,
@@ -172,6 +187,8 @@ const CHECKS: { [K in keyof Options]: Check } = {
   },
   loggingLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
   compactL0OnClose: bool,
+  maxConflictKeys: int(1, Number.MAX_SAFE_INTEGER),
+  maxPendingWriteBytes: int(1, Number.MAX_SAFE_INTEGER),
   verifyValueChecksum: bool,
   fs: (name, v) => {
     if (v !== undefined && (typeof v !== 'object' || v === null || typeof (v as FileSystem).open !== 'function')) fail(name, v, 'a FileSystem');

@@ -41,7 +41,12 @@ export interface Counters {
   iterators: number;
   transactions: number;
   commits: number;
+  /** Commits that failed with CONFLICT, for either reason below. */
   conflicts: number;
+  /** Of those, transactions open so long that the conflict oracle forgot writes after their read version. */
+  conflictsOpenTooLong: number;
+  /** Writes refused because the write queue held maxPendingWriteBytes. */
+  writeQueueRejections: number;
 }
 
 export function newCounters(): Counters {
@@ -83,6 +88,8 @@ export function newCounters(): Counters {
     transactions: 0,
     commits: 0,
     conflicts: 0,
+    conflictsOpenTooLong: 0,
+    writeQueueRejections: 0,
   };
 }
 
@@ -102,6 +109,10 @@ export interface DBStats {
   blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number };
   files: { tables: number; tableBytes: number; wals: number; walBytes: number; manifestBytes: number };
   valueLog: { files: number; bytes: number; discardableBytes: number; pendingDeletions: number };
+  /** Writes queued or being committed (bounded by maxPendingWriteBytes). */
+  writeQueue: { requests: number; bytes: number; capacityBytes: number };
+  /** Keys the conflict oracle tracks: written since the oldest open read-write transaction began (bounded by maxConflictKeys). */
+  conflictKeys: number;
   lastVersion: number;
   /** Bytes written to disk (WALs, value log, flushed and compacted tables) per byte of keys and values written. */
   writeAmplification: number;

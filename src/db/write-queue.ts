@@ -2,7 +2,13 @@
 // writer then takes everything queued at once (up to a byte limit) and commits it as one group —
 // one WAL write and, with syncWrites, one fdatasync — and resolves every waiting promise.
 
-import type { Entry, ValuePointer } from '../base/index.js';
+// Bounded (SPEC §4.4): a producer that calls put() in a loop without awaiting would otherwise
+// queue without limit. A call cannot block in JS, and a promise that waits for room would hold
+// the caller's data all the same, so a request that would take the queued bytes past the limit
+// is refused at once (WRITE_QUEUE_FULL) and holds nothing. A request always fits an empty queue,
+// so any write that fits a memtable can be made by awaiting the ones before it.
+
+import { WriteQueueFullError, type Entry, type ValuePointer } from '../base/index.js';
 import type { ConflictCheck } from './oracle.js';
 
 /** A group never grows past this many bytes of entries, so one slow group cannot grow unbounded. */
@@ -40,13 +46,68 @@ export class WriteQueue {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private entriesSinceYield = 0;
+  /** Bytes of the requests queued or in the group being committed. */
+  private pending = 0;
+  private pendingCount = 0;
 
-  /** `commit` writes a group and resolves/rejects each request in it. */
-  constructor(private readonly commit: (group: WriteRequest[]) => Promise<void>) {}
+  /**
+   * `commit` writes a group and resolves/rejects each request in it. `maxPendingBytes` bounds
+   * the bytes admit() lets in (maxPendingWriteBytes); `onReject` counts refusals.
+   */
+  constructor(
+    private readonly commit: (group: WriteRequest[]) => Promise<void>,
+    readonly maxPendingBytes: number = Number.MAX_SAFE_INTEGER,
+    private readonly onReject: () => void = () => {},
+  ) {}
+
+  /**
+   * Throws WRITE_QUEUE_FULL if a request of `bytes` would take the queue past maxPendingBytes;
+   * call it before copying the caller's data. Internal writes (value-log GC rewrites, sequence
+   * leases, writeBatch chunks) skip it: each producer bounds itself.
+   */
+  admit(bytes: number): void {
+    if (this.pending === 0 || this.pending + bytes <= this.maxPendingBytes) return;
+    this.onReject();
+    throw new WriteQueueFullError(
+      `the write queue holds ${this.pending} bytes in ${this.pendingCount} writes not yet committed, and this write of ${bytes} bytes would pass the limit of ${this.maxPendingBytes} bytes (maxPendingWriteBytes): await earlier writes before issuing more`,
+    );
+  }
+
+  /** Bytes and requests queued or being committed. */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  get pendingRequests(): number {
+    return this.pendingCount;
+  }
 
   enqueue(entries: Entry[], bytes: number, extra: Pick<WriteRequest, 'rewriteOf' | 'conflictCheck' | 'sync'> = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ entries, bytes, resolve, reject, ...extra });
+      // The bytes leave the count as the request settles, before its caller runs again: a
+      // caller awaiting each large write in turn must find the room its last one took.
+      let settled = false;
+      const settle = (): void => {
+        if (settled) return;
+        settled = true;
+        this.pending -= bytes;
+        this.pendingCount--;
+      };
+      this.queue.push({
+        entries,
+        bytes,
+        resolve: () => {
+          settle();
+          resolve();
+        },
+        reject: (err) => {
+          settle();
+          reject(err);
+        },
+        ...extra,
+      });
+      this.pending += bytes;
+      this.pendingCount++;
       this.kick();
     });
   }
