@@ -15,7 +15,7 @@
 
 import { hostname } from 'node:os';
 import { isSettError } from '../base/index.js';
-import { open, type DB, type OpenOptions } from '../db/index.js';
+import { foreignDirectory, open, type DB, type OpenOptions } from '../db/index.js';
 import { nodeFS, readAll, readLockOwner, type FileSystem, type LockOwner } from '../fs/index.js';
 import { MANIFEST_FILE } from '../manifest/index.js';
 import { CliError, EXIT, usageError } from './errors.js';
@@ -52,10 +52,13 @@ function listDir(dir: string): string[] {
 
 /**
  * The names in `dir`, after checking that it is a sett database: it has a MANIFEST, or (a damaged
- * one) sett's files without one. Anything else is a usage error (exit 2).
+ * one) sett's files without one. Anything else is a usage error (exit 2), and another engine's
+ * directory (Badger, LevelDB, RocksDB) is named as such, before its KEYREGISTRY or MANIFEST is
+ * taken for sett's.
  */
 export function databaseNames(dir: string): string[] {
   const names = listDir(dir);
+  checkNotForeign(dir, names);
   if (names.includes(MANIFEST_FILE)) return names;
   if (names.some((n) => DB_FILE_PATTERN.test(n))) return names; // damaged: let the command report it
   throw new CliError(
@@ -63,6 +66,14 @@ export function databaseNames(dir: string): string[] {
     EXIT.usage,
     'NOT_A_DATABASE',
   );
+}
+
+/** NOT_A_DATABASE (exit 2) for a directory the engine would refuse as another engine's or not sett's. */
+function checkNotForeign(dir: string, names: readonly string[]): void {
+  const foreign = foreignDirectory(nodeFS, dir, names);
+  // Without a MANIFEST and without a recognised engine, databaseNames says it its own way.
+  if (foreign === undefined || (foreign.looksLike === undefined && !names.includes(MANIFEST_FILE))) return;
+  throw new CliError(`${dir} is not a sett database: ${foreign.reason}`, EXIT.usage, 'NOT_A_DATABASE');
 }
 
 /** Options for the short-lived opens of the CLI: background work inline, a small block cache. */
@@ -160,6 +171,7 @@ export async function openForWriting(dir: string, options: { create: boolean; ke
   if (!options.create) checkKey(dir, databaseNames(dir), options.key);
   else if (nodeFS.exists(dir)) {
     const names = listDir(dir);
+    checkNotForeign(dir, names);
     // An existing database (restore --force) must fit the key; a new or empty one is made with it.
     if (names.some((n) => n === MANIFEST_FILE || DB_FILE_PATTERN.test(n))) checkKey(dir, names, options.key);
   }

@@ -3,6 +3,7 @@
 export { ctrAlgorithm, ctrTransform, ctrTransformInPlace, counterBlock, randomBytesOf, CTR_IV_BYTES, KEY_LENGTHS, type CtrAlgorithm } from './aes-ctr.js';
 export { FileCipher, dataKeySource, type DataKey, type DataKeySource } from './file-cipher.js';
 export {
+  KEY_REGISTRY_MAGIC,
   KEY_REGISTRY_FILE,
   KEY_REGISTRY_TMP_FILE,
   KEY_REGISTRY_VERSION,

@@ -7,6 +7,7 @@ export { WriteBatch } from './write-batch.js';
 export { DEFAULT_OPTIONS, type Options, type Logger, type LoggingLevel, type CompressionOption } from './options.js';
 export type { DBStats, Counters, LevelStats } from './stats.js';
 export { verifyDirectory, type VerifyDirectoryOptions } from './verify-directory.js';
+export { foreignDirectory, type ForeignDirectory, type ForeignEngine } from './foreign-dir.js';
 export { type VerifyReport, type VerifiedFile, type VerifyProblem, type VerifyOptions, type VerifyProgress } from './verify.js';
 export type { BackupOptions } from './backup.js';
 export type { LoadOptions, LoadResult } from './restore.js';

@@ -25,6 +25,7 @@ import { DISCARD_FILE, DiscardStats, ValueLog } from '../vlog/index.js';
 import { BlockCache, Table, type Block } from '../sstable/index.js';
 import { DB } from './db.js';
 import { fileName, joinPath, parseFileName } from './file-names.js';
+import { checkNotForeign } from './foreign-dir.js';
 import { LevelsVersion, sortL0 } from './levels.js';
 import { Lsm } from './lsm.js';
 import { resolveOptions, type Options } from './options.js';
@@ -124,6 +125,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
   let lock: DirLock | undefined;
   const opened: { tables: Table[]; memtables: Memtable[]; manifest?: Manifest; vlog?: ValueLog } = { tables: [], memtables: [] };
   try {
+    checkNotForeign(fs, dir);
     if (!options.readOnly) {
       if (!fs.exists(dir)) {
         try {

@@ -8,6 +8,7 @@ import { dataKeySource, keyRegistryExists, readKeyRegistry, type DataKey } from 
 import { nodeFS, type FileSystem } from '../fs/index.js';
 import { Manifest } from '../manifest/index.js';
 import { fileName, parseFileName } from './file-names.js';
+import { checkNotForeign } from './foreign-dir.js';
 import { checkOrphans, open } from './open.js';
 import { addProblem, planFromNames, readEveryEntry, toProblem, verifyPlan, type VerifyOptions, type VerifyReport } from './verify.js';
 
@@ -28,6 +29,8 @@ const WORKERS = 2;
 
 export async function verifyDirectory(dir: string, options: VerifyDirectoryOptions = {}): Promise<VerifyReport> {
   const fs = options.fs ?? nodeFS;
+  // Another engine's directory is refused, not reported as a sett database full of damage.
+  checkNotForeign(fs, dir);
   const inline = options.executor === 'inline' || fs !== nodeFS;
   const executor: Executor = inline ? new InlineExecutor(fs) : new WorkerExecutor(WORKERS);
   let report: VerifyReport;

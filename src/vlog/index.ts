@@ -2,8 +2,9 @@
 // value pointers name, the ValueLog that appends groups, reads pointers and recovers torn tails,
 // and the DISCARD statistics that steer value-log GC.
 export { ValueLog, type ValueLogOptions } from './value-log.js';
-export { DiscardStats, DISCARD_FILE, DISCARD_TMP_FILE, encodeDiscard, decodeDiscard } from './discard.js';
+export { DiscardStats, DISCARD_FILE, DISCARD_TMP_FILE, DISCARD_MAGIC, encodeDiscard, decodeDiscard } from './discard.js';
 export {
+  VLOG_MAGIC,
   VLOG_FORMAT_VERSION,
   VLOG_HEADER_BYTES,
   ENTRY_HEADER_BYTES as VLOG_ENTRY_HEADER_BYTES,

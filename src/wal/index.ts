@@ -4,6 +4,7 @@ export { WalWriter, type WalCreateOptions } from './writer.js';
 export { replayWal, WAL_READ_CHUNK_BYTES, type WalReplayResult, type WalReplayOptions, type OnWalBatch } from './reader.js';
 export { encodeBatch, decodeBatch, putBatch, batchPayloadLength } from './batch-codec.js';
 export {
+  WAL_MAGIC,
   WAL_FORMAT_VERSION,
   WAL_HEADER_BYTES,
   RECORD_HEADER_BYTES as WAL_RECORD_HEADER_BYTES,
