@@ -3,7 +3,7 @@
 // inMemory databases. Both run the same job functions; only the main thread edits the MANIFEST.
 
 import { Worker } from 'node:worker_threads';
-import { SettError, type SettErrorCode } from '../base/index.js';
+import { InternalError, SettError, type SettErrorCode } from '../base/index.js';
 import type { FileSystem } from '../fs/index.js';
 import { runJob, type Job, type JobResult } from './jobs.js';
 import { resolveWorkerEntry } from './worker-entry.js';
@@ -73,6 +73,8 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   busy: Pending | undefined;
+  /** Kept: worker.threadId reads -1 once the thread has exited. */
+  threadId: number;
 }
 
 /** A fixed pool of worker threads, started lazily, idle ones unref'd so they never keep a process alive. */
@@ -123,8 +125,15 @@ export class WorkerExecutor implements Executor {
     }
   }
 
+  /** Takes a worker that ended out of the pool (once: 'error' is followed by 'exit'). */
+  private remove(pw: PoolWorker): void {
+    const at = this.workers.indexOf(pw);
+    if (at >= 0) this.workers.splice(at, 1);
+  }
+
   private spawn(): PoolWorker {
-    const pw: PoolWorker = { worker: new Worker(this.entry), busy: undefined };
+    const worker = new Worker(this.entry);
+    const pw: PoolWorker = { worker, busy: undefined, threadId: worker.threadId };
     pw.worker.on('message', (msg: { ok: boolean; result?: unknown; error?: SerializedError }) => {
       const pending = pw.busy;
       pw.busy = undefined;
@@ -138,8 +147,18 @@ export class WorkerExecutor implements Executor {
     pw.worker.on('error', (err) => {
       const pending = pw.busy;
       pw.busy = undefined;
-      this.workers.splice(this.workers.indexOf(pw), 1);
+      this.remove(pw);
       pending?.reject(err);
+      if (!this.closed) this.dispatch();
+    });
+    // A worker can also end with no 'error' event (process.exit in the worker, terminate(), the
+    // thread killed): its job would then wait forever, and with it the flush or compaction and
+    // every write stalled behind them. The job fails; the pool starts a new worker for the next.
+    pw.worker.on('exit', (code) => {
+      const pending = pw.busy;
+      pw.busy = undefined;
+      this.remove(pw);
+      if (pending !== undefined) pending.reject(new InternalError(`background worker (thread ${pw.threadId}) exited with code ${code} while running a ${pending.job.kind} job`));
       if (!this.closed) this.dispatch();
     });
     pw.worker.unref();
