@@ -3,8 +3,8 @@
 // version ranges, and the end chunk's count — so a truncated or damaged backup is a CORRUPTION
 // error naming the file (or stream) and the offset of the damaged piece.
 
-import snappy from '@napi-rs/snappy';
 import { CorruptionError } from '../base/index.js';
+import { snappyUncompress } from '../sstable/index.js';
 import {
   BACKUP_HEADER_BYTES,
   CHUNK_END,
@@ -77,8 +77,8 @@ export class BackupReader {
     let raw = payload;
     if (h.codec === CODEC_SNAPPY) {
       try {
-        const out = snappy.uncompressSync(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
-        raw = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+        // The expected length bounds what a damaged chunk can make the decoder allocate.
+        raw = snappyUncompress(payload, h.rawLength);
       } catch (err) {
         throw new CorruptionError(name, offset + CHUNK_HEADER_BYTES, `snappy decompression failed: ${err instanceof Error ? err.message : String(err)}`);
       }

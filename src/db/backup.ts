@@ -24,7 +24,7 @@
 
 import { InvalidArgumentError, assert, systemClock, type Clock } from '../base/index.js';
 import { nodeFS, type FileSystem } from '../fs/index.js';
-import snappy from '@napi-rs/snappy';
+import { snappyCompress } from '../sstable/index.js';
 import {
   CHUNK_END,
   CHUNK_RECORDS,
@@ -128,7 +128,7 @@ class ChunkWriter {
   async flush(): Promise<void> {
     if (this.records.count === 0) return;
     const raw = this.records.bytes();
-    const compressed = snappy.compressSync(raw);
+    const compressed = snappyCompress(raw);
     // Snappy can grow incompressible data a little: store such a chunk as it is.
     const chunk =
       compressed.length < raw.length

@@ -34,4 +34,5 @@ export {
   ensureCompressionReady,
   type CompressionName,
 } from './compression.js';
+export { snappyCompress, snappyUncompress } from './snappy.js';
 export { verifyTable, type TableCheck } from './verify.js';
