@@ -6,7 +6,7 @@ import { ConflictError, TxnTooBigError, META_DELETE, META_VALUE_POINTER, MAX_VER
 import { Oracle, keyString } from './oracle.js';
 import type { ValueLog } from '../vlog/index.js';
 import type { Lsm } from './lsm.js';
-import type { Options } from './options.js';
+import type { Logger, Options } from './options.js';
 import type { Counters } from './stats.js';
 import type { WriteRequest } from './write-queue.js';
 
@@ -25,6 +25,7 @@ export class Committer {
     private readonly options: Readonly<Options>,
     private readonly counters: Counters,
     lastVersion: number,
+    private readonly log: Logger,
   ) {
     this.lastVersion = lastVersion;
     this.visibleVersion = lastVersion;
@@ -118,7 +119,7 @@ export class Committer {
     try {
       this.onCommit!(entries);
     } catch (err) {
-      this.options.logger?.error(`sett: a subscriber threw: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.error(`sett: a subscriber threw: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -43,12 +43,20 @@ export class Compactor {
     return this.running.size;
   }
 
-  /** Starts every compaction the tree needs, up to numCompactors at once. */
+  /** Between stop() and resume(): an exclusive operation (flatten, dropPrefix, dropAll) or close owns the levels. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Starts every compaction the tree needs, up to numCompactors at once. With numCompactors 0
+   * (Badger's way to turn compaction off) it starts none; see Lsm.waitForL0Room for the stall.
+   */
   maybeSchedule(): void {
     // A read-only open writes nothing: beside a live writer a table of its own would take a file
     // id the writer is about to use.
     if (this.stopped || this.lsm.error !== undefined || this.config.options.readOnly) return;
-    const slots = Math.max(1, this.config.options.numCompactors) - this.running.size;
+    const slots = this.config.options.numCompactors - this.running.size;
     if (slots <= 0) return;
     const plans = pickCompactions(this.levelMetas(), this.busy, this.compactionOptions(), slots);
     for (const plan of plans) this.start(plan, false);

@@ -27,7 +27,7 @@ import { Sequence } from './sequence.js';
 import { WriteBatch } from './write-batch.js';
 import { DBIterator, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
 import type { Lsm } from './lsm.js';
-import type { Options } from './options.js';
+import type { Logger, Options } from './options.js';
 import type { Counters, DBStats } from './stats.js';
 import { WriteQueue } from './write-queue.js';
 import { HeldNumbers } from './readers.js';
@@ -82,6 +82,8 @@ export interface DBParts {
   clock: Clock;
   lastVersion: number;
   vlog: ValueLog | undefined;
+  /** options.logger behind options.loggingLevel: the one logger of this database. */
+  log: Logger;
 }
 
 export class DB implements AsyncDisposable {
@@ -103,7 +105,7 @@ export class DB implements AsyncDisposable {
     this.lsm = parts.lsm;
     this.counters = parts.counters;
     this.clock = parts.clock;
-    this.committer = new Committer(parts.lsm, parts.vlog, parts.options, parts.counters, parts.lastVersion);
+    this.committer = new Committer(parts.lsm, parts.vlog, parts.options, parts.counters, parts.lastVersion, parts.log);
     this.make = new EntryMaker(parts.options, parts.vlog !== undefined, () => this.clock.nowMs());
     this.writer = new WriteQueue((group) => this.committer.commitGroup(group), parts.options.maxPendingWriteBytes, () => this.counters.writeQueueRejections++);
     this.committer.oldestTransaction = () => this.txnReadVersions.min(Infinity);
@@ -143,7 +145,7 @@ export class DB implements AsyncDisposable {
       if (parts.options.valueLogGCInterval > 0) {
         this.gcTimer = setInterval(() => {
           if (this.state !== 'open') return;
-          this.runValueLogGC(0.5).catch((err: unknown) => this.options.logger?.error(`sett: background value-log GC failed: ${String(err)}`));
+          this.runValueLogGC(0.5).catch((err: unknown) => this.parts.log.error(`sett: background value-log GC failed: ${String(err)}`));
         }, parts.options.valueLogGCInterval);
         this.gcTimer.unref();
       }
@@ -190,7 +192,7 @@ export class DB implements AsyncDisposable {
       if (this.gc !== undefined && this.gc.pendingDeletions > 0 && this.state === 'open') {
         const deleting = this.gc
           .deleteReleased()
-          .catch((err: unknown) => this.options.logger?.warn(`sett: deleting a collected value-log file failed: ${String(err)}`))
+          .catch((err: unknown) => this.parts.log.warn(`sett: deleting a collected value-log file failed: ${String(err)}`))
           .finally(() => this.maintenance.delete(deleting));
         this.maintenance.add(deleting);
       }
@@ -473,7 +475,7 @@ export class DB implements AsyncDisposable {
       try {
         sub.callback(changes);
       } catch (err) {
-        this.options.logger?.error(`sett: a subscriber threw: ${err instanceof Error ? err.message : String(err)}`);
+        this.parts.log.error(`sett: a subscriber threw: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }

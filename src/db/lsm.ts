@@ -23,7 +23,7 @@ import { COMPRESSION_CODE, Table, hashKey, type Block, type BlockCache, type Tab
 import { Compactor } from './compactor.js';
 import { fileName, joinPath } from './file-names.js';
 import { LevelsVersion } from './levels.js';
-import type { Options } from './options.js';
+import type { Logger, Options } from './options.js';
 import type { Counters } from './stats.js';
 
 export interface LsmConfig {
@@ -44,6 +44,8 @@ export interface LsmConfig {
   discard: DiscardStats | undefined;
   /** Data keys of an encrypted database (encryptionKey); undefined when not encrypted. */
   keys?: KeyRing | undefined;
+  /** options.logger behind options.loggingLevel (levelLogger): every message goes through it. */
+  log: Logger;
 }
 
 export interface FoundValue extends ValueStruct {
@@ -350,7 +352,7 @@ export class Lsm {
         oldest.close();
       } catch (err) {
         // The table holds the data; a WAL handle that fails to close is only a leak.
-        this.config.options.logger?.warn(`sett: closing WAL ${oldest.fileId} failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.config.log.warn(`sett: closing WAL ${oldest.fileId} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (this.config.durable) this.removeFile(fileName('wal', oldest.fileId));
       this.wakeFlushWaiters();
@@ -360,7 +362,9 @@ export class Lsm {
   /**
    * L0 at numLevelZeroTablesStall tables: the flush waits for compaction to catch up, so frozen
    * memtables pile up and writers stall at rotation. Compaction never waits for a flush, so this
-   * cannot deadlock.
+   * cannot deadlock. With numCompactors 0 no compaction will come: where Badger blocks writes
+   * forever, the flush itself compacts L0 into the level below (a stall, counted), so writes go
+   * on and L0 stays within the stall.
    */
   private async waitForL0Room(): Promise<void> {
     const { options, counters, clock } = this.config;
@@ -369,7 +373,11 @@ export class Lsm {
     const start = clock.nowMs();
     while (this.version.levels[0]!.length >= options.numLevelZeroTablesStall && this.error === undefined) {
       this.compactor.maybeSchedule();
-      if (this.compactor.activeCompactions === 0) break; // nothing can shrink L0: do not wait forever
+      if (this.compactor.activeCompactions === 0) {
+        if (options.numCompactors !== 0 || this.compactor.isStopped) break; // nothing can shrink L0: do not wait forever
+        await this.compactor.compactL0();
+        continue;
+      }
       await new Promise<void>((resolve) => this.flushWaiters.push(resolve));
     }
     counters.l0StallMs += clock.nowMs() - start;
@@ -384,7 +392,7 @@ export class Lsm {
     try {
       this.config.fs.unlink(joinPath(this.config.dir, name));
     } catch (err) {
-      this.config.options.logger?.warn(`sett: could not delete ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      this.config.log.warn(`sett: could not delete ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -28,7 +28,7 @@ import { fileName, joinPath, parseFileName } from './file-names.js';
 import { checkNotForeign } from './foreign-dir.js';
 import { LevelsVersion, sortL0 } from './levels.js';
 import { Lsm } from './lsm.js';
-import { resolveOptions, type Options } from './options.js';
+import { levelLogger, resolveOptions, type Options } from './options.js';
 import { newCounters, type Counters } from './stats.js';
 
 export type OpenOptions = Partial<Options>;
@@ -45,8 +45,9 @@ export async function open(dirOrOptions: string | OpenOptions, maybeOptions?: Op
     dir = dirOrOptions;
     input = maybeOptions;
   } else if (typeof dirOrOptions === 'object' && dirOrOptions !== null) {
-    input = dirOrOptions;
-    const given = (dirOrOptions as { dir?: unknown }).dir;
+    // `dir` is a key of this form only, not an option: resolveOptions refuses unknown keys.
+    const { dir: given, ...rest } = dirOrOptions as OpenOptions & { dir?: unknown };
+    input = rest;
     if (typeof given === 'string' && given.length > 0) dir = given;
     else if (dirOrOptions.inMemory === true) dir = '/sett-in-memory';
     else throw new InvalidArgumentError('open() needs a directory, or { inMemory: true }');
@@ -108,20 +109,22 @@ async function openInMemory(dir: string, options: Options): Promise<DB> {
   const clock = options.clock ?? systemClock;
   const cache = new BlockCache<Block>(options.blockCacheSize);
   const executor = typeof options.executor === 'object' ? options.executor : new InlineExecutor(fs);
+  const log = levelLogger(options.logger, options.loggingLevel);
   const lsm = new Lsm(
-    { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false, vlog: undefined, discard: undefined },
+    { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false, vlog: undefined, discard: undefined, log },
     Memtable.inMemory(options.memTableSize),
     [],
     LevelsVersion.empty(options.maxLevels),
     1,
   );
-  return new DB({ dir, options, lsm, manifest: undefined, executor, cache, lock: undefined, counters, clock, lastVersion: 0, vlog: undefined });
+  return new DB({ dir, options, lsm, manifest: undefined, executor, cache, lock: undefined, counters, clock, lastVersion: 0, vlog: undefined, log });
 }
 
 async function openOnDisk(dir: string, options: Options): Promise<DB> {
   const fs = options.fs ?? nodeFS;
   const clock = options.clock ?? systemClock;
   const counters = newCounters();
+  const log = levelLogger(options.logger, options.loggingLevel);
   let lock: DirLock | undefined;
   const opened: { tables: Table[]; memtables: Memtable[]; manifest?: Manifest; vlog?: ValueLog } = { tables: [], memtables: [] };
   try {
@@ -138,7 +141,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       }
       // The lock lives on the real file system: FaultFS directories exist only in this process.
       if (onRealFiles(fs)) {
-        lock = await acquireDirLock(dir, (err: Error) => options.logger?.error(`sett: the lock on ${dir} was compromised: ${err.message}`));
+        lock = await acquireDirLock(dir, (err: Error) => log.error(`sett: the lock on ${dir} was compromised: ${err.message}`));
       }
     } else if (!fs.exists(dir)) {
       throw new NotADatabaseError(dir, 'the directory does not exist (a read-only open does not create a database)');
@@ -250,7 +253,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
     }
     const executor = makeExecutor(options, fs);
     const discard = DiscardStats.load(fs, dir);
-    const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly, vlog, discard, keys };
+    const config = { dir, fs, options, executor, cache, manifest, counters, clock, durable: !options.readOnly, vlog, discard, keys, log };
     let active: Memtable;
     const newestFirst = recovered.reverse();
     if (options.readOnly) {
@@ -273,7 +276,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
       await fs.syncDir(dir);
     }
     const lsm = new Lsm(config, active, newestFirst, version, maxFileId + 1);
-    return new DB({ dir, options, lsm, manifest, executor, cache, lock, counters, clock, lastVersion, vlog });
+    return new DB({ dir, options, lsm, manifest, executor, cache, lock, counters, clock, lastVersion, vlog, log });
   } catch (err) {
     for (const m of opened.memtables) m.close();
     for (const t of opened.tables) t.close();
@@ -288,6 +291,7 @@ function makeExecutor(options: Options, fs: FileSystem): Executor {
   if (typeof options.executor === 'object') return options.executor;
   // Workers reach files through node:fs only: any other FileSystem runs its jobs inline.
   if (options.executor === 'inline' || fs !== nodeFS) return new InlineExecutor(fs);
+  // At least one worker with numCompactors 0: flushes run there too.
   return new WorkerExecutor(Math.max(1, options.numCompactors));
 }
 

@@ -203,13 +203,20 @@ const CHECKS: { [K in keyof Options]: Check } = {
   manifestRewriteThreshold: int(1, Number.MAX_SAFE_INTEGER),
 };
 
-/** Merges `input` over the defaults and validates every option. Unknown keys are ignored. */
+/**
+ * Merges `input` over the defaults and validates every option. A key that names no option is
+ * INVALID_ARGUMENT (a typo such as `syncWrite` would otherwise be ignored silently); a key whose
+ * value is undefined counts as not given, like any option's.
+ */
 export function resolveOptions(input: unknown): Options {
   if (input === undefined || input === null) return { ...DEFAULT_OPTIONS };
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new InvalidArgumentError(`options must be an object, got ${Array.isArray(input) ? 'an array' : typeof input}`);
   }
   const given = input as Record<string, unknown>;
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(CHECKS, name) && given[name] !== undefined) throw unknownOption(name);
+  }
   const options = { ...DEFAULT_OPTIONS } as Record<string, unknown>;
   for (const name of Object.keys(CHECKS) as (keyof Options)[]) {
     const value = given[name];
@@ -227,4 +234,60 @@ export function resolveOptions(input: unknown): Options {
     throw new InvalidArgumentError('options inMemory and readOnly cannot both be true');
   }
   return resolved;
+}
+
+function unknownOption(name: string): InvalidArgumentError {
+  const close = closestOption(name);
+  return new InvalidArgumentError(`unknown option '${name}'${close === undefined ? '' : ` (did you mean '${close}'?)`}`);
+}
+
+/** The option a typo most likely meant: the same name in another case, or one within a few edits. */
+function closestOption(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const known of Object.keys(CHECKS)) {
+    if (known.toLowerCase() === lower) return known;
+    const d = editDistance(lower, known.toLowerCase());
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  // Within a third of the name's length (at least 1, at most 3 edits): closer than that is a guess.
+  return bestDistance <= Math.min(3, Math.max(1, Math.floor(name.length / 3))) ? best : undefined;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+const LEVEL_RANK: Readonly<Record<LoggingLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+
+/**
+ * The one logger the engine writes to, built at open: `logger` behind the `loggingLevel` filter.
+ * A message below the level, or any message without a logger, goes nowhere. A logger that throws
+ * is ignored: logging must not fail the write, flush or callback that logs.
+ */
+export function levelLogger(logger: Logger | undefined, level: LoggingLevel): Logger {
+  const at = (method: keyof Logger): ((message: string) => void) => {
+    if (logger === undefined || LEVEL_RANK[method] < LEVEL_RANK[level]) return () => {};
+    return (message) => {
+      try {
+        logger[method](message);
+      } catch {
+        // See above: the logger's failure is not the engine's.
+      }
+    };
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
