@@ -24,7 +24,7 @@ import {
 import { FileCipher, type DataKeySource } from '../crypto/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { Block, BlockIterator } from './block.js';
-import type { BlockCache } from './block-cache.js';
+import { newBlockSlots, type BlockCache, type BlockSlots } from './block-cache.js';
 import { BlockIndex } from './block-index.js';
 import { BloomFilter, hashKey } from './bloom.js';
 import { COMPRESSION_CODE, decompressBlock } from './compression.js';
@@ -103,6 +103,8 @@ export class Table {
   private readonly largestUserEnd: number;
   /** Decrypts blocks of an encrypted table; undefined for a plain one (no extra work). */
   private readonly cipher: FileCipher | undefined;
+  /** This table's data blocks in the cache, by index: a hit is an array load (BlockCache.getAt). */
+  private readonly blockSlots: BlockSlots<Block>;
 
   private constructor(
     handle: FileHandle,
@@ -120,6 +122,7 @@ export class Table {
     this.handle = handle;
     this.name = baseName(path);
     this.cache = options.cache;
+    this.blockSlots = newBlockSlots<Block>(options.cache === undefined ? 0 : index.length);
     this.verifyChecksums = options.verifyChecksums ?? true;
     this.smallestUserEnd = properties.smallest.length - VERSION_BYTES;
     this.largestUserEnd = properties.largest.length - VERSION_BYTES;
@@ -254,13 +257,13 @@ export class Table {
     const offset = this.index.offsets[i]!;
     const cache = this.cache;
     if (cache !== undefined) {
-      const cached = cache.get(this.fileId, offset);
+      const cached = cache.getAt(this.blockSlots, i);
       if (cached !== undefined) return cached;
     }
     const stored = readExact(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES);
     const contents = unpackBlock(stored, this.name, offset, this.verifyChecksums, this.cipher);
     const block = Block.decode(contents, this.name, offset, contents.buffer === stored.buffer ? stored.byteLength : contents.byteLength);
-    if (cache !== undefined) cache.set(this.fileId, offset, block, block.sizeBytes);
+    if (cache !== undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes);
     return block;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BlockCache } from '../../src/sstable/block-cache.js';
+import { BlockCache, newBlockSlots, type BlockSlots } from '../../src/sstable/block-cache.js';
 
 describe('BlockCache', () => {
   it('evicts the least recently used block first, where a get counts as a use', () => {
@@ -111,15 +111,18 @@ describe('BlockCache', () => {
     expect(() => new BlockCache<string>(1.5)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
-  it('behaves like a reference second-chance (CLOCK) cache under any sequence of operations', () => {
+  it.each([
+    ['by (file, offset)', false],
+    ['through slot arrays (a table\'s path; gets mix getAt and get)', true],
+  ])('behaves like a reference second-chance (CLOCK) cache under any sequence of operations, %s', (_name, viaSlots) => {
     type Op =
-      | { kind: 'get'; file: number; offset: number }
+      | { kind: 'get'; file: number; offset: number; bySlot: boolean }
       | { kind: 'set'; file: number; offset: number; size: number }
       | { kind: 'evictFile'; file: number };
     const file = fc.integer({ min: 0, max: 3 });
     const offset = fc.integer({ min: 0, max: 5 }).map((i) => i * 4096);
     const op: fc.Arbitrary<Op> = fc.oneof(
-      fc.record({ kind: fc.constant('get' as const), file, offset }),
+      fc.record({ kind: fc.constant('get' as const), file, offset, bySlot: fc.boolean() }),
       fc.record({ kind: fc.constant('set' as const), file, offset, size: fc.integer({ min: 0, max: 400 }) }),
       fc.record({ kind: fc.constant('evictFile' as const), file }),
     );
@@ -127,6 +130,17 @@ describe('BlockCache', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(op, { maxLength: 200 }), (capacity, ops) => {
         const cache = new BlockCache<number>(capacity);
+        const slots: BlockSlots<number>[] = [0, 1, 2, 3].map(() => newBlockSlots<number>(6));
+        // A slot must point at the cached entry of its block, or be empty: never at an entry that left.
+        const checkSlots = (): void => {
+          if (!viaSlots) return;
+          for (let f = 0; f < 4; f++) {
+            for (let i = 0; i < 6; i++) {
+              const e = model.find((m) => m.file === f && m.offset === i * 4096);
+              expect(slots[f]![i]?.value).toBe(e?.value);
+            }
+          }
+        };
         // Reference: a queue, oldest first; a hit sets its entry's bit; eviction takes the oldest
         // entry whose bit is clear, sending each set one to the young end with its bit cleared.
         let model: { file: number; offset: number; value: number; size: number; ref: boolean }[] = [];
@@ -137,7 +151,7 @@ describe('BlockCache', () => {
         for (const o of ops) {
           if (o.kind === 'get') {
             const i = model.findIndex((e) => e.file === o.file && e.offset === o.offset);
-            const got = cache.get(o.file, o.offset);
+            const got = viaSlots && o.bySlot ? cache.getAt(slots[o.file]!, o.offset / 4096) : cache.get(o.file, o.offset);
             if (i < 0) {
               misses++;
               expect(got).toBeUndefined();
@@ -148,7 +162,8 @@ describe('BlockCache', () => {
             }
           } else if (o.kind === 'set') {
             const value = stamp++;
-            cache.set(o.file, o.offset, value, o.size);
+            if (viaSlots) cache.setAt(slots[o.file]!, o.offset / 4096, o.file, o.offset, value, o.size);
+            else cache.set(o.file, o.offset, value, o.size);
             model = model.filter((e) => !(e.file === o.file && e.offset === o.offset));
             if (capacity > 0 && o.size <= capacity) {
               while (model.reduce((s, e) => s + e.size, 0) + o.size > capacity) {
@@ -174,6 +189,7 @@ describe('BlockCache', () => {
             evictions,
             capacityBytes: capacity,
           });
+          checkSlots();
         }
         // Every block the model holds is in the cache with its value (checked last: gets reorder).
         for (const e of [...model]) expect(cache.get(e.file, e.offset)).toBe(e.value);
