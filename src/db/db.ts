@@ -258,7 +258,8 @@ export class DB implements AsyncDisposable {
     const k = this.make.key(key);
     this.counters.gets++;
     const found = this.lsm.get(k, this.committer.visibleVersion);
-    if (found === undefined || isDeleted(found.meta) || isExpired(found.expiresAt, this.clock.nowMs())) return undefined;
+    // The clock only for an entry with a TTL: reading it was 1-2% of a readrandom profile.
+    if (found === undefined || isDeleted(found.meta) || (found.expiresAt !== 0 && isExpired(found.expiresAt, this.clock.nowMs()))) return undefined;
     this.counters.getHits++;
     return this.resolveValue(k, found.meta, found.value);
   }

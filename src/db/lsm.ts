@@ -6,8 +6,6 @@ import {
   IoError,
   SettError,
   decodeValueStruct,
-  readVersion as readVersionAt,
-  VERSION_BYTES,
   compareRanges,
   type Clock,
   type InternalIterator,
@@ -19,7 +17,7 @@ import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import { VLOG_HEADER_BYTES, type DiscardStats, type ValueLog } from '../vlog/index.js';
-import { COMPRESSION_CODE, Table, hashKey, type Block, type BlockCache, type TableBuilderOptions } from '../sstable/index.js';
+import { COMPRESSION_CODE, Table, hashKey, type Block, type BlockCache, type TableBuilderOptions, type TableHit } from '../sstable/index.js';
 import { Compactor } from './compactor.js';
 import { fileName, joinPath } from './file-names.js';
 import { LevelsVersion } from './levels.js';
@@ -47,6 +45,9 @@ export interface LsmConfig {
   /** options.logger behind options.loggingLevel (levelLogger): every message goes through it. */
   log: Logger;
 }
+
+/** Every table get fills this one (gets are synchronous and never re-entered). */
+const tableHit: TableHit = { value: new Uint8Array(0), version: 0 };
 
 export interface FoundValue extends ValueStruct {
   version: number;
@@ -163,10 +164,9 @@ export class Lsm {
       this.config.counters.bloomNegatives++;
       return undefined;
     }
-    const hit = t.getUnfiltered(userKey, readVersion);
-    if (hit === undefined) return undefined;
-    const v = decodeValueStruct(hit.value, t.path) as FoundValue;
-    v.version = readVersionAt(hit.key, hit.key.length - VERSION_BYTES);
+    if (!t.getUnfiltered(userKey, readVersion, tableHit)) return undefined;
+    const v = decodeValueStruct(tableHit.value, t.path) as FoundValue;
+    v.version = tableHit.version;
     return v;
   }
 

@@ -9,7 +9,7 @@ export {
   TABLE_WRITE_CHUNK_BYTES,
   type TableBuilderOptions,
 } from './table-builder.js';
-export { Table, unpackBlock, type TableOpenOptions } from './table-reader.js';
+export { Table, unpackBlock, type TableOpenOptions, type TableHit } from './table-reader.js';
 export { TableIterator } from './table-iterator.js';
 export type { TableProperties } from './properties.js';
 export {

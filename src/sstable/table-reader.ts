@@ -19,7 +19,8 @@ import {
   crc32Range,
   hex32,
   type InternalKey,
-  copyBytes,
+  encodeInternalKey,
+  readVersion as readVersionAt,
 } from '../base/index.js';
 import { FileCipher, type DataKeySource } from '../crypto/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
@@ -87,8 +88,16 @@ export function unpackBlock(stored: Uint8Array, file: string, offset: number, ve
   return raw;
 }
 
+/** What getUnfiltered found: a caller keeps one and passes it to every call (no result object per get). */
+export interface TableHit {
+  /** A view into the immutable cached block. */
+  value: Uint8Array;
+  version: number;
+}
+
 /** Get's search key, rebuilt in place for every call (get is synchronous and never re-entered). */
 let targetScratch = new Uint8Array(256);
+const EMPTY_VALUE = new Uint8Array(0);
 const getIterator = new BlockIterator();
 
 export class Table {
@@ -211,14 +220,16 @@ export class Table {
     if (this.handle === undefined) throw new ClosedError(`table ${this.name}`);
     if (!this.covers(userKey)) return undefined;
     if (this.filter !== undefined && !this.filter.mayContain(hashKey(userKey))) return undefined;
-    return this.getUnfiltered(userKey, readVersion);
+    const hit: TableHit = { value: EMPTY_VALUE, version: 0 };
+    return this.getUnfiltered(userKey, readVersion, hit) ? { key: encodeInternalKey(userKey, hit.version), value: hit.value } : undefined;
   }
 
   /**
    * get() for a caller that has already checked covers() and the bloom filter (the read path,
-   * which hashes the key once for every table it probes).
+   * which hashes the key once for every table it probes). On a hit fills `hit` and returns true;
+   * the one allocation is the value's view (the key is not copied).
    */
-  getUnfiltered(userKey: Uint8Array, readVersion: number = MAX_VERSION): { key: InternalKey; value: Uint8Array } | undefined {
+  getUnfiltered(userKey: Uint8Array, readVersion: number, hit: TableHit): boolean {
     if (this.handle === undefined) throw new ClosedError(`table ${this.name}`);
     const n = userKey.length;
 
@@ -233,15 +244,20 @@ export class Table {
     // A key the table covers begins with the bytes all its keys share: every compare skips them.
     const shares = index.shares(target, 0, end);
     const i = index.find(target, 0, end, shares);
-    if (i === this.index.length) return undefined;
+    if (i === this.index.length) return false;
     const it = getIterator;
     it.reset(this.blockAt(i));
     it.seekRange(target, 0, end, shares ? index.sharedBytes : 0);
     // The first entry >= (userKey, readVersion) is the newest visible version, if the user key matches.
     const found = it.valid() && it.keyLength === end && compareRanges(it.keyBuffer, 0, n, userKey, 0, n) === 0;
-    const result = found ? { key: copyBytes(it.keyBuffer, 0, end), value: it.blockData.subarray(it.valueStart, it.valueEnd) } : undefined;
+    if (found) {
+      const data = it.blockData;
+      // new Uint8Array(buffer, ...) costs about half of subarray (no species lookup).
+      hit.value = new Uint8Array(data.buffer, data.byteOffset + it.valueStart, it.valueEnd - it.valueStart);
+      hit.version = readVersionAt(it.keyBuffer, n);
+    }
     it.close(); // drop the block reference: the cache decides how long blocks live
-    return result;
+    return found;
   }
 
   /** An iterator over every entry; it holds a reference to the table until closed. */
