@@ -53,6 +53,9 @@ interface Sample {
   seconds: number;
   done: number;
   rssMiB: number;
+  /** V8's heap in use, and the ArrayBuffers outside it (memtable arenas, blocks, file buffers). */
+  heapMiB: number;
+  arrayBuffersMiB: number;
   maps: number;
   l0Tables: number;
   levelMiB: number[];
@@ -192,7 +195,8 @@ async function main(): Promise<void> {
   let done = 0;
   let peakRss = 0;
   const sample = (): Sample => {
-    const rss = process.memoryUsage.rss();
+    const mem = process.memoryUsage();
+    const rss = mem.rss;
     peakRss = Math.max(peakRss, rss);
     const debt = compactionDebt(db);
     const c = db.stats().counters;
@@ -201,6 +205,8 @@ async function main(): Promise<void> {
       seconds: Math.round((performance.now() - started) / 100) / 10,
       done,
       rssMiB: mib(rss),
+      heapMiB: mib(mem.heapUsed),
+      arrayBuffersMiB: mib(mem.arrayBuffers),
       maps: mapsCount(),
       l0Tables: debt.l0Tables,
       levelMiB: debt.levelBytes.map(mib),
@@ -210,7 +216,7 @@ async function main(): Promise<void> {
     };
     samples.push(s);
     process.stderr.write(
-      `${s.seconds}s ${s.phase} ${s.done.toLocaleString()} rss=${s.rssMiB}MiB maps=${s.maps} L0=${s.l0Tables} debt=${s.debtMiB}MiB disk=${s.diskMiB}MiB levels=[${s.levelMiB.join(',')}]\n`,
+      `${s.seconds}s ${s.phase} ${s.done.toLocaleString()} rss=${s.rssMiB}MiB heap=${s.heapMiB}MiB buffers=${s.arrayBuffersMiB}MiB maps=${s.maps} L0=${s.l0Tables} debt=${s.debtMiB}MiB disk=${s.diskMiB}MiB levels=[${s.levelMiB.join(',')}]\n`,
     );
     return s;
   };
@@ -304,12 +310,12 @@ function round(x: number | undefined): number {
 function printReport(summary: Record<string, number | boolean>, samples: readonly Sample[]): void {
   const lines = ['| figure | value |', '|---|---:|'];
   for (const [k, v] of Object.entries(summary)) lines.push(`| ${k} | ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)} |`);
-  lines.push('', '| s | phase | done | RSS MiB | maps | L0 | debt MiB | disk MiB | levels MiB |', '|---:|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('', '| s | phase | done | RSS MiB | heap MiB | buffers MiB | maps | L0 | debt MiB | disk MiB | levels MiB |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   // At most ~40 rows: every k-th sample.
   const every = Math.max(1, Math.ceil(samples.length / 40));
   samples.forEach((s, i) => {
     if (i % every === 0 || i === samples.length - 1) {
-      lines.push(`| ${s.seconds} | ${s.phase} | ${s.done.toLocaleString('en-US')} | ${s.rssMiB} | ${s.maps} | ${s.l0Tables} | ${s.debtMiB} | ${s.diskMiB} | ${s.levelMiB.join(' / ')} |`);
+      lines.push(`| ${s.seconds} | ${s.phase} | ${s.done.toLocaleString('en-US')} | ${s.rssMiB} | ${s.heapMiB} | ${s.arrayBuffersMiB} | ${s.maps} | ${s.l0Tables} | ${s.debtMiB} | ${s.diskMiB} | ${s.levelMiB.join(' / ')} |`);
     }
   });
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -311,7 +311,6 @@ export class Lsm {
     await this.guard(() => discard.save(), 'save the discard statistics after dropAll');
   }
 
-
   /** Resolves when no flush or compaction is running and none is due (or the tree has failed). */
   async waitForIdle(): Promise<void> {
     for (;;) {
