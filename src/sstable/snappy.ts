@@ -41,8 +41,10 @@ const LENGTH_MAX = 0xffffffff;
 const MAX_OUTPUT_BYTES_PER_3_INPUT_BYTES = 64;
 
 /**
- * Below this many bytes a literal or a copy is moved with a byte loop: subarray()/set() and
- * copyWithin() cost more to call than they save on short runs (bench: see docs/design.md).
+ * Below this many bytes a literal or a copy is moved with a byte loop: copyWithin() and set()
+ * cost a builtin call (~18 ns for copyWithin, ~25 ns for set with its source view) whatever the
+ * length, a byte loop ~1.2 ns a byte. On 4 KiB db_bench-like blocks 8, 16, 32 and 48 measured
+ * the same within noise; 64 and up was 50% slower (docs/design.md §Compression codecs).
  */
 const SHORT_RUN_BYTES = 16;
 
@@ -59,18 +61,31 @@ export function snappyCompress(data: Uint8Array): Uint8Array {
  * CorruptionError on an empty input or a length varint that is cut off or longer than a u32.
  */
 export function snappyDeclaredLength(src: Uint8Array): { length: number; bodyOffset: number } {
-  if (src.length === 0) throw new CorruptionError(SOURCE, 0, 'empty input (a snappy block holds at least its length varint)');
+  const length = lengthAt(src, 0, src.length);
+  return { length, bodyOffset: varintEnd(src, 0) };
+}
+
+/** The length varint of the block in src[start..end); errors as snappyDeclaredLength's, offsets relative to `start`. */
+function lengthAt(src: Uint8Array, start: number, end: number): number {
+  if (start >= end) throw new CorruptionError(SOURCE, 0, 'empty input (a snappy block holds at least its length varint)');
   let length = 0;
   for (let i = 0; i < LENGTH_VARINT_MAX_BYTES; i++) {
-    if (i >= src.length) throw new CorruptionError(SOURCE, i, 'length varint cut off');
-    const b = src[i]!;
+    if (start + i >= end) throw new CorruptionError(SOURCE, i, 'length varint cut off');
+    const b = src[start + i]!;
     length += (b & 0x7f) * 2 ** (7 * i);
     if (b < 0x80) {
       if (length > LENGTH_MAX) throw new CorruptionError(SOURCE, 0, `length varint ${length} exceeds 2^32 - 1`);
-      return { length, bodyOffset: i + 1 };
+      return length;
     }
   }
   throw new CorruptionError(SOURCE, 0, `length varint longer than ${LENGTH_VARINT_MAX_BYTES} bytes`);
+}
+
+/** Position after the length varint at `start` (one lengthAt accepted). */
+function varintEnd(src: Uint8Array, start: number): number {
+  let i = start;
+  while (src[i]! >= 0x80) i++;
+  return i + 1;
 }
 
 /**
@@ -79,25 +94,58 @@ export function snappyDeclaredLength(src: Uint8Array): { length: number; bodyOff
  * Every failure is a CorruptionError naming the offset in `src`.
  */
 export function snappyUncompress(src: Uint8Array, expectedLength?: number): Uint8Array {
-  const { length, bodyOffset } = snappyDeclaredLength(src);
-  if (expectedLength !== undefined && length !== expectedLength) {
-    throw new CorruptionError(SOURCE, 0, `declares ${length} uncompressed bytes, expected ${expectedLength}`);
-  }
-  const bodyBytes = src.length - bodyOffset;
-  if (length * 3 > bodyBytes * MAX_OUTPUT_BYTES_PER_3_INPUT_BYTES) {
-    throw new CorruptionError(SOURCE, 0, `declares ${length} uncompressed bytes, more than ${bodyBytes} bytes of elements can make`);
-  }
+  const length = checkedLength(src, 0, src.length, expectedLength);
   // A fresh array per block, not a reused one: the decoded block outlives this call (the block
   // cache and the iterators keep it), and the GC reclaims it like any other array.
   const out = new Uint8Array(length);
-  decodeElements(src, bodyOffset, out);
+  decodeElements(src, varintEnd(src, 0), src.length, 0, out, length);
   return out;
 }
 
-/** Decodes the elements of src[pos..] into all of `out`; fails unless they fill it exactly. */
-function decodeElements(src: Uint8Array, pos: number, out: Uint8Array): void {
-  const end = src.length;
-  const outEnd = out.length;
+/**
+ * Decodes the raw Snappy block in `buf[start..end)` into `buf[0..length)`, so the declared length
+ * must be at most `start` (the output never reaches the input; checked, CORRUPTION if not), then
+ * returns a new, exactly sized copy of the output. For a reader that reads a stored block into
+ * a reused scratch array behind room for its output: literals then move with copyWithin()
+ * instead of set() over a fresh view of the input, and the stored bytes need no array of their
+ * own. Errors as for snappyUncompress, offsets relative to `start`; `buf[0..length)` is
+ * overwritten either way.
+ */
+export function snappyUncompressFromScratch(buf: Uint8Array, start: number, end: number, expectedLength?: number): Uint8Array {
+  const length = checkedLength(buf, start, end, expectedLength);
+  if (length > start) {
+    throw new CorruptionError(SOURCE, 0, `declares ${length} uncompressed bytes, more than the ${start} bytes of scratch before it`);
+  }
+  decodeElements(buf, varintEnd(buf, start), end, start, buf, length);
+  // new Uint8Array(buffer, ...) rather than subarray(): no species lookup.
+  const out = new Uint8Array(length);
+  out.set(new Uint8Array(buf.buffer, buf.byteOffset, length));
+  return out;
+}
+
+/** The declared length of the block in src[start..end), checked against `expectedLength` and against what the body could make. */
+function checkedLength(src: Uint8Array, start: number, end: number, expectedLength: number | undefined): number {
+  const length = lengthAt(src, start, end);
+  if (expectedLength !== undefined && length !== expectedLength) {
+    throw new CorruptionError(SOURCE, 0, `declares ${length} uncompressed bytes, expected ${expectedLength}`);
+  }
+  const bodyBytes = end - varintEnd(src, start);
+  if (length * 3 > bodyBytes * MAX_OUTPUT_BYTES_PER_3_INPUT_BYTES) {
+    throw new CorruptionError(SOURCE, 0, `declares ${length} uncompressed bytes, more than ${bodyBytes} bytes of elements can make`);
+  }
+  return length;
+}
+
+/**
+ * Decodes the elements of src[pos..end) into out[0..outEnd); fails unless they fill it exactly.
+ * `src` and `out` may be the same array (the output then lies wholly before `pos`). `base` is
+ * subtracted from positions in error messages. One bounds check per element, none per byte: the
+ * checks before each move keep every index inside both arrays.
+ */
+function decodeElements(src: Uint8Array, pos: number, end: number, base: number, out: Uint8Array, outEnd: number): void {
+  const shared = src === out;
+  const srcBuffer = src.buffer;
+  const srcByteOffset = src.byteOffset;
   let op = 0;
   while (pos < end) {
     const tagAt = pos;
@@ -108,7 +156,7 @@ function decodeElements(src: Uint8Array, pos: number, out: Uint8Array): void {
       n = (tag >>> 2) + 1;
       if (n > 60) {
         const lengthBytes = n - 60;
-        if (lengthBytes > end - pos) throw new CorruptionError(SOURCE, tagAt, 'literal length cut off');
+        if (lengthBytes > end - pos) throw new CorruptionError(SOURCE, tagAt - base, 'literal length cut off');
         // Multiplications, not shifts: a 4-byte length must not turn negative.
         n = src[pos]!;
         if (lengthBytes > 1) n += src[pos + 1]! * 0x100;
@@ -117,12 +165,15 @@ function decodeElements(src: Uint8Array, pos: number, out: Uint8Array): void {
         n += 1;
         pos += lengthBytes;
       }
-      if (n > end - pos) throw new CorruptionError(SOURCE, tagAt, `literal of ${n} bytes runs past the input`);
-      if (n > outEnd - op) throw new CorruptionError(SOURCE, tagAt, `literal of ${n} bytes runs past the declared length ${outEnd}`);
+      if (n > end - pos) throw new CorruptionError(SOURCE, tagAt - base, `literal of ${n} bytes runs past the input`);
+      if (n > outEnd - op) throw new CorruptionError(SOURCE, tagAt - base, `literal of ${n} bytes runs past the declared length ${outEnd}`);
       if (n <= SHORT_RUN_BYTES) {
         for (let i = 0; i < n; i++) out[op + i] = src[pos + i]!;
+      } else if (shared) {
+        out.copyWithin(op, pos, pos + n);
       } else {
-        out.set(src.subarray(pos, pos + n), op);
+        // A view made with the constructor costs about half of subarray() (no species lookup).
+        out.set(new Uint8Array(srcBuffer, srcByteOffset + pos, n), op);
       }
       pos += n;
       op += n;
@@ -130,23 +181,23 @@ function decodeElements(src: Uint8Array, pos: number, out: Uint8Array): void {
     }
     let offset: number;
     if (kind === 1) {
-      if (pos >= end) throw new CorruptionError(SOURCE, tagAt, 'copy offset cut off');
+      if (pos >= end) throw new CorruptionError(SOURCE, tagAt - base, 'copy offset cut off');
       n = 4 + ((tag >>> 2) & 7);
       offset = ((tag >>> 5) << 8) | src[pos]!;
       pos += 1;
     } else if (kind === 2) {
-      if (2 > end - pos) throw new CorruptionError(SOURCE, tagAt, 'copy offset cut off');
+      if (2 > end - pos) throw new CorruptionError(SOURCE, tagAt - base, 'copy offset cut off');
       n = (tag >>> 2) + 1;
       offset = src[pos]! | (src[pos + 1]! << 8);
       pos += 2;
     } else {
-      if (4 > end - pos) throw new CorruptionError(SOURCE, tagAt, 'copy offset cut off');
+      if (4 > end - pos) throw new CorruptionError(SOURCE, tagAt - base, 'copy offset cut off');
       n = (tag >>> 2) + 1;
       offset = src[pos]! + src[pos + 1]! * 0x100 + src[pos + 2]! * 0x10000 + src[pos + 3]! * 0x1000000;
       pos += 4;
     }
-    if (offset === 0 || offset > op) throw new CorruptionError(SOURCE, tagAt, `copy offset ${offset} with ${op} bytes decoded`);
-    if (n > outEnd - op) throw new CorruptionError(SOURCE, tagAt, `copy of ${n} bytes runs past the declared length ${outEnd}`);
+    if (offset === 0 || offset > op) throw new CorruptionError(SOURCE, tagAt - base, `copy offset ${offset} with ${op} bytes decoded`);
+    if (n > outEnd - op) throw new CorruptionError(SOURCE, tagAt - base, `copy of ${n} bytes runs past the declared length ${outEnd}`);
     const from = op - offset;
     if (offset >= n && n > SHORT_RUN_BYTES) {
       out.copyWithin(op, from, from + n);
@@ -156,5 +207,5 @@ function decodeElements(src: Uint8Array, pos: number, out: Uint8Array): void {
     }
     op += n;
   }
-  if (op !== outEnd) throw new CorruptionError(SOURCE, end, `elements make ${op} bytes, the block declares ${outEnd}`);
+  if (op !== outEnd) throw new CorruptionError(SOURCE, end - base, `elements make ${op} bytes, the block declares ${outEnd}`);
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { uncompress as snappyjsUncompress } from 'snappyjs';
 import { isSettError } from '../../src/base/index.js';
-import { snappyCompress, snappyDeclaredLength, snappyUncompress } from '../../src/sstable/snappy.js';
+import { snappyCompress, snappyDeclaredLength, snappyUncompress, snappyUncompressFromScratch } from '../../src/sstable/snappy.js';
 
 const bytes = (...parts: (number | string | Uint8Array)[]): Uint8Array => {
   const out: number[] = [];
@@ -248,5 +248,61 @@ describe('snappy round trip (snappyjs compressor, our decoder)', () => {
       expect(compressed.byteLength).toBe(compressed.buffer.byteLength);
       expect(snappyUncompress(compressed, data.length)).toEqual(data);
     }
+  });
+});
+
+describe('snappyUncompressFromScratch (the table reader: stored block in a reused scratch array)', () => {
+  /** Decodes `block` from a scratch view (offset 3 in its buffer) with `room` bytes of garbage before it and 5 after. */
+  const viaScratch = (block: Uint8Array, room: number, expectedLength?: number): Uint8Array => {
+    const backing = new Uint8Array(3 + room + block.length + 5).fill(0xa5);
+    const scratch = backing.subarray(3);
+    scratch.set(block, room);
+    return snappyUncompressFromScratch(scratch, room, room + block.length, expectedLength);
+  };
+  const outcome = (fn: () => Uint8Array): Uint8Array | string => {
+    try {
+      return fn();
+    } catch (err) {
+      expect(isSettError(err, 'CORRUPTION'), String(err)).toBe(true);
+      return String(err);
+    }
+  };
+
+  it('decodes what snappyCompress makes into a new, exactly sized array', () => {
+    fc.assert(
+      fc.property(blockData, fc.nat({ max: 64 }), (data, slack) => {
+        const out = viaScratch(snappyCompress(data), data.length + slack, data.length);
+        expect(out).toEqual(data);
+        expect(out.byteLength).toBe(out.buffer.byteLength);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails exactly where snappyUncompress fails on damaged blocks, with the same message', () => {
+    fc.assert(
+      fc.property(blockData, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }), fc.nat(), (data, flips, cut) => {
+        const damaged = snappyCompress(data).slice();
+        for (const [at, bit] of flips) damaged[at % damaged.length]! ^= 1 << bit;
+        const block = damaged.subarray(0, cut % (damaged.length + 1));
+        // Room for anything the block may declare that the body bound lets through.
+        const room = Math.ceil(((block.length + 1) * 64) / 3);
+        expect(outcome(() => viaScratch(block, room))).toEqual(outcome(() => snappyUncompress(block)));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (block) => {
+        expect(outcome(() => viaScratch(block, 2048))).toEqual(outcome(() => snappyUncompress(block)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses a block that declares more than the room before it, and a wrong expected length', () => {
+    const block = snappyCompress(latin1('abcdefgh'.repeat(8)));
+    expect(corruptionOf(() => viaScratch(block, 63))).toContain('more than the 63 bytes of scratch');
+    expect(viaScratch(block, 64)).toEqual(latin1('abcdefgh'.repeat(8)));
+    expect(corruptionOf(() => viaScratch(block, 100, 65))).toContain('expected 65');
   });
 });
