@@ -29,6 +29,7 @@ import { newBlockSlots, type BlockCache, type BlockSlots } from './block-cache.j
 import { BlockIndex } from './block-index.js';
 import { BloomFilter, hashKey } from './bloom.js';
 import { COMPRESSION_CODE, decompressBlock } from './compression.js';
+import { snappyUncompressFromScratch } from './snappy.js';
 import {
   BLOCK_TRAILER_BYTES,
   ENCRYPTED_HEADER_BYTES,
@@ -57,28 +58,41 @@ export interface TableOpenOptions {
  * trailer. Returns the uncompressed contents (a view into `stored` when it was not compressed).
  */
 export function unpackBlock(stored: Uint8Array, file: string, offset: number, verifyChecksum: boolean, cipher?: FileCipher): Uint8Array {
-  assert(stored.length >= BLOCK_TRAILER_BYTES, 'unpackBlock: shorter than a trailer');
-  const size = stored.length - BLOCK_TRAILER_BYTES;
-  const code = stored[size]!;
-  const rawLength = getU32(stored, size + 1);
+  return unpackStored(stored, 0, stored.length, file, offset, verifyChecksum, cipher, false);
+}
+
+/**
+ * unpackBlock for the stored block (and trailer) in buf[start..end). With `inScratch`, `buf` is
+ * reused after this call: the result is always an array of its own (a copy when the block was
+ * not compressed), and a snappy block that fits decodes into buf[0..start).
+ */
+function unpackStored(buf: Uint8Array, start: number, end: number, file: string, offset: number, verifyChecksum: boolean, cipher: FileCipher | undefined, inScratch: boolean): Uint8Array {
+  assert(end - start >= BLOCK_TRAILER_BYTES, 'unpackBlock: shorter than a trailer');
+  const trailer = end - BLOCK_TRAILER_BYTES;
+  const size = trailer - start;
+  const code = buf[trailer]!;
+  const rawLength = getU32(buf, trailer + 1);
   if (verifyChecksum) {
-    const expected = getU32(stored, size + 5);
-    const found = crc32Range(stored, 0, size + 5);
+    const expected = getU32(buf, trailer + 5);
+    const found = crc32Range(buf, start, trailer + 5);
     if (expected !== found) {
       throw new CorruptionError(file, offset, `block checksum mismatch: expected ${hex32(expected)}, found ${hex32(found)}`);
     }
   }
-  // The CRC covers the stored (encrypted) bytes; decrypt after it, in place (`stored` is this read's own buffer).
-  if (cipher !== undefined) cipher.transformInPlace(stored, 0, size, offset);
+  // The CRC covers the stored (encrypted) bytes; decrypt after it, in place (`buf` is this read's own buffer or the reader's scratch).
+  if (cipher !== undefined) cipher.transformInPlace(buf, start, trailer, offset);
   if (code === COMPRESSION_CODE.none) {
     if (rawLength !== size) throw new CorruptionError(file, offset, `uncompressed block of ${size} bytes declares ${rawLength}`);
-    return stored.subarray(0, size);
+    return inScratch ? buf.slice(start, trailer) : buf.subarray(start, trailer);
   }
   const name = compressionOfCode(code);
   if (name === undefined) throw new CorruptionError(file, offset, `unknown block compression code ${code}`);
   let raw: Uint8Array;
   try {
-    raw = decompressBlock(code, stored.subarray(0, size), rawLength);
+    raw =
+      inScratch && code === COMPRESSION_CODE.snappy && rawLength <= start
+        ? snappyUncompressFromScratch(buf, start, trailer, rawLength)
+        : decompressBlock(code, buf.subarray(start, trailer), rawLength);
   } catch (err) {
     throw new CorruptionError(file, offset, `${name} decompression failed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -86,6 +100,33 @@ export function unpackBlock(stored: Uint8Array, file: string, offset: number, ve
     throw new CorruptionError(file, offset, `${name} block decompressed to ${raw.length} bytes, trailer says ${rawLength}`);
   }
   return raw;
+}
+
+/**
+ * Data blocks are read into this array (per thread: module state), at its end, behind room for
+ * their decompressed contents. A fresh array per read was garbage as soon as the block was
+ * decompressed; at 10M entries, with the block cache churning, that was half the garbage and a
+ * good part of the peak RSS of the read path (docs/performance.md).
+ */
+let blockScratch = new Uint8Array(0);
+/** 64 KiB: a 4 KiB block and 60 KiB of room, 14x its stored size (a typical one expands ~2x). */
+const BLOCK_SCRATCH_MIN_BYTES = 64 << 10;
+/** Output room kept per stored byte when the scratch grows for a large block. */
+const BLOCK_SCRATCH_ROOM_FACTOR = 4;
+/** Blocks larger than this (huge inline values) get arrays of their own: the scratch never shrinks. */
+const BLOCK_SCRATCH_MAX_BYTES = 4 << 20;
+
+/** Reads, checks and unpacks the data block of `length` stored bytes (trailer included) at `position`. */
+function readDataBlock(handle: FileHandle, file: string, position: number, length: number, verifyChecksum: boolean, cipher: FileCipher | undefined): Uint8Array {
+  const wanted = Math.max(BLOCK_SCRATCH_MIN_BYTES, length * (BLOCK_SCRATCH_ROOM_FACTOR + 1));
+  if (wanted > BLOCK_SCRATCH_MAX_BYTES) {
+    return unpackBlock(readExact(handle, file, position, length), file, position, verifyChecksum, cipher);
+  }
+  if (blockScratch.length < wanted) blockScratch = new Uint8Array(wanted);
+  const scratch = blockScratch;
+  const at = scratch.length - length;
+  readExactInto(handle, file, position, scratch, at, length);
+  return unpackStored(scratch, at, scratch.length, file, position, verifyChecksum, cipher, true);
 }
 
 /** What getUnfiltered found: a caller keeps one and passes it to every call (no result object per get). */
@@ -276,9 +317,8 @@ export class Table {
       const cached = cache.getAt(this.blockSlots, i);
       if (cached !== undefined) return cached;
     }
-    const stored = readExact(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES);
-    const contents = unpackBlock(stored, this.name, offset, this.verifyChecksums, this.cipher);
-    const block = Block.decode(contents, this.name, offset, contents.buffer === stored.buffer ? stored.byteLength : contents.byteLength);
+    const contents = readDataBlock(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES, this.verifyChecksums, this.cipher);
+    const block = Block.decode(contents, this.name, offset, contents.byteLength);
     if (cache !== undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes);
     return block;
   }
@@ -321,12 +361,17 @@ export class Table {
 /** Reads exactly `length` bytes at `position`; a short read means the file is truncated. */
 function readExact(handle: FileHandle, file: string, position: number, length: number): Uint8Array {
   const buf = new Uint8Array(length);
+  readExactInto(handle, file, position, buf, 0, length);
+  return buf;
+}
+
+/** readExact into buf[at..at + length). */
+function readExactInto(handle: FileHandle, file: string, position: number, buf: Uint8Array, at: number, length: number): void {
   let n: number;
   try {
-    n = handle.read(buf, 0, length, position);
+    n = handle.read(buf, at, length, position);
   } catch (err) {
     throw IoError.from(err, `read ${length} bytes at ${position}`, file);
   }
   if (n !== length) throw new CorruptionError(file, position, `expected ${length} bytes, the file ends after ${n} (truncated)`);
-  return buf;
 }
