@@ -37,7 +37,7 @@ import {
   Table,
   TableBuilder,
   ensureCompressionReady,
-  writeTable,
+  TableWriter,
   type TableBuilderOptions,
   type TableProperties,
 } from '../sstable/index.js';
@@ -238,7 +238,7 @@ class OutputWriter {
   entriesOut = 0;
   /** The largest maxWalId among the inputs: outputs hold their data. */
   maxWalId = 0;
-  private builder: TableBuilder | undefined;
+  private writer: TableWriter | undefined;
   private readonly grandparents: CompactJob['grandparents'];
   private grandparent = 0;
   private overlappedBytes = 0;
@@ -254,32 +254,36 @@ class OutputWriter {
   /** Whether to finish the current output before the next user key (which it advances the grandparents to). */
   shouldCutBefore(userKey: Uint8Array): boolean {
     const overlapTooLarge = this.advanceGrandparents(userKey);
-    return this.builder !== undefined && (overlapTooLarge || this.builder.estimatedSize() >= this.job.targetTableBytes);
+    return this.writer !== undefined && (overlapTooLarge || this.writer.builder.estimatedSize() >= this.job.targetTableBytes);
   }
 
   add(key: Uint8Array, value: Uint8Array): void {
-    if (this.builder === undefined) this.builder = new TableBuilder({ ...this.job.table, maxWalId: this.maxWalId });
-    this.builder.add(key, value);
+    if (this.writer === undefined) {
+      const target = this.job.outputs[this.written.length];
+      if (target === undefined) {
+        throw new InternalError(`compaction needs more than the ${this.job.outputs.length} output names it was given`);
+      }
+      this.writer = new TableWriter(this.fs, target.path, new TableBuilder({ ...this.job.table, maxWalId: this.maxWalId }));
+    }
+    this.writer.add(key, value);
     this.entriesOut++;
   }
 
   /** Writes the current output, if it holds anything. */
   async finish(): Promise<void> {
-    const builder = this.builder;
-    if (builder === undefined || builder.isEmpty()) return;
-    this.builder = undefined;
-    const index = this.written.length;
-    const target = this.job.outputs[index];
-    if (target === undefined) {
-      throw new InternalError(`compaction needs more than the ${this.job.outputs.length} output names it was given`);
-    }
-    const properties = await writeTable(this.fs, target.path, builder);
+    const writer = this.writer;
+    if (writer === undefined || writer.builder.isEmpty()) return;
+    this.writer = undefined;
+    const target = this.job.outputs[this.written.length]!;
+    const properties = await writer.finish();
     this.written.push({ fileId: target.fileId, path: target.path, properties });
     this.overlappedBytes = 0;
   }
 
-  /** Removes the finished outputs (writeTable removes a partial one itself). */
+  /** Removes the finished outputs and the one being written. */
   removeWritten(): void {
+    this.writer?.abort();
+    this.writer = undefined;
     for (const { path } of this.written) {
       try {
         if (this.fs.exists(path)) this.fs.unlink(path);

@@ -6,7 +6,7 @@ import { SkipList } from '../memtable/index.js';
 import {
   TableBuilder,
   ensureCompressionReady,
-  writeTable,
+  TableWriter,
   type TableBuilderOptions,
   type TableProperties,
 } from '../sstable/index.js';
@@ -93,10 +93,16 @@ export function runVerify(fs: FileSystem, job: VerifyJob): VerifyResult {
 export async function runFlush(fs: FileSystem, job: FlushJob): Promise<FlushResult> {
   if (job.table.compression === 'zstd') await ensureCompressionReady();
   const list = SkipList.attach(job.arena);
-  const builder = new TableBuilder(job.table);
+  const writer = new TableWriter(fs, job.path, new TableBuilder(job.table));
   const it = list.iterator();
-  for (it.seekToFirst(); it.valid(); it.next()) builder.add(it.key(), it.value());
-  it.close();
-  const properties = await writeTable(fs, job.path, builder);
+  try {
+    for (it.seekToFirst(); it.valid(); it.next()) writer.add(it.key(), it.value());
+  } catch (err) {
+    writer.abort();
+    throw err;
+  } finally {
+    it.close();
+  }
+  const properties = await writer.finish();
   return { properties };
 }

@@ -4,11 +4,11 @@ export { BlockBuilder } from './block-builder.js';
 export { BlockIndex } from './block-index.js';
 export {
   TableBuilder,
-  writeTable,
   DEFAULT_TABLE_BUILDER_OPTIONS,
   TABLE_WRITE_CHUNK_BYTES,
   type TableBuilderOptions,
 } from './table-builder.js';
+export { TableWriter, writeTable } from './table-writer.js';
 export { Table, unpackBlock, type TableOpenOptions, type TableHit } from './table-reader.js';
 export { TableIterator } from './table-iterator.js';
 export type { TableProperties } from './properties.js';

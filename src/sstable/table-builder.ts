@@ -4,7 +4,6 @@
 //   header | data block + trailer ... | index + trailer | filter + trailer | properties + trailer | footer
 
 import {
-  IoError,
   META_VALUE_POINTER,
   VERSION_BYTES,
   ValuePointer,
@@ -17,7 +16,6 @@ import {
   copyBytes,
 } from '../base/index.js';
 import { FileCipher, type DataKey } from '../crypto/index.js';
-import type { FileSystem } from '../fs/index.js';
 import { BlockBuilder } from './block-builder.js';
 import { BloomFilter, hashKey } from './bloom.js';
 import { COMPRESSION_CODE, compressBlock, type CompressionName } from './compression.js';
@@ -68,7 +66,11 @@ export const TABLE_WRITE_CHUNK_BYTES = 4 << 20;
 const BLOOM_ESTIMATE_BYTES_PER_KEY = 1.25;
 
 export class TableBuilder {
+  /** The file's bytes from `base` to `pos`; what lies before `base` went out through drain(). */
   private out: Uint8Array;
+  /** The file position of out[0]. */
+  private base = 0;
+  /** The file position of the next byte. */
   private pos: number;
   private readonly cipher: FileCipher | undefined;
   private readonly formatVersion: number;
@@ -130,6 +132,24 @@ export class TableBuilder {
     );
   }
 
+  /** Bytes built and not yet handed out by drain(). */
+  get bufferedBytes(): number {
+    return this.pos - this.base;
+  }
+
+  /**
+   * Hands the bytes built so far to `write` (synchronously, as one view that is valid only during
+   * the call) and keeps building after them, so a table of any size is written in bounded pieces
+   * instead of being held whole in memory (a flush of a full memtable or an L0->L0 compaction
+   * builds hundreds of MiB). finish() then returns only what was not drained.
+   */
+  drain(write: (bytes: Uint8Array) => void): void {
+    assert(this.result === undefined, 'TableBuilder.drain after finish');
+    if (this.pos === this.base) return;
+    write(this.out.subarray(0, this.pos - this.base));
+    this.base = this.pos;
+  }
+
   /** Adds an entry. Keys must be strictly increasing internal keys (checked always: it is cheap). */
   add(key: InternalKey, value: Uint8Array): void {
     assert(this.result === undefined, 'TableBuilder.add after finish');
@@ -157,7 +177,10 @@ export class TableBuilder {
     if (this.dataBlock.estimatedSize() >= this.options.blockSize) this.flushDataBlock();
   }
 
-  /** Finishes the table and returns the whole file. The builder cannot be used afterwards. */
+  /**
+   * Finishes the table and returns the file's bytes not yet drained (the whole file when drain()
+   * was never called). The builder cannot be used afterwards.
+   */
   finish(): Uint8Array {
     assert(this.result === undefined, 'TableBuilder.finish called twice');
     assert(this.entries > 0, 'TableBuilder.finish on an empty table: check isEmpty() first');
@@ -182,7 +205,7 @@ export class TableBuilder {
     };
     const properties = this.writeBlock(encodeProperties(stored), 'none');
     this.ensure(FOOTER_BYTES);
-    encodeFooter(this.out, this.pos, { index, filter, properties, formatVersion: this.formatVersion });
+    encodeFooter(this.out, this.pos - this.base, { index, filter, properties, formatVersion: this.formatVersion });
     this.pos += FOOTER_BYTES;
 
     this.result = {
@@ -194,7 +217,7 @@ export class TableBuilder {
       formatVersion: this.formatVersion,
       keyId: this.cipher?.keyId ?? 0,
     };
-    const file = this.out.subarray(0, this.pos);
+    const file = this.out.subarray(0, this.pos - this.base);
     this.hashes = new Uint32Array(0);
     return file;
   }
@@ -228,10 +251,11 @@ export class TableBuilder {
     }
     this.ensure(stored.length + BLOCK_TRAILER_BYTES);
     const offset = this.pos;
-    this.out.set(stored, offset);
+    const at = offset - this.base;
+    this.out.set(stored, at);
     // After compression (ciphertext does not compress), at the block's own file position.
-    if (this.cipher !== undefined) this.cipher.transformInPlace(this.out, offset, offset + stored.length, offset);
-    this.pos = writeBlockTrailer(this.out, offset, stored.length, code, raw.length);
+    if (this.cipher !== undefined) this.cipher.transformInPlace(this.out, at, at + stored.length, offset);
+    this.pos = this.base + writeBlockTrailer(this.out, at, stored.length, code, raw.length);
     return { offset, size: stored.length };
   }
 
@@ -250,12 +274,12 @@ export class TableBuilder {
   }
 
   private ensure(extra: number): void {
-    const need = this.pos + extra;
+    const need = this.pos - this.base + extra;
     if (need <= this.out.length) return;
     let cap = this.out.length * 2;
     while (cap < need) cap *= 2;
     const grown = new Uint8Array(cap);
-    grown.set(this.out.subarray(0, this.pos));
+    grown.set(this.out.subarray(0, this.pos - this.base));
     this.out = grown;
   }
 }
@@ -264,39 +288,4 @@ function sameUserPrefix(a: Uint8Array, aLength: number, b: Uint8Array, bLength: 
   if (aLength !== bLength) return false;
   for (let i = 0; i < aLength; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * Finishes `builder` and writes the table to a new file at `path` ('wx': never over an existing
- * file) in large writes, fdatasyncs and closes it. Syncing the directory is the caller's job.
- * On failure the partial file is removed (best effort) and the error is an IoError.
- */
-export async function writeTable(fs: FileSystem, path: string, builder: TableBuilder): Promise<TableProperties> {
-  const bytes = builder.finish();
-  let file;
-  try {
-    file = fs.open(path, 'wx');
-  } catch (err) {
-    throw IoError.from(err, 'create table', path);
-  }
-  try {
-    for (let at = 0; at < bytes.length; at += TABLE_WRITE_CHUNK_BYTES) {
-      file.append(bytes.subarray(at, Math.min(bytes.length, at + TABLE_WRITE_CHUNK_BYTES)));
-    }
-    await file.sync();
-    file.close();
-  } catch (err) {
-    try {
-      file.close();
-    } catch {
-      // already failing; the original error is the one to report
-    }
-    try {
-      fs.unlink(path);
-    } catch {
-      // the file may be gone or the fs failing; an unreferenced table is cleaned up on open
-    }
-    throw IoError.from(err, 'write table', path);
-  }
-  return builder.properties;
 }
