@@ -3,6 +3,10 @@
 // BlockBuilder the way TableBuilder cuts them (16-byte keys, 100-byte values of 50 random
 // printable bytes then the same 50 again) and compressed by snappyjs as the table builder does.
 // Best of R rounds, each decoding every block once; run in its own process.
+//
+// `--fresh-memory keep|drop`: instead, one pass over 25,000 distinct blocks in a fresh process,
+// keeping every output (as a filling block cache does: each one lands on pages never touched
+// before) or dropping it (the allocator reuses memory); prints CPU per block, system time apart.
 
 import { uncompress as snappyjsUncompress } from 'snappyjs';
 import { MAX_VERSION, Rng, encodeInternalKey, encodeValueStruct } from '../src/base/index.js';
@@ -45,7 +49,30 @@ function bestUs(packed: Uint8Array[], rounds: number, decode: (p: Uint8Array) =>
   return best;
 }
 
+const FRESH_MEMORY_BLOCKS = 25_000;
+
+function freshMemory(mode: string): void {
+  if (mode !== 'keep' && mode !== 'drop') throw new Error(`--fresh-memory takes keep or drop, got ${JSON.stringify(mode)}`);
+  const { packed: distinct } = makeBlocks(500);
+  // Copies, so every input is its own memory as a pread's would be.
+  const packed = Array.from({ length: FRESH_MEMORY_BLOCKS }, (_, i) => distinct[i % distinct.length]!.slice());
+  for (let i = 0; i < 2000; i++) snappyUncompress(distinct[i % distinct.length]!);
+  const kept: Uint8Array[] = [];
+  let sink = 0;
+  const cpu0 = process.cpuUsage();
+  for (const p of packed) {
+    const out = snappyUncompress(p);
+    if (mode === 'keep') kept.push(out);
+    else sink += out.length;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const us = (cpu.user + cpu.system) / FRESH_MEMORY_BLOCKS;
+  console.log(`${mode}: ${us.toFixed(2)} us CPU per block, ${(cpu.system / FRESH_MEMORY_BLOCKS).toFixed(2)} of it system (${kept.length} kept, ${sink} bytes dropped)`);
+}
+
 function main(): void {
+  const at = process.argv.indexOf('--fresh-memory');
+  if (at >= 0) return freshMemory(process.argv[at + 1] ?? '');
   const args = parseArgs(process.argv.slice(2), ['--rounds']);
   const count = 2000;
   const rounds = args.rounds ?? 30;
