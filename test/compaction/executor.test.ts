@@ -89,4 +89,35 @@ describe('WorkerExecutor', () => {
     expect(db.getSync('key0000')?.toString()).toBe('v'.repeat(100));
     await db.close();
   });
+
+  it('retires idle workers (their heaps and arenas go back) and starts a new one when work comes back', { timeout: 20_000 }, async () => {
+    const dir = tempDir();
+    const executor = new WorkerExecutor(2);
+    try {
+      await Promise.all([executor.run(flushJob(dir, 'c.sst')), executor.run(flushJob(dir, 'd.sst'))]);
+      expect(executor.threads).toBeGreaterThanOrEqual(1);
+      await executor.retireIdle();
+      expect(executor.threads).toBe(0);
+      const result = await executor.run(flushJob(dir, 'e.sst'));
+      expect(result.properties.count).toBe(1);
+      expect(executor.threads).toBe(1);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('retires a busy worker only once its job is done', { timeout: 20_000 }, async () => {
+    const dir = tempDir();
+    const executor = new WorkerExecutor(1);
+    try {
+      const job = executor.run(flushJob(dir, 'f.sst'));
+      await executor.retireIdle();
+      expect(executor.threads).toBe(1);
+      expect((await job).properties.count).toBe(1);
+      await executor.retireIdle();
+      expect(executor.threads).toBe(0);
+    } finally {
+      await executor.close();
+    }
+  });
 });
