@@ -111,31 +111,40 @@ describe('BlockCache', () => {
     expect(() => new BlockCache<string>(1.5)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
+  // The small space finds edge cases; the large one drives the eviction queue past its trimming
+  // and compaction thresholds (1,024 consumed or dead entries).
+  const SMALL = { offsets: 6, capacityMax: 1000, maxOps: 200, numRuns: 300 };
+  const LARGE = { offsets: 1500, capacityMax: 20_000, maxOps: 4000, numRuns: 8 };
   it.each([
-    ['by (file, offset)', false],
-    ['through slot arrays (a table\'s path; gets mix getAt and get)', true],
-  ])('behaves like a reference second-chance (CLOCK) cache under any sequence of operations, %s', (_name, viaSlots) => {
+    ['by (file, offset)', false, SMALL],
+    ['through slot arrays (a table\'s path; gets mix getAt and get)', true, SMALL],
+    ['by (file, offset), thousands of blocks', false, LARGE],
+    ['through slot arrays, thousands of blocks', true, LARGE],
+  ])('behaves like a reference second-chance (CLOCK) cache under any sequence of operations, %s', (_name, viaSlots, space) => {
     type Op =
       | { kind: 'get'; file: number; offset: number; bySlot: boolean }
       | { kind: 'set'; file: number; offset: number; size: number }
       | { kind: 'evictFile'; file: number };
     const file = fc.integer({ min: 0, max: 3 });
-    const offset = fc.integer({ min: 0, max: 5 }).map((i) => i * 4096);
+    const offset = fc.integer({ min: 0, max: space.offsets - 1 }).map((i) => i * 4096);
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('get' as const), file, offset, bySlot: fc.boolean() }),
       fc.record({ kind: fc.constant('set' as const), file, offset, size: fc.integer({ min: 0, max: 400 }) }),
       fc.record({ kind: fc.constant('evictFile' as const), file }),
     );
+    const weighted: fc.Arbitrary<Op> =
+      space === SMALL ? op : fc.oneof({ weight: 8, arbitrary: op }, { weight: 1, arbitrary: fc.record({ kind: fc.constant('evictFile' as const), file }) });
 
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(op, { maxLength: 200 }), (capacity, ops) => {
+      fc.property(fc.integer({ min: 0, max: space.capacityMax }), fc.array(weighted, { maxLength: space.maxOps, minLength: space === SMALL ? 0 : space.maxOps / 2 }), (capacity, ops) => {
         const cache = new BlockCache<number>(capacity);
-        const slots: BlockSlots<number>[] = [0, 1, 2, 3].map(() => newBlockSlots<number>(6));
+        const slots: BlockSlots<number>[] = [0, 1, 2, 3].map(() => newBlockSlots<number>(space.offsets));
         // A slot must point at the cached entry of its block, or be empty: never at an entry that left.
         const checkSlots = (): void => {
           if (!viaSlots) return;
+          if (space !== SMALL) return; // O(blocks x entries) per operation: the small space checks it
           for (let f = 0; f < 4; f++) {
-            for (let i = 0; i < 6; i++) {
+            for (let i = 0; i < space.offsets; i++) {
               const e = model.find((m) => m.file === f && m.offset === i * 4096);
               expect(slots[f]![i]?.value).toBe(e?.value);
             }
@@ -151,6 +160,7 @@ describe('BlockCache', () => {
         for (const o of ops) {
           if (o.kind === 'get') {
             const i = model.findIndex((e) => e.file === o.file && e.offset === o.offset);
+            if (i >= 0 && viaSlots) expect(slots[o.file]![o.offset / 4096]?.value).toBe(model[i]!.value);
             const got = viaSlots && o.bySlot ? cache.getAt(slots[o.file]!, o.offset / 4096) : cache.get(o.file, o.offset);
             if (i < 0) {
               misses++;
@@ -194,7 +204,33 @@ describe('BlockCache', () => {
         // Every block the model holds is in the cache with its value (checked last: gets reorder).
         for (const e of [...model]) expect(cache.get(e.file, e.offset)).toBe(e.value);
       }),
-      { numRuns: 300 },
+      { numRuns: space.numRuns },
     );
+  });
+
+  it('regression: eviction stays cheap and the queue bounded through replacements and evictFile (a Map used as the FIFO walked every deleted entry)', () => {
+    const PER_FILE = 1500;
+    const BLOCKS = 2 * PER_FILE;
+    const cache = new BlockCache<number>(4096 * BLOCKS);
+    const view = cache as unknown as { queue: unknown[]; head: number };
+    for (let round = 0; round < 20; round++) {
+      // 4 files into room for 2: thousands of evictions (the queue's front is trimmed)...
+      for (let file = 0; file < 4; file++) {
+        for (let b = 0; b < PER_FILE; b++) cache.set(round * 4 + file, b * 4096, round, 4096);
+      }
+      // ...then dead entries: one file dropped, half of another replaced (the queue is compacted).
+      cache.evictFile(round * 4 + 3);
+      for (let b = 0; b < PER_FILE / 2; b++) cache.set(round * 4 + 2, b * 4096, -round, 4096);
+      const live = cache.stats().entries;
+      expect(live).toBe(PER_FILE);
+      expect(view.queue.length - view.head).toBeLessThanOrEqual(2 * live + 1025);
+    }
+    expect(cache.stats().evictions).toBeGreaterThan(20 * 2 * PER_FILE);
+    // A new file fills the whole cache: every older block must be evictable (none lost by the
+    // queue's trimming or compaction, or its bytes would stay accounted and this would throw).
+    const last = 1000;
+    for (let b = 0; b < BLOCKS; b++) cache.set(last, b * 4096, b, 4096);
+    expect(cache.stats()).toMatchObject({ entries: BLOCKS, bytes: BLOCKS * 4096 });
+    for (let b = 0; b < BLOCKS; b++) expect(cache.get(last, b * 4096)).toBe(b);
   });
 });
