@@ -1,4 +1,4 @@
-// The performance targets of issue 9, read off a run's results: each compares sett's ops/s on one
+// The performance targets of issues 9 and 14, read off a run's results: each compares sett's ops/s on one
 // workload with a baseline (a peer's ops/s on the same workload, or sett's own on another). They
 // are reported, PASS or MISS, never asserted: machines differ.
 
@@ -27,6 +27,13 @@ export const TARGETS: readonly Target[] = [
   { label: 'readrandom >= 0.5x LMDB', workload: 'readrandom', against: { engine: 'lmdb', workload: 'readrandom' }, min: 0.5, note: 'sett getSync vs LMDB get (sync)' },
   { label: 'readseq >= 1.0x LevelDB', workload: 'readseq', against: { engine: 'leveldb', workload: 'readseq' }, min: 1.0 },
   { label: 'fill4k >= 2.0x LevelDB', workload: 'fill4k', against: { engine: 'leveldb', workload: 'fill4k' }, min: 2.0 },
+  {
+    label: 'syncwrite1 >= 1.0x LevelDB',
+    workload: 'syncwrite1',
+    against: { engine: 'leveldb', workload: 'syncwrite1' },
+    min: 1.0,
+    note: 'one writer, each durable put awaited (sett syncWrites vs LevelDB sync: true)',
+  },
   {
     label: 'syncwrite64 >= 10x syncwrite1',
     workload: 'syncwrite64',

@@ -91,6 +91,9 @@ describe('evaluateTargets', () => {
     expect(byLabel.get('fillrandom >= 1.0x LevelDB')).toMatchObject({ ratio: 1, status: 'PASS' });
     expect(byLabel.get('readseq >= 1.0x LevelDB')).toMatchObject({ ratio: 0.99, status: 'MISS' });
     expect(byLabel.get('syncwrite64 >= 10x syncwrite1')).toMatchObject({ ratio: 10, status: 'PASS' });
+    expect(byLabel.get('syncwrite1 >= 1.0x LevelDB')!.status).toBe('n/a');
+    const durable = [runs[0]!, engineRun('leveldb', [result('leveldb', 'syncwrite1', 125)])];
+    expect(evaluateTargets(durable).find((t) => t.label === 'syncwrite1 >= 1.0x LevelDB')).toMatchObject({ ratio: 0.8, status: 'MISS' });
     expect(byLabel.get('readrandom >= 1.0x LevelDB')!.status).toBe('n/a');
     expect(byLabel.get('fill4k >= 2.0x LevelDB')!.status).toBe('n/a');
     const withSett = [engineRun('sett', [result('sett', 'readrandom', 10)]), runs[1]!];
