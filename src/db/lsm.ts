@@ -17,7 +17,7 @@ import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import { VLOG_HEADER_BYTES, type DiscardStats, type ValueLog } from '../vlog/index.js';
-import { COMPRESSION_CODE, Table, hashKey, type Block, type BlockCache, type TableBuilderOptions, type TableHit } from '../sstable/index.js';
+import { COMPRESSION_CODE, ConcatIterator, Table, hashKey, type Block, type BlockCache, type TableBuilderOptions, type TableHit } from '../sstable/index.js';
 import { Compactor } from './compactor.js';
 import { fileName, joinPath } from './file-names.js';
 import { LevelsVersion } from './levels.js';
@@ -176,7 +176,14 @@ export class Lsm {
     version.refAll();
     const iterators: InternalIterator[] = [this.active.iterator()];
     for (const m of this.immutables) iterators.push(m.iterator());
-    for (const t of version.tables()) iterators.push(t.iterator());
+    // L0 tables overlap: each is a source. A deeper level is one source whatever its size (its
+    // tables are sorted and disjoint): a seek opens one table per level, not every table.
+    const [l0, ...deeper] = version.levels;
+    for (const t of l0!) iterators.push(t.iterator());
+    for (const level of deeper) {
+      if (level.length === 1) iterators.push(level[0]!.iterator());
+      else if (level.length > 1) iterators.push(new ConcatIterator(level));
+    }
     let released = false;
     return {
       iterators,

@@ -11,6 +11,7 @@ export {
 export { TableWriter, writeTable } from './table-writer.js';
 export { Table, unpackBlock, type TableOpenOptions, type TableHit } from './table-reader.js';
 export { TableIterator } from './table-iterator.js';
+export { ConcatIterator } from './concat-iterator.js';
 export type { TableProperties } from './properties.js';
 export {
   TABLE_MAGIC,
