@@ -26,6 +26,7 @@ import {
   VERSION_BYTES,
   ValuePointer,
   assert,
+  compareInternalKeys,
   compareRanges,
   compareUserKeys,
   getVarint,
@@ -34,6 +35,7 @@ import {
 } from '../base/index.js';
 import type { FileSystem } from '../fs/index.js';
 import {
+  ConcatIterator,
   Table,
   TableBuilder,
   ensureCompressionReady,
@@ -48,6 +50,12 @@ export interface CompactJob {
   kind: 'compact';
   /** Newest source first: the top tables (L0: newest first), then the bottom tables. */
   inputs: { path: string; fileId: number }[];
+  /**
+   * How many of the last inputs are the bottom level's tables (disjoint, one level below L0):
+   * they are read as one source (ConcatIterator), so the merge compares top + 1 keys per entry,
+   * not top + bottom. Absent: every input is its own source.
+   */
+  bottomCount?: number;
   /** Pre-allocated names, used in order; unused ones are not created. */
   outputs: { path: string; fileId: number }[];
   table: TableBuilderOptions;
@@ -100,7 +108,14 @@ export async function runCompact(fs: FileSystem, job: CompactJob): Promise<Compa
     const keys = job.keys === undefined ? undefined : dataKeySource(job.keys);
     for (const input of job.inputs) tables.push(Table.open(fs, input.path, input.fileId, { keys }));
     output.maxWalId = tables.reduce((m, t) => Math.max(m, t.properties.maxWalId), 0);
-    for (const t of tables) iterators.push(t.iterator());
+    const bottomCount = job.bottomCount ?? 0;
+    assert(Number.isInteger(bottomCount) && bottomCount >= 0 && bottomCount <= tables.length, () => `bottomCount ${bottomCount} of ${tables.length} inputs`);
+    const topCount = tables.length - bottomCount;
+    for (const t of tables.slice(0, topCount)) iterators.push(t.iterator());
+    if (bottomCount > 0) {
+      const bottom = tables.slice(topCount).sort((a, b) => compareInternalKeys(a.properties.smallest, b.properties.smallest));
+      iterators.push(new ConcatIterator(bottom));
+    }
     const merge = new MergeIterator(iterators);
     const filter = new VersionFilter(job);
     const where = job.inputs.map((i) => i.path).join(', ');

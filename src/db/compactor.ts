@@ -232,6 +232,7 @@ export class Compactor {
     const result = await executor.run({
       kind: 'compact',
       inputs,
+      bottomCount: plan.bottom.length,
       outputs,
       table: keys === undefined ? this.lsm.tableOptions : { ...this.lsm.tableOptions, encryption: keys.current() },
       ...(keys === undefined ? {} : { keys: keys.jobKeys(inputs.map((i) => byId.get(i.fileId)!.properties.keyId)) }),
