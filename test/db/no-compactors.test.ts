@@ -3,17 +3,9 @@
 // writes go on and L0 stays within the stall. Explicit compactions (flatten) still run.
 
 import { describe, expect, it } from 'vitest';
-import { dump, faultFS, openSmall, text } from './helpers.js';
+import { COMPACTING_TREE, dump, faultFS, openSmall, text } from './helpers.js';
 
-const SMALL = {
-  memTableSize: 16 * 1024,
-  baseTableSize: 4096,
-  baseLevelSize: 8192,
-  levelSizeMultiplier: 2,
-  maxLevels: 5,
-  numLevelZeroTables: 2,
-  numLevelZeroTablesStall: 5,
-};
+const SMALL = { ...COMPACTING_TREE, numLevelZeroTablesStall: 5 };
 
 const key = (i: number): string => `key${String(i).padStart(6, '0')}`;
 
