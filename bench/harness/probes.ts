@@ -39,14 +39,19 @@ export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
-/** Bytes the files under `dir` occupy on disk (allocated blocks, so sparse files count what they use). */
+/**
+ * Bytes the files under `dir` occupy on disk (allocated blocks, so sparse files count what they
+ * use). An engine's background compaction may delete a file between the listing and its stat:
+ * such a file counts as gone (at 10M entries LevelDB did, and the ENOENT failed its workload).
+ */
 export function diskBytes(dir: string): number {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) total += diskBytes(path);
     else if (entry.isFile()) {
-      const st = statSync(path);
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st === undefined) continue;
       total += st.blocks > 0 || st.size === 0 ? st.blocks * 512 : st.size;
     }
   }
