@@ -8,7 +8,7 @@ import { ManualClock } from '../../src/base/index.js';
 import type { DB } from '../../src/db/index.js';
 import { backup } from '../../src/db/backup.js';
 import { Collect, backupBytes, dumpMeta, loadBytes } from './backup-helpers.js';
-import { faultFS, openSmall } from './helpers.js';
+import { COMPACTING_TREE, faultFS, openSmall } from './helpers.js';
 
 type Op =
   | { kind: 'put'; key: string; value: string; userMeta: number | undefined; ttl: number | undefined }
@@ -52,13 +52,7 @@ const withBackups: fc.Arbitrary<Op> = fc.oneof({ weight: 12, arbitrary: mutation
 
 /** Small enough that flushes and every kind of compaction run within a few dozen operations. */
 const COMPACTING = {
-  memTableSize: 16 * 1024,
-  baseTableSize: 4096,
-  baseLevelSize: 8192,
-  levelSizeMultiplier: 2,
-  maxLevels: 5,
-  numLevelZeroTables: 2,
-  numLevelZeroTablesStall: 4,
+  ...COMPACTING_TREE,
   valueThreshold: 64,
 };
 

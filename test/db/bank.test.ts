@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, isSettError } from '../../src/base/index.js';
 import type { DB } from '../../src/db/index.js';
 import type { FaultFS } from '../../src/fs/index.js';
-import { faultFS, openSmall, text } from './helpers.js';
+import { COMPACTING_TREE, faultFS, openSmall, text } from './helpers.js';
 
 const ACCOUNTS = 1000;
 const INITIAL_BALANCE = 1000;
@@ -30,13 +30,7 @@ const READERS = 4;
 const MAX_ATTEMPTS = 500;
 
 const BANK_OPTIONS = {
-  memTableSize: 16 * 1024,
-  baseTableSize: 4096,
-  baseLevelSize: 8192,
-  levelSizeMultiplier: 2,
-  maxLevels: 5,
-  numLevelZeroTables: 2,
-  numLevelZeroTablesStall: 4,
+  ...COMPACTING_TREE,
   // Even accounts store 12-digit balances (past the threshold: in the value log), odd ones
   // unpadded (at most 7 bytes: in the tree), so both read paths carry money.
   valueThreshold: 8,

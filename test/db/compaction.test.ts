@@ -4,16 +4,10 @@ import { userKeyOf, versionOf } from '../../src/base/index.js';
 import type { FaultFS } from '../../src/fs/index.js';
 import { Manifest } from '../../src/manifest/index.js';
 import { Table } from '../../src/sstable/index.js';
-import { DIR, dump, faultFS, openSmall, text } from './helpers.js';
+import { COMPACTING_TREE, DIR, dump, faultFS, openSmall, text } from './helpers.js';
 
 const COMPACTING = {
-  memTableSize: 16 * 1024,
-  baseTableSize: 4096,
-  baseLevelSize: 8192,
-  levelSizeMultiplier: 2,
-  maxLevels: 5,
-  numLevelZeroTables: 2,
-  numLevelZeroTablesStall: 4,
+  ...COMPACTING_TREE,
 };
 
 const key = (i: number) => `key${String(i).padStart(6, '0')}`;

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dump, faultFS, openSmall, text } from './helpers.js';
+import { COMPACTING_TREE, dump, faultFS, openSmall, text } from './helpers.js';
 
 type Op =
   | { kind: 'put'; key: string; value: string }
@@ -45,13 +45,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 /** Small enough that every kind of compaction runs in a few hundred operations. */
 const COMPACTING = {
-  memTableSize: 16 * 1024,
-  baseTableSize: 4096,
-  baseLevelSize: 8192,
-  levelSizeMultiplier: 2,
-  maxLevels: 5,
-  numLevelZeroTables: 2,
-  numLevelZeroTablesStall: 4,
+  ...COMPACTING_TREE,
 };
 
 function modelRange(model: Map<string, string>, lo: string, hi: string, reverse: boolean, limit: number): [string, string][] {

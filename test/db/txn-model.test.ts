@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isSettError } from '../../src/base/index.js';
 import type { DB } from '../../src/db/index.js';
-import { faultFS, openSmall, text } from './helpers.js';
+import { COMPACTING_TREE, faultFS, openSmall, text } from './helpers.js';
 
 type Value = string | undefined; // undefined = deleted
 
@@ -193,13 +193,7 @@ function settledOutcome(s: PromiseSettledResult<unknown>): string {
 const pairs = (it: Iterable<[Buffer | undefined, Buffer | undefined]>): [string, string][] => [...it].map(([k, v]) => [text(k)!, text(v)!]);
 
 const OPTIONS = {
-  memTableSize: 16 * 1024,
-  baseTableSize: 4096,
-  baseLevelSize: 8192,
-  levelSizeMultiplier: 2,
-  maxLevels: 5,
-  numLevelZeroTables: 2,
-  numLevelZeroTablesStall: 4,
+  ...COMPACTING_TREE,
   valueThreshold: 16,
   valueLogFileSize: 16 * 1024,
 };
