@@ -43,27 +43,13 @@ export class ConcatIterator implements InternalIterator {
 
   seek(target: InternalKey): void {
     // The first table whose largest key is >= target: only it can hold the first key >= target.
-    let lo = 0;
-    let hi = this.tables.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareInternalKeys(this.tables[mid]!.properties.largest, target) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (this.open(lo)) this.current!.seek(target);
+    if (this.open(this.countBelow((t) => compareInternalKeys(t.properties.largest, target) < 0))) this.current!.seek(target);
     this.skipForward();
   }
 
   seekForPrev(target: InternalKey): void {
     // The last table whose smallest key is <= target.
-    let lo = 0;
-    let hi = this.tables.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareInternalKeys(this.tables[mid]!.properties.smallest, target) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (this.open(lo - 1)) this.current!.seekForPrev(target);
+    if (this.open(this.countBelow((t) => compareInternalKeys(t.properties.smallest, target) <= 0) - 1)) this.current!.seekForPrev(target);
     this.skipBackward();
   }
 
@@ -83,6 +69,18 @@ export class ConcatIterator implements InternalIterator {
     this.current?.close();
     this.current = undefined;
     this.index = -1;
+  }
+
+  /** How many tables, from the first, satisfy `before` (it holds for a prefix of the sorted tables). */
+  private countBelow(before: (t: Table) => boolean): number {
+    let lo = 0;
+    let hi = this.tables.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(this.tables[mid]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Opens table i (closing the one open); false, with nothing open, when i is out of range. */

@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isSettError } from '../../src/base/index.js';
-import { DIR, dump, faultFS, openSmall, text } from './helpers.js';
+import { COMPACTING_TREE, DIR, dump, faultFS, openSmall, text } from './helpers.js';
 
 /** Values over 64 bytes go to the value log; small files so GC has several to choose from. */
 const SEPARATED = {
+  ...COMPACTING_TREE,
   memTableSize: 32 * 1024,
   valueThreshold: 64,
   valueLogFileSize: 32 * 1024,
-  baseTableSize: 4096,
-  baseLevelSize: 8192,
-  levelSizeMultiplier: 2,
-  maxLevels: 5,
-  numLevelZeroTables: 2,
-  numLevelZeroTablesStall: 4,
 };
 
 const key = (i: number) => `key${String(i).padStart(5, '0')}`;
