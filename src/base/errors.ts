@@ -13,6 +13,12 @@ export type SettErrorCode =
   | 'IO_ERROR'
   | 'WRONG_KEY'
   | 'WRITE_QUEUE_FULL'
+  // The table layer's codes (TABLES.md §2 "Constraints").
+  | 'DUPLICATE_KEY'
+  | 'CONSTRAINT'
+  | 'NO_SUCH_TABLE'
+  | 'TABLE_EXISTS'
+  | 'NO_SUCH_COLUMN'
   | 'INTERNAL';
 
 export interface SettErrorDetails {
