@@ -651,6 +651,7 @@ export class DB implements AsyncDisposable {
     }));
     const tableBytes = levels.reduce((s, l) => s + l.bytes, 0);
     const walBytes = [lsm.active, ...lsm.immutables].reduce((s, m) => s + m.walBytes(), 0);
+    const arenas = lsm.arenaPool.stats();
     return {
       counters: { ...c },
       averageGroupSize: c.groups === 0 ? 0 : c.groupedRequests / c.groups,
@@ -659,6 +660,10 @@ export class DB implements AsyncDisposable {
         immutable: lsm.immutables.length,
         activeBytes: lsm.active.skiplist.sizeBytes(),
         capacityBytes: this.options.memTableSize,
+        arenasReused: arenas.reused,
+        arenasRecycled: arenas.recycled,
+        arenasDropped: arenas.dropped,
+        arenasFree: arenas.free,
       },
       levels,
       writeQueue: { requests: this.writer.pendingRequests, bytes: this.writer.pendingBytes, capacityBytes: this.writer.maxPendingBytes },

@@ -15,7 +15,7 @@ import type { Executor } from '../compaction/index.js';
 import type { KeyRing } from '../crypto/index.js';
 import type { FileSystem } from '../fs/index.js';
 import type { Manifest } from '../manifest/index.js';
-import { Memtable } from '../memtable/index.js';
+import { ArenaPool, Memtable } from '../memtable/index.js';
 import { VLOG_HEADER_BYTES, type DiscardStats, type ValueLog } from '../vlog/index.js';
 import { COMPRESSION_CODE, ConcatIterator, Table, hashKey, type Block, type BlockCache, type TableBuilderOptions, type TableHit } from '../sstable/index.js';
 import { Compactor } from './compactor.js';
@@ -66,6 +66,8 @@ export class Lsm {
   private flushWaiters: (() => void)[] = [];
   readonly tableOptions: TableBuilderOptions;
   readonly compactor: Compactor;
+  /** Arenas of flushed memtables nothing reads any more, for the next memtables (arena-pool.ts). */
+  readonly arenaPool: ArenaPool;
   get discard(): DiscardStats | undefined {
     return this.config.discard;
   }
@@ -91,6 +93,8 @@ export class Lsm {
       zstdLevel: o.zstdLevel,
     };
     this.compactor = new Compactor(this, config, () => this.discardVersion());
+    // Free arenas + live memtables stay within the most memtables the tree holds at once.
+    this.arenaPool = new ArenaPool(o.memTableSize & ~3, () => this.maxImmutables + 1 - (1 + this.immutables.length));
     if (immutables.length > 0) this.scheduleFlush();
     this.compactor.maybeSchedule();
   }
@@ -124,10 +128,23 @@ export class Lsm {
     // Keys tend to share what the last memtable's shared (a table id, db_bench's zeros): the new
     // skiplist keeps its link prefixes after those bytes, where they still tell keys apart.
     const prefixAt = this.active.skiplist.commonPrefixLength();
-    if (!durable) return Memtable.inMemory(options.memTableSize, 0, prefixAt);
+    const reuse = this.arenaPool.take();
+    if (!durable) return Memtable.inMemory(options.memTableSize, 0, prefixAt, reuse);
     const id = this.allocateFileId();
     const keys = this.config.keys;
-    return Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() }, prefixAt);
+    return Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() }, prefixAt, reuse);
+  }
+
+  /**
+   * Drops the tree's hold on a flushed memtable: its arena goes back to the pool when the last
+   * reader (an iterator from before the flush) lets it go. The flush worker is done with it: the
+   * flush job resolved.
+   */
+  private retireMemtable(memtable: Memtable): void {
+    memtable.onZero = () => {
+      this.arenaPool.give(memtable.skiplist.buffer);
+    };
+    memtable.unref();
   }
 
   // ---- read path -------------------------------------------------------------------------
@@ -174,8 +191,13 @@ export class Lsm {
   sources(): { iterators: InternalIterator[]; release: () => void } {
     const version = this.version;
     version.refAll();
-    const iterators: InternalIterator[] = [this.active.iterator()];
-    for (const m of this.immutables) iterators.push(m.iterator());
+    // Each memtable is held until release(): its arena must not be reused while the iterator reads it.
+    const memtables = [this.active, ...this.immutables];
+    const iterators: InternalIterator[] = [];
+    for (const m of memtables) {
+      m.ref();
+      iterators.push(m.iterator());
+    }
     // L0 tables overlap: each is a source. A deeper level is one source whatever its size (its
     // tables are sorted and disjoint): a seek opens one table per level, not every table.
     const [l0, ...deeper] = version.levels;
@@ -191,6 +213,7 @@ export class Lsm {
         if (released) return;
         released = true;
         version.unrefAll();
+        for (const m of memtables) m.unref();
       },
     };
   }
@@ -361,6 +384,7 @@ export class Lsm {
         this.config.log.warn(`sett: closing WAL ${oldest.fileId} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (this.config.durable) this.removeFile(fileName('wal', oldest.fileId));
+      this.retireMemtable(oldest);
       this.wakeFlushWaiters();
     }
   }

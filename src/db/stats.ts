@@ -104,7 +104,21 @@ export interface DBStats {
   counters: Counters;
   /** Average requests per group commit. */
   averageGroupSize: number;
-  memtables: { active: number; immutable: number; activeBytes: number; capacityBytes: number };
+  /**
+   * arenasReused: memtables that took the arena of a flushed one (ArenaPool); arenasRecycled:
+   * arenas taken back once nothing read them; arenasDropped: arenas left to the GC (the pool was
+   * full); arenasFree: arenas in the pool now.
+   */
+  memtables: {
+    active: number;
+    immutable: number;
+    activeBytes: number;
+    capacityBytes: number;
+    arenasReused: number;
+    arenasRecycled: number;
+    arenasDropped: number;
+    arenasFree: number;
+  };
   levels: LevelStats[];
   blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number };
   files: { tables: number; tableBytes: number; wals: number; walBytes: number; manifestBytes: number };

@@ -115,16 +115,28 @@ export class Arena {
     this.u32 = new Uint32Array(buffer);
   }
 
-  /** A fresh arena: header written, head node of MAX_HEIGHT with no successors. */
-  static create(capacityBytes: number): Arena {
+  /**
+   * A fresh arena: header written, head node of MAX_HEIGHT with no successors. `reuse`: the
+   * buffer of an arena nothing reads any more (ArenaPool), of exactly this capacity, used instead
+   * of a new one. Only the header and the head node are zeroed: everything else is past `used`,
+   * where nothing reads before the bump allocator hands it out and the writer fills it (a node's
+   * words, key, version and value are written by reserve(), its tower by link(), before the node
+   * is reachable; alignment padding is never read).
+   */
+  static create(capacityBytes: number, reuse?: SharedArrayBuffer): Arena {
     if (!Number.isSafeInteger(capacityBytes) || capacityBytes < ARENA_OVERHEAD_BYTES || capacityBytes > MAX_ARENA_BYTES) {
       throw new InvalidArgumentError(
         `arena capacity must be an integer in [${ARENA_OVERHEAD_BYTES}, ${MAX_ARENA_BYTES}] bytes, got ${capacityBytes}`,
       );
     }
     // Rounded down: the arena never hands out more than was asked for.
-    const arena = new Arena(new SharedArrayBuffer(capacityBytes & ~3));
+    const bytes = capacityBytes & ~3;
+    if (reuse !== undefined && reuse.byteLength !== bytes) {
+      throw new InvalidArgumentError(`a reused arena buffer has ${reuse.byteLength} bytes, the arena ${bytes}`);
+    }
+    const arena = new Arena(reuse ?? new SharedArrayBuffer(bytes));
     const u32 = arena.u32;
+    if (reuse !== undefined) u32.fill(0, 0, ARENA_OVERHEAD_BYTES >> 2);
     u32[H_MAGIC] = ARENA_MAGIC;
     u32[H_LAYOUT_VERSION] = ARENA_LAYOUT_VERSION;
     u32[H_CAPACITY] = arena.buffer.byteLength;

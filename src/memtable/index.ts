@@ -2,6 +2,7 @@
 // that skiplist with its WAL.
 export { SkipList, DEFAULT_SKIPLIST_SEED } from './skiplist.js';
 export { SkipListIterator } from './skiplist-iterator.js';
+export { ArenaPool, type ArenaPoolStats } from './arena-pool.js';
 export { Memtable, type RecoveredMemtable, type OnMemtableBatch, type MemtableValue } from './memtable.js';
 export {
   ARENA_MAGIC,

@@ -81,14 +81,50 @@ export class Memtable {
    * A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory.
    * `prefixAt`: the bytes keys are expected to share (SkipList.create).
    */
-  static create(fs: FileSystem, path: string, fileId: number, capacityBytes: number, walOptions?: WalCreateOptions, prefixAt = 0): Memtable {
-    const skiplist = SkipList.create(capacityBytes, fileId, prefixAt);
+  static create(
+    fs: FileSystem,
+    path: string,
+    fileId: number,
+    capacityBytes: number,
+    walOptions?: WalCreateOptions,
+    prefixAt = 0,
+    reuse?: SharedArrayBuffer,
+  ): Memtable {
+    const skiplist = SkipList.create(capacityBytes, fileId, prefixAt, reuse);
     return new Memtable(fileId, skiplist, path, WalWriter.create(fs, path, walOptions), capacityBytes, false);
   }
 
-  /** No WAL: for inMemory databases, where nothing outlives the process. */
-  static inMemory(capacityBytes: number, fileId = 0, prefixAt = 0): Memtable {
-    return new Memtable(fileId, SkipList.create(capacityBytes, fileId, prefixAt), undefined, undefined, capacityBytes, false);
+  /**
+   * No WAL: for inMemory databases, where nothing outlives the process. `reuse`: a free arena
+   * buffer (ArenaPool) of this capacity, as for create().
+   */
+  static inMemory(capacityBytes: number, fileId = 0, prefixAt = 0, reuse?: SharedArrayBuffer): Memtable {
+    return new Memtable(fileId, SkipList.create(capacityBytes, fileId, prefixAt, reuse), undefined, undefined, capacityBytes, false);
+  }
+
+  // ---- References. The arena's bytes are handed out as views (keys and values of iterators and
+  // gets), so its buffer may only be reused (ArenaPool) once nothing reads it: the tree holds one
+  // reference from creation until the memtable's table is installed, and every iterator over it
+  // one more until it is closed. A get is synchronous and ends before the tree can let go.
+
+  private refs = 1;
+  /** Called once, when the last reference is dropped. */
+  onZero: (() => void) | undefined;
+
+  /** References held now (the tree's and the readers'); 0 once released. */
+  get refCount(): number {
+    return this.refs;
+  }
+
+  ref(): void {
+    assert(this.refs > 0, () => `memtable ${this.fileId} was released: its arena may be reused`);
+    this.refs++;
+  }
+
+  /** Drops a reference; the last one calls onZero (which may hand the arena to a new memtable). */
+  unref(): void {
+    assert(this.refs > 0, () => `memtable ${this.fileId} released more often than referenced`);
+    if (--this.refs === 0) this.onZero?.();
   }
 
   /**
@@ -230,6 +266,7 @@ export class Memtable {
   }
 
   iterator(): SkipListIterator {
+    assert(this.refs > 0, () => `memtable ${this.fileId} was released: its arena may be reused`);
     return this.skiplist.iterator();
   }
 

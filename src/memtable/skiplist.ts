@@ -69,8 +69,8 @@ export class SkipList {
    * memtable's keys, commonPrefixLength()); the key prefix beside each link is then taken after
    * them. Capped at ANCHOR_BYTES. A key that does not share them turns the prefixes off for good.
    */
-  static create(capacityBytes: number, seed: number = DEFAULT_SKIPLIST_SEED, prefixAt = 0): SkipList {
-    const list = new SkipList(Arena.create(capacityBytes), new HeightSource(new Rng(seed)));
+  static create(capacityBytes: number, seed: number = DEFAULT_SKIPLIST_SEED, prefixAt = 0, reuse?: SharedArrayBuffer): SkipList {
+    const list = new SkipList(Arena.create(capacityBytes, reuse), new HeightSource(new Rng(seed)));
     list.u32[H_PREFIX_AT] = Math.max(0, Math.min(ANCHOR_BYTES, Math.floor(prefixAt)));
     return list;
   }
@@ -261,7 +261,7 @@ export class SkipList {
     const valueOffset = keyOffset + keyLength + VERSION_BYTES;
     u32[w + N_VALUE_OFFSET] = valueOffset;
     u32[w + N_VALUE_LENGTH] = valueLength;
-    // The tower is linked by link(); its words are 0 until then (the arena is zeroed, never reused).
+    // The tower is written by link(), before the node is reachable (a reused arena is not zeroed here).
     this.u8.set(userKey, keyOffset);
     writeVersion(this.u8, keyOffset + keyLength, version);
     this.setPending(node, height, valueOffset, valueLength, version);
