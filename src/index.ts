@@ -41,6 +41,7 @@ export {
   isSettError,
 } from './base/index.js';
 export { rotateMasterKey, type RotateMasterKeyOptions } from './crypto/index.js';
-export type { SettErrorCode } from './base/index.js';
+export type { SettErrorCode, Clock } from './base/index.js';
+export { systemClock, ManualClock } from './base/index.js';
 export { FaultFS, NodeFS, nodeFS } from './fs/index.js';
 export type { FileSystem, FileHandle } from './fs/index.js';

@@ -1,0 +1,104 @@
+// The statements every table handle offers (TABLES.md §2), over one engine reader/writer:
+// `Tables` runs each in its own snapshot or transaction, `TableTransaction` in the caller's.
+
+import { ConflictError, InvalidArgumentError, type Transaction } from '../index.js';
+import { concat, matchingRows, runQuery, toRow, type Reader } from './executor.js';
+import { decodeRow } from './row-codec.js';
+import { compileSet, deleteRows, insertRows, updateRows, type IdSource, type Matched } from './mutations.js';
+import { planQuery, type PlanDetail } from './planner.js';
+import type { TableMeta } from './schema.js';
+import { encodeTuple } from './tuple.js';
+import type { Plan, QueryOptions, QueryResult, Row, Where } from './types.js';
+import { coerceValue } from './values.js';
+
+/** What statements need from the handle that owns the catalog. */
+export interface StatementHost {
+  meta(table: string): TableMeta;
+  readonly ids: IdSource;
+  nowMs(): number;
+}
+
+/** The primary-key row key of `pk` (a value, or an array for a composite key). */
+export function pkKey(meta: TableMeta, pk: unknown): Buffer {
+  if (meta.hiddenRowId) throw new InvalidArgumentError(`table '${meta.name}' has no primary key; query it instead`);
+  const values = meta.pkPositions.length === 1 && !Array.isArray(pk) ? [pk] : pk;
+  if (!Array.isArray(values) || values.length !== meta.pkPositions.length) {
+    throw new InvalidArgumentError(`the primary key of table '${meta.name}' has ${meta.pkPositions.length} columns; pass ${meta.pkPositions.length === 1 ? 'one value' : 'an array of that many values'}`);
+  }
+  const canonical = meta.pkPositions.map((p, i) => {
+    const c = meta.columns[p]!;
+    if (values[i] === null || values[i] === undefined) throw new InvalidArgumentError(`primary-key column '${c.name}' needs a value`);
+    return coerceValue({ ...c, length: undefined }, values[i], meta.name);
+  });
+  return concat(meta.rowsPrefix, encodeTuple(meta.pkTypes, canonical));
+}
+
+export function getRow(meta: TableMeta, reader: Reader, pk: unknown): Row | undefined {
+  const found = reader.getSync(pkKey(meta, pk));
+  return found === undefined ? undefined : toRow(meta, decodeRow(meta.rowSchema, found), undefined);
+}
+
+export function queryRows(meta: TableMeta, reader: Reader, options: QueryOptions = {}): QueryResult {
+  const d = planQuery(meta, checkOptions(options));
+  const { values, total } = runQuery(meta, d, reader, options.total === true);
+  const positions = options.columns?.map((c) => meta.position(c));
+  const result: QueryResult = { rows: values.map((v) => toRow(meta, v, positions)) };
+  if (total !== undefined) result.total = total;
+  return result;
+}
+
+export function countRows(meta: TableMeta, reader: Reader, where: Where | undefined): number {
+  const d = planQuery(meta, where === undefined ? {} : { where }, true);
+  let n = 0;
+  for (const _ of matchingRows(meta, d, reader)) n++;
+  return n;
+}
+
+export function explainQuery(meta: TableMeta, options: QueryOptions = {}): Plan {
+  return planQuery(meta, checkOptions(options)).plan;
+}
+
+/** Every row `where` matches, with its primary-key tuple, read through the writing transaction. */
+export function matchedRows(meta: TableMeta, txn: Transaction, where: Where | undefined): Matched[] {
+  const d: PlanDetail = planQuery(meta, where === undefined ? {} : { where });
+  // Writes need whole rows: index entries are rebuilt from every indexed column.
+  d.needed = new Set(meta.columns.map((_, i) => i));
+  d.plan.covering = false;
+  const at = { pk: new Uint8Array(0) };
+  const out: Matched[] = [];
+  for (const values of matchingRows(meta, d, txn, at)) out.push({ pk: Uint8Array.from(at.pk), values });
+  return out;
+}
+
+export function insertInto(host: StatementHost, txn: Transaction, table: string, rows: Row[]): { inserted: number; ids: unknown[] } {
+  const meta = host.meta(table);
+  const ids = insertRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, rows);
+  return { inserted: rows.length, ids };
+}
+
+export function updateIn(host: StatementHost, txn: Transaction, table: string, where: Where | undefined, set: Row): { updated: number } {
+  const meta = host.meta(table);
+  const compiled = compileSet(meta, set);
+  const matched = matchedRows(meta, txn, where);
+  updateRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched, compiled);
+  return { updated: matched.length };
+}
+
+export function deleteFrom(host: StatementHost, txn: Transaction, table: string, where: Where | undefined): { deleted: number } {
+  const meta = host.meta(table);
+  const matched = matchedRows(meta, txn, where);
+  deleteRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched);
+  return { deleted: matched.length };
+}
+
+function checkOptions(options: QueryOptions): QueryOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('query options must be an object');
+  return options;
+}
+
+/** The error a statement fails with when the catalog changed under it: retried like a conflict. */
+export class SchemaChangedError extends ConflictError {
+  constructor(table: string) {
+    super(`transaction conflict: table '${table}' changed (DDL) while the statement ran; retry it`);
+  }
+}

@@ -1,0 +1,288 @@
+// `Tables`: the table layer's handle (TABLES.md §2). Reads run on a snapshot (one version of the
+// table, whatever writes go on); each write statement is one engine transaction, retried on
+// CONFLICT up to MAX_STATEMENT_RETRIES; DDL statements run one at a time and are each one catalog
+// write.
+
+import { isSettError, open, systemClock, type Clock, type DB, type OpenOptions, type Transaction } from '../index.js';
+import { Catalog } from './catalog.js';
+import { DdlRunner } from './ddl-runner.js';
+import { NoSuchTableError } from './errors.js';
+import { matchingRows, toRow } from './executor.js';
+import { RecordingIds, TableIds } from './ids.js';
+import { planQuery } from './planner.js';
+import type { TableMeta } from './schema.js';
+import { countRows, deleteFrom, explainQuery, getRow, insertInto, queryRows, SchemaChangedError, updateIn, type StatementHost } from './statements.js';
+import { TableTransaction } from './table-transaction.js';
+import type { AlterTableOptions, CreateTableOptions, Plan, QueryOptions, QueryResult, Row, TableInfo, Where } from './types.js';
+
+/** How often a statement or `transaction()` re-runs after a CONFLICT before giving it to the caller. */
+export const MAX_STATEMENT_RETRIES = 16;
+/** Rows `scan()` and `query()` read between yields to the event loop. */
+export const SCAN_SLICE_ROWS = 512;
+
+export interface OpenTablesOptions {
+  /** An open engine to use; it stays open after `close()`. */
+  db: DB;
+  clock?: Clock;
+}
+
+/** Opens the table layer on its own engine at `dir`, or over an open engine (`{ db }`). */
+export async function openTables(target: string | OpenTablesOptions, engineOptions?: OpenOptions): Promise<Tables> {
+  let db: DB;
+  let owns = false;
+  let clock: Clock = systemClock;
+  if (typeof target === 'string') {
+    db = await open(target, engineOptions);
+    owns = true;
+  } else {
+    db = target.db;
+    clock = target.clock ?? systemClock;
+  }
+  try {
+    const tables = new Tables(db, owns, Catalog.load(db), clock);
+    await tables.ddl.recover();
+    return tables;
+  } catch (e) {
+    if (owns) await db.close();
+    throw e;
+  }
+}
+
+export class Tables implements StatementHost {
+  readonly ids: TableIds;
+  /** @internal */
+  readonly ddl: DdlRunner;
+  private closed = false;
+
+  /** @internal Use `openTables`. */
+  constructor(
+    readonly db: DB,
+    private readonly ownsDb: boolean,
+    private readonly catalog: Catalog,
+    private readonly clock: Clock,
+  ) {
+    this.ids = new TableIds(db);
+    this.ddl = new DdlRunner(db, catalog, this.ids);
+  }
+
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  /** @internal The current definition of `table`. */
+  meta(table: string): TableMeta {
+    const meta = typeof table === 'string' ? this.catalog.tables.get(table) : undefined;
+    if (meta === undefined) throw new NoSuchTableError(String(table));
+    return meta;
+  }
+
+  // ---- DDL -----------------------------------------------------------------------------
+
+  createTable(options: CreateTableOptions): Promise<void> {
+    return this.ddl.createTable(options);
+  }
+
+  dropTable(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
+    return this.ddl.dropTable(name, options.ifExists === true);
+  }
+
+  truncateTable(name: string): Promise<void> {
+    return this.ddl.truncateTable(name);
+  }
+
+  alterTable(name: string, change: AlterTableOptions): Promise<void> {
+    return this.ddl.alterTable(name, change);
+  }
+
+  listTables(): string[] {
+    return [...this.catalog.tables.keys()].sort();
+  }
+
+  describeTable(name: string): TableInfo {
+    return this.meta(name).info();
+  }
+
+  // ---- reads ---------------------------------------------------------------------------
+
+  getSync(table: string, pk: unknown): Row | undefined {
+    return getRow(this.meta(table), this.db, pk);
+  }
+
+  async get(table: string, pk: unknown): Promise<Row | undefined> {
+    return this.getSync(table, pk);
+  }
+
+  querySync(table: string, options: QueryOptions = {}): QueryResult {
+    const meta = this.meta(table);
+    const snap = this.db.snapshot();
+    try {
+      return queryRows(meta, snap, options);
+    } finally {
+      snap.release();
+    }
+  }
+
+  /** Like querySync, but reads in slices that yield to the event loop. */
+  async query(table: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const meta = this.meta(table);
+    const d = planQuery(meta, options ?? {});
+    // Sorted plans need every row anyway; point plans and small limits read a handful of keys.
+    if (d.plan.sort || d.pointLookups || (d.plan.limitPushedDown && d.limit + d.offset <= SCAN_SLICE_ROWS)) return this.querySync(table, options);
+    const rows: Row[] = [];
+    let total = 0;
+    const positions = options.columns?.map((c) => meta.position(c));
+    for await (const values of this.slices(meta, d, options.total === true)) {
+      total++;
+      if (values !== TOTAL_ONLY) rows.push(toRow(meta, values, positions));
+    }
+    const result: QueryResult = { rows };
+    if (options.total === true) result.total = total;
+    return result;
+  }
+
+  /** Streams matching rows; holds a bounded window unless the plan must sort. */
+  async *scan(table: string, options: QueryOptions = {}): AsyncIterable<Row> {
+    const meta = this.meta(table);
+    const d = planQuery(meta, options ?? {});
+    const positions = options.columns?.map((c) => meta.position(c));
+    if (d.plan.sort) {
+      // Sorting needs every row: read them in one snapshot, then hand them out.
+      for (const row of this.querySync(table, options).rows) yield row;
+      return;
+    }
+    for await (const values of this.slices(meta, d, false)) if (values !== TOTAL_ONLY) yield toRow(meta, values, positions);
+  }
+
+  private async *slices(meta: TableMeta, d: ReturnType<typeof planQuery>, countAll: boolean): AsyncGenerator<unknown[] | typeof TOTAL_ONLY> {
+    const snap = this.db.snapshot();
+    try {
+      let seen = 0;
+      let sinceYield = 0;
+      const stopAt = d.offset + d.limit;
+      for (const values of matchingRows(meta, d, snap)) {
+        if (seen >= d.offset && seen < stopAt) yield values;
+        else if (countAll) yield TOTAL_ONLY;
+        seen++;
+        if (seen >= stopAt && !countAll) break;
+        if (++sinceYield >= SCAN_SLICE_ROWS) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    } finally {
+      snap.release();
+    }
+  }
+
+  async count(table: string, where?: Where): Promise<number> {
+    const meta = this.meta(table);
+    const snap = this.db.snapshot();
+    try {
+      return countRows(meta, snap, where);
+    } finally {
+      snap.release();
+    }
+  }
+
+  explain(table: string, options: QueryOptions = {}): Plan {
+    return explainQuery(this.meta(table), options);
+  }
+
+  // ---- writes --------------------------------------------------------------------------
+
+  insert(table: string, rows: Row[]): Promise<{ inserted: number; ids: unknown[] }> {
+    return this.statement((host, txn) => insertInto(host, txn, table, rows));
+  }
+
+  update(table: string, where: Where | undefined, set: Row): Promise<{ updated: number }> {
+    return this.statement((host, txn) => updateIn(host, txn, table, where, set));
+  }
+
+  delete(table: string, where: Where | undefined): Promise<{ deleted: number }> {
+    return this.statement((host, txn) => deleteFrom(host, txn, table, where));
+  }
+
+  /** Runs `fn` in one engine transaction, retried as a whole on CONFLICT; `tx` sees its own writes. */
+  async transaction<T>(fn: (tx: TableTransaction) => T | Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const used = new Map<string, TableMeta>();
+      const txn = this.db.transaction();
+      const host = this.tracking(used);
+      const tx = new TableTransaction(host, txn);
+      try {
+        const result = await fn(tx);
+        tx.end();
+        this.checkCurrent(used);
+        await txn.commit();
+        return result;
+      } catch (e) {
+        host.ids.giveBack();
+        if (isRetryable(e) && attempt < MAX_STATEMENT_RETRIES) continue;
+        throw e;
+      } finally {
+        tx.end();
+        txn.discard();
+      }
+    }
+  }
+
+  private async statement<T>(fn: (host: StatementHost, txn: Transaction) => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const used = new Map<string, TableMeta>();
+      const host = this.tracking(used);
+      const txn = this.db.transaction();
+      try {
+        const result = fn(host, txn);
+        this.checkCurrent(used);
+        await txn.commit();
+        return result;
+      } catch (e) {
+        host.ids.giveBack();
+        if (isRetryable(e) && attempt < MAX_STATEMENT_RETRIES) continue;
+        throw e;
+      } finally {
+        txn.discard();
+      }
+    }
+  }
+
+  /** @internal A host that records which table definitions a statement used and which ids it drew. */
+  tracking(used: Map<string, TableMeta>): StatementHost & { ids: RecordingIds } {
+    return {
+      ids: new RecordingIds(this.ids),
+      nowMs: () => this.nowMs(),
+      meta: (table: string) => {
+        const m = this.meta(table);
+        used.set(table, m);
+        return m;
+      },
+    };
+  }
+
+  /** @internal A statement whose tables changed definition since it read them must re-run. */
+  checkCurrent(used: Map<string, TableMeta>): void {
+    for (const [name, meta] of used) if (this.catalog.tables.get(name) !== meta) throw new SchemaChangedError(name);
+  }
+
+  /** Resolves when dropped tables' and indexes' keys are removed (TRUNCATE and DROP return first). */
+  waitForBackgroundWork(): Promise<void> {
+    return this.ddl.idle();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ddl.close();
+    if (this.ownsDb) await this.db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+const TOTAL_ONLY = Symbol('total-only');
+
+function isRetryable(e: unknown): boolean {
+  return isSettError(e) && e.code === 'CONFLICT' && !/open too long/.test(e.message);
+}
