@@ -1,13 +1,16 @@
 // `npm run demo`, the quick start's main job: open a data directory under the working
 // directory, write 1,000,000 keys in batches, read a sample back, close, reopen, verify every
-// key, and print throughput and the shape of the directory.
+// key, and print throughput and the shape of the directory. Then the table layer, shorter than
+// `npm run demo:tables`: 100,000 rows (SETT_DEMO_TABLES_ROWS; 0 skips it) in a sibling directory.
 
 import { performance } from 'node:perf_hooks';
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { open } from '../src/index.js';
+import { TABLES_DEMO_DIR, runTablesDemo } from './demo-tables.js';
 
 const ENTRIES = Number(process.env['SETT_DEMO_ENTRIES'] ?? 1_000_000);
+const TABLE_ROWS = Number(process.env['SETT_DEMO_TABLES_ROWS'] ?? 100_000);
 const BATCH = 1000;
 const dir = path.resolve(process.argv[2] ?? 'sett-data');
 
@@ -73,6 +76,10 @@ async function main(): Promise<void> {
     console.log(`  ${name.padEnd(20)} ${st.isDirectory() ? '(dir)'.padStart(14) : st.size.toLocaleString('en-US').padStart(14)}`);
   }
   await db.close();
+  if (TABLE_ROWS > 0) {
+    console.log('');
+    await runTablesDemo({ dir: path.join(path.dirname(dir), TABLES_DEMO_DIR), rows: TABLE_ROWS });
+  }
   console.log('\nok');
 }
 
