@@ -46,6 +46,7 @@ export class Committer {
     // dropped for a transaction that then fails with CONFLICT would leave its key pointing into
     // the file GC deletes next.
     const group = this.dropStaleRewrites(this.dropConflicts(all));
+    for (const r of all) r.onChecked?.();
     this.counters.groups++;
     this.counters.groupedRequests += group.length;
     if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
@@ -56,8 +57,6 @@ export class Committer {
       // special case (an old version in a newer table would break L0's order by max version).
       version++;
       for (const e of r.entries) e.version = version;
-      // A GC rewrite moves a value without changing it: no transaction that read it conflicts.
-      if (this.options.detectConflicts && r.rewriteOf === undefined) this.oracle.record(version, r.entries.map((e) => e.key));
     }
     this.lastVersion = version;
     await this.separateValues(group);
@@ -106,12 +105,33 @@ export class Committer {
         this.counters.walSyncs++;
       }
       this.visibleVersion = runVersion;
+      this.recordWrites(group, start, i);
       this.oracle.prune(Math.min(this.visibleVersion, this.oldestTransaction()));
       for (let j = start; j < i; j++) {
         const r = group[j]!;
         if (this.onCommit !== undefined && r.rewriteOf === undefined) this.notify(r.entries);
         r.resolve();
       }
+    }
+  }
+
+  /**
+   * Gives the oracle the write sets of requests start..end, now visible, for the read-write
+   * transactions still open below their versions: only those can conflict with them. Recording
+   * at visibility rather than at versioning is what makes skipping safe: a transaction opened
+   * before this point holds a read version below these writes and is counted; one opened after
+   * reads them. With no such transaction open (one statement at a time, the committing
+   * transactions released by onChecked) nothing is recorded, which is most of a commit's cost.
+   */
+  private recordWrites(group: readonly WriteRequest[], start: number, end: number): void {
+    if (!this.options.detectConflicts) return;
+    const oldest = this.oldestTransaction();
+    for (let j = start; j < end; j++) {
+      const r = group[j]!;
+      // A GC rewrite moves a value without changing it: no transaction that read it conflicts.
+      if (r.rewriteOf !== undefined || r.entries.length === 0) continue;
+      const version = r.entries[0]!.version;
+      if (oldest < version) this.oracle.record(version, r.entries.map((e) => e.key));
     }
   }
 
@@ -130,7 +150,12 @@ export class Committer {
     // Earlier requests of this group commit before later ones: a later transaction conflicts
     // with them too, so their keys join the check as the group is walked.
     const earlier = new Set<string>();
-    for (const r of group) {
+    // Only requests before the last checked one can be "earlier" to a check: keep building the
+    // set (a string per key written) to that point and no further.
+    let lastChecked = -1;
+    for (let j = 0; j < group.length; j++) if (group[j]!.conflictCheck !== undefined) lastChecked = j;
+    for (let j = 0; j < group.length; j++) {
+      const r = group[j]!;
       const check = r.conflictCheck;
       if (check !== undefined) {
         let verdict = this.oracle.check(check);
@@ -143,7 +168,7 @@ export class Committer {
         }
       }
       // A GC rewrite changes no value: nothing behind it conflicts with it.
-      if (r.rewriteOf === undefined) for (const e of r.entries) earlier.add(keyString(e.key));
+      if (r.rewriteOf === undefined && j < lastChecked) for (const e of r.entries) earlier.add(keyString(e.key));
       out.push(r);
     }
     return out;

@@ -359,11 +359,20 @@ export class DB implements AsyncDisposable {
     const readOnly = options.readOnly === true || this.options.readOnly;
     const version = this.committer.visibleVersion;
     const releases = [this.readVersions.hold(version), this.holdEpoch()];
-    if (!readOnly) releases.push(this.txnReadVersions.hold(version));
+    // The oracle keeps writes for open read-write transactions; a committing one lets go as soon
+    // as its own check is done (releases are idempotent).
+    const releaseConflictHold = readOnly ? () => {} : this.txnReadVersions.hold(version);
+    releases.push(releaseConflictHold);
     this.counters.transactions++;
-    return new Transaction(this.txnHost, version, readOnly, () => {
-      for (const r of releases) r();
-    });
+    return new Transaction(
+      this.txnHost,
+      version,
+      readOnly,
+      () => {
+        for (const r of releases) r();
+      },
+      releaseConflictHold,
+    );
   }
 
   /** Runs `fn` in a read-write transaction and commits it (CONFLICT if its reads were overwritten). */
@@ -511,13 +520,14 @@ export class DB implements AsyncDisposable {
       return this.resolveValue(key, found.meta, found.value);
     },
     iteratorAt: (version, options, extra, onKey) => this.iteratorAt(version, options, extra, onKey),
-    commit: (entries, check) => {
+    commit: (entries, check, onChecked) => {
       this.checkWritable();
       const bytes = this.make.requestBytes(entries);
       this.writer.admit(bytes);
       for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
       this.counters.commits++;
-      return this.writer.enqueue(entries, bytes, check === undefined ? {} : { conflictCheck: check });
+      const extra = onChecked === undefined ? {} : { onChecked };
+      return this.writer.enqueue(entries, bytes, check === undefined ? extra : { ...extra, conflictCheck: check });
     },
     checkOpen: () => this.checkOpen(),
     checkWritable: () => this.checkWritable(),

@@ -32,7 +32,7 @@ export interface TxnHost {
   /** An iterator at `version` with `extra` sources merged on top (newest). */
   iteratorAt(version: number, options: IteratorOptions, extra: InternalIterator | undefined, onKey: ((key: Uint8Array) => void) | undefined): DBIterator;
   /** Commits `entries` atomically, after the conflict check; CONFLICT writes nothing. */
-  commit(entries: Entry[], check: ConflictCheck | undefined): Promise<void>;
+  commit(entries: Entry[], check: ConflictCheck | undefined, onChecked?: () => void): Promise<void>;
   checkOpen(): void;
   checkWritable(): void;
 }
@@ -91,7 +91,14 @@ export class Transaction extends Snapshot {
   private bytes = 0;
   private done = false;
 
-  constructor(host: TxnHost, readVersion: number, readOnly: boolean, releaseHolds: () => void) {
+  constructor(
+    host: TxnHost,
+    readVersion: number,
+    readOnly: boolean,
+    releaseHolds: () => void,
+    /** Lets the conflict oracle stop keeping writes for this transaction (idempotent). */
+    private readonly releaseConflictHold: () => void = () => {},
+  ) {
     super(host, readVersion, releaseHolds);
     this.readOnly = readOnly;
   }
@@ -143,7 +150,7 @@ export class Transaction extends Snapshot {
       this.host.checkWritable();
       const entries = [...this.writes.values()];
       // Blind writes never conflict; a transaction that read nothing has nothing to check.
-      await this.host.commit(entries, this.reads.size === 0 ? undefined : { readVersion: this.version, reads: this.reads });
+      await this.host.commit(entries, this.reads.size === 0 ? undefined : { readVersion: this.version, reads: this.reads }, this.releaseConflictHold);
     } finally {
       this.release();
     }

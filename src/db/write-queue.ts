@@ -26,6 +26,11 @@ export interface WriteRequest {
   conflictCheck?: ConflictCheck;
   /** Sync this request's group even without syncWrites (sequence leases). */
   sync?: boolean;
+  /**
+   * Called once the request's conflict verdict is in: a committing transaction then stops
+   * counting as open, so the oracle need not keep its writes for it (commit.ts).
+   */
+  onChecked?: () => void;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -82,7 +87,7 @@ export class WriteQueue {
     return this.pendingCount;
   }
 
-  enqueue(entries: Entry[], bytes: number, extra: Pick<WriteRequest, 'rewriteOf' | 'conflictCheck' | 'sync'> = {}): Promise<void> {
+  enqueue(entries: Entry[], bytes: number, extra: Pick<WriteRequest, 'rewriteOf' | 'conflictCheck' | 'sync' | 'onChecked'> = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       // The bytes leave the count as the request settles, before its caller runs again: a
       // caller awaiting each large write in turn must find the room its last one took.
