@@ -75,17 +75,23 @@ export function coerceOperand(meta: TableMeta, position: number, value: unknown)
   const relaxed = { ...column, nullable: true, length: undefined, precision: 65, scale: 30 };
   try {
     const v = coerceValue(relaxed, value, meta.name);
-    return column.type === 'DECIMAL' ? trimDecimal(v as string) : v;
+    return column.type === 'DECIMAL' ? atScale(v as string, column.scale ?? 0) : v;
   } catch (e) {
     if (isSettError(e) && e.code === 'CONSTRAINT') throw new InvalidArgumentError(`where on '${column.name}': ${e.message.replace(/^CONSTRAINT: /, '')}`);
     throw e;
   }
 }
 
-function trimDecimal(s: string): string {
-  if (!s.includes('.')) return s;
-  const t = s.replace(/0+$/, '').replace(/\.$/, '');
-  return t === '-0' ? '0' : t;
+/**
+ * A decimal operand written with the column's scale when that loses nothing, else with just the
+ * digits it needs: decimals of one value but different scales are not equal in the key order, and
+ * stored values always have the column's scale.
+ */
+function atScale(s: string, scale: number): string {
+  const [int, frac = ''] = s.split('.');
+  const digits = frac.replace(/0+$/, '');
+  const n = Math.max(scale, digits.length);
+  return n === 0 ? int! : `${int}.${digits.padEnd(n, '0')}`;
 }
 
 /** LIKE's `%` (any run) and `_` (one character), `\` escaping the next character; case-sensitive. */
