@@ -62,6 +62,12 @@ export class TableMeta {
   readonly indexes: IndexView[];
   /** Position of the auto-increment column, or -1. */
   readonly autoIncrementPosition: number;
+  /** The primary-key columns as lookups check a key: lengths do not apply (a too-long key is simply absent). */
+  readonly pkLookupColumns: ColumnInfo[];
+  /** Each column as a query operand is checked against it: nullable, no length, decimals at full scale. */
+  readonly operandColumns: ColumnInfo[];
+  /** Whether the primary key is one INT column: lookups by a safe integer need no conversion. */
+  readonly pkIsOneInt: boolean;
 
   constructor(readonly record: TableRecord) {
     record.columns.forEach((c, i) => this.positionByName.set(c.name, i));
@@ -79,6 +85,9 @@ export class TableMeta {
       return { meta, positions, types: positions.map((p) => record.columns[p]!.type), prefix: indexPrefix(record.id, meta.id) };
     });
     this.autoIncrementPosition = record.columns.findIndex((c) => c.autoIncrement);
+    this.pkLookupColumns = this.pkPositions.map((p) => ({ ...record.columns[p]!, length: undefined }));
+    this.operandColumns = record.columns.map((c) => ({ ...c, nullable: true, length: undefined, precision: 65, scale: 30 }));
+    this.pkIsOneInt = this.pkTypes.length === 1 && this.pkTypes[0] === 'INT' && !this.hiddenRowId;
     this.rowSchema = {
       version: record.schemaVersion,
       columns: record.columns.map((c) => ({ id: c.id, name: c.name, type: c.type, addedInVersion: c.addedInVersion, default: storedDefault(c) })),

@@ -2,7 +2,7 @@
 // `Tables` runs each in its own snapshot or transaction, `TableTransaction` in the caller's.
 
 import { ConflictError, InvalidArgumentError, type Transaction } from '../index.js';
-import { concat, matchingRows, runQuery, toRow, type Reader } from './executor.js';
+import { matchingRows, runQuery, toRow, type Reader } from './executor.js';
 import { decodeRow } from './row-codec.js';
 import { compileSet, deleteRows, insertRows, updateRows, type IdSource, type Matched } from './mutations.js';
 import { planQuery, type PlanDetail } from './planner.js';
@@ -19,18 +19,18 @@ export interface StatementHost {
 }
 
 /** The primary-key row key of `pk` (a value, or an array for a composite key). */
-export function pkKey(meta: TableMeta, pk: unknown): Buffer {
+export function pkKey(meta: TableMeta, pk: unknown): Uint8Array {
+  if (meta.pkIsOneInt && Number.isSafeInteger(pk)) return encodeTuple(meta.pkTypes, [pk], meta.rowsPrefix);
   if (meta.hiddenRowId) throw new InvalidArgumentError(`table '${meta.name}' has no primary key; query it instead`);
   const values = meta.pkPositions.length === 1 && !Array.isArray(pk) ? [pk] : pk;
   if (!Array.isArray(values) || values.length !== meta.pkPositions.length) {
     throw new InvalidArgumentError(`the primary key of table '${meta.name}' has ${meta.pkPositions.length} columns; pass ${meta.pkPositions.length === 1 ? 'one value' : 'an array of that many values'}`);
   }
-  const canonical = meta.pkPositions.map((p, i) => {
-    const c = meta.columns[p]!;
+  const canonical = meta.pkLookupColumns.map((c, i) => {
     if (values[i] === null || values[i] === undefined) throw new InvalidArgumentError(`primary-key column '${c.name}' needs a value`);
-    return coerceValue({ ...c, length: undefined }, values[i], meta.name);
+    return coerceValue(c, values[i], meta.name);
   });
-  return concat(meta.rowsPrefix, encodeTuple(meta.pkTypes, canonical));
+  return encodeTuple(meta.pkTypes, canonical, meta.rowsPrefix);
 }
 
 export function getRow(meta: TableMeta, reader: Reader, pk: unknown): Row | undefined {

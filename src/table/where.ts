@@ -72,9 +72,9 @@ export function coerceOperand(meta: TableMeta, position: number, value: unknown)
   const column = meta.columns[position]!;
   if (value === null || value === undefined) return null;
   // Operands keep their own precision: `price > 1.234` on DECIMAL(10,2) must not round to 1.23.
-  const relaxed = { ...column, nullable: true, length: undefined, precision: 65, scale: 30 };
+  if (column.type === 'INT' && Number.isSafeInteger(value)) return value;
   try {
-    const v = coerceValue(relaxed, value, meta.name);
+    const v = coerceValue(meta.operandColumns[position]!, value, meta.name);
     return column.type === 'DECIMAL' ? atScale(v as string, column.scale ?? 0) : v;
   } catch (e) {
     if (isSettError(e) && e.code === 'CONSTRAINT') throw new InvalidArgumentError(`where on '${column.name}': ${e.message.replace(/^CONSTRAINT: /, '')}`);

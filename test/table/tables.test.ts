@@ -315,3 +315,28 @@ describe('tables: reopen', () => {
     await db.close();
   });
 });
+
+describe('tables: key layout (docs/format.md "Key layout of the table layer")', () => {
+  it('stores rows, unique and non-unique index entries and the id counter under the documented keys', async () => {
+    const t = await tables();
+    await t.createTable({
+      name: 'u',
+      columns: [
+        { name: 'id', type: 'INT', primary: true, autoIncrement: true },
+        { name: 'email', type: 'VARCHAR', unique: true },
+        { name: 'age', type: 'INT' },
+      ],
+      indexes: [{ name: 'by_age', columns: ['age'] }],
+    });
+    await t.insert('u', [{ email: 'a', age: 30 }]);
+    const keys = [...t.db.iterator({ prefix: Buffer.from('0100000001', 'hex') })].map(([k, v]) => [k!.toString('hex'), v!.toString('hex')]);
+    expect(keys).toEqual([
+      ['01000000010000' + '20bff0000000000000', expect.any(String)],
+      ['01000000010001' + '30610001', '20bff0000000000000'],
+      ['01000000010002' + '20c03e000000000000' + '20bff0000000000000', ''],
+      ['0100000001ffff', Buffer.from('1').toString('hex')],
+    ]);
+    const catalog = [...t.db.iterator({ prefix: Buffer.from('0100000000', 'hex') })].map(([k]) => k!.toString('hex'));
+    expect(catalog).toEqual(['010000000001' + Buffer.from('u').toString('hex'), '010000000002']);
+  });
+});
