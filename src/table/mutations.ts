@@ -14,6 +14,13 @@ import { coerceValue, compareValues } from './values.js';
 
 const EMPTY = new Uint8Array(0);
 
+/** Rows a statement writes between yields to the event loop (a few milliseconds of work). */
+export const WRITE_SLICE_ROWS = 1024;
+
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Hands out auto-increment values (and hidden row ids) per table; never reuses one. */
 export interface IdSource {
   /** The next id of `meta`'s table. */
@@ -31,11 +38,13 @@ export interface WriteContext {
 }
 
 /** Inserts `rows`; returns the generated auto-increment values in row order. */
-export function insertRows(ctx: WriteContext, meta: TableMeta, rows: readonly Row[]): unknown[] {
+export async function insertRows(ctx: WriteContext, meta: TableMeta, rows: readonly Row[]): Promise<unknown[]> {
   if (!Array.isArray(rows)) throw new InvalidArgumentError('insert takes an array of rows');
   const ids: unknown[] = [];
   let usedIds = false;
-  for (const row of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && i % WRITE_SLICE_ROWS === 0) await yieldToLoop();
+    const row = rows[i]!;
     const { values, generated } = rowValues(ctx, meta, row);
     if (generated !== undefined) ids.push(generated);
     if (generated !== undefined || meta.autoIncrementPosition >= 0 || meta.hiddenRowId) usedIds = true;
@@ -117,9 +126,11 @@ export interface Matched {
 }
 
 /** Applies `set` to every matched row. */
-export function updateRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], set: Map<number, unknown>): void {
+export async function updateRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], set: Map<number, unknown>): Promise<void> {
   const changesPk = meta.pkPositions.some((p) => set.has(p));
-  for (const { pk, values } of matched) {
+  for (let i = 0; i < matched.length; i++) {
+    if (i > 0 && i % WRITE_SLICE_ROWS === 0) await yieldToLoop();
+    const { pk, values } = matched[i]!;
     const next = values.slice();
     for (const [p, v] of set) next[p] = v;
     const nextPk = changesPk ? encodeTuple(meta.pkTypes, meta.pkPositions.map((p) => next[p])) : pk;
@@ -138,10 +149,19 @@ export function updateRows(ctx: WriteContext, meta: TableMeta, matched: readonly
     }
     ctx.txn.put(concat(meta.rowsPrefix, nextPk), encodeRow(meta.rowSchema, next));
   }
+  // An auto-increment value set by hand raises the counter as an inserted one does: the next
+  // generated id must be past it, since a generated key's row is written without a look first.
+  const auto = meta.autoIncrementPosition;
+  if (auto >= 0 && set.has(auto) && matched.length > 0) {
+    ctx.ids.saw(meta, Number(set.get(auto)));
+    ctx.txn.put(autoIncrementKey(meta.id), String(ctx.ids.high(meta)));
+  }
 }
 
-export function deleteRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[]): void {
-  for (const { pk, values } of matched) {
+export async function deleteRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[]): Promise<void> {
+  for (let i = 0; i < matched.length; i++) {
+    if (i > 0 && i % WRITE_SLICE_ROWS === 0) await yieldToLoop();
+    const { pk, values } = matched[i]!;
     for (const view of meta.indexes) deleteIndexEntry(ctx, view, values, pk);
     ctx.txn.delete(concat(meta.rowsPrefix, pk));
   }

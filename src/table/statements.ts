@@ -4,7 +4,7 @@
 import { ConflictError, InvalidArgumentError, type Transaction } from '../index.js';
 import { matchingRows, runQuery, toRow, type Reader } from './executor.js';
 import { decodeRow } from './row-codec.js';
-import { compileSet, deleteRows, insertRows, updateRows, type IdSource, type Matched } from './mutations.js';
+import { compileSet, deleteRows, insertRows, updateRows, WRITE_SLICE_ROWS, yieldToLoop, type IdSource, type Matched } from './mutations.js';
 import { planQuery, type PlanDetail } from './planner.js';
 import type { TableMeta } from './schema.js';
 import { encodeTuple } from './tuple.js';
@@ -59,35 +59,38 @@ export function explainQuery(meta: TableMeta, options: QueryOptions = {}): Plan 
 }
 
 /** Every row `where` matches, with its primary-key tuple, read through the writing transaction. */
-export function matchedRows(meta: TableMeta, txn: Transaction, where: Where | undefined): Matched[] {
+export async function matchedRows(meta: TableMeta, txn: Transaction, where: Where | undefined): Promise<Matched[]> {
   const d: PlanDetail = planQuery(meta, where === undefined ? {} : { where });
   // Writes need whole rows: index entries are rebuilt from every indexed column.
   d.needed = new Set(meta.columns.map((_, i) => i));
   d.plan.covering = false;
   const at = { pk: new Uint8Array(0) };
   const out: Matched[] = [];
-  for (const values of matchingRows(meta, d, txn, at)) out.push({ pk: Uint8Array.from(at.pk), values });
+  for (const values of matchingRows(meta, d, txn, at)) {
+    out.push({ pk: Uint8Array.from(at.pk), values });
+    if (out.length % WRITE_SLICE_ROWS === 0) await yieldToLoop();
+  }
   return out;
 }
 
-export function insertInto(host: StatementHost, txn: Transaction, table: string, rows: Row[]): { inserted: number; ids: unknown[] } {
+export async function insertInto(host: StatementHost, txn: Transaction, table: string, rows: Row[]): Promise<{ inserted: number; ids: unknown[] }> {
   const meta = host.meta(table);
-  const ids = insertRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, rows);
+  const ids = await insertRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, rows);
   return { inserted: rows.length, ids };
 }
 
-export function updateIn(host: StatementHost, txn: Transaction, table: string, where: Where | undefined, set: Row): { updated: number } {
+export async function updateIn(host: StatementHost, txn: Transaction, table: string, where: Where | undefined, set: Row): Promise<{ updated: number }> {
   const meta = host.meta(table);
   const compiled = compileSet(meta, set);
-  const matched = matchedRows(meta, txn, where);
-  updateRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched, compiled);
+  const matched = await matchedRows(meta, txn, where);
+  await updateRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched, compiled);
   return { updated: matched.length };
 }
 
-export function deleteFrom(host: StatementHost, txn: Transaction, table: string, where: Where | undefined): { deleted: number } {
+export async function deleteFrom(host: StatementHost, txn: Transaction, table: string, where: Where | undefined): Promise<{ deleted: number }> {
   const meta = host.meta(table);
-  const matched = matchedRows(meta, txn, where);
-  deleteRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched);
+  const matched = await matchedRows(meta, txn, where);
+  await deleteRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched);
   return { deleted: matched.length };
 }
 

@@ -226,13 +226,13 @@ export class Tables implements StatementHost {
     }
   }
 
-  private async statement<T>(fn: (host: StatementHost, txn: Transaction) => T): Promise<T> {
+  private async statement<T>(fn: (host: StatementHost, txn: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const used = new Map<string, TableMeta>();
       const host = this.tracking(used);
       const txn = this.db.transaction();
       try {
-        const result = fn(host, txn);
+        const result = await fn(host, txn);
         this.checkCurrent(used);
         await txn.commit();
         return result;
