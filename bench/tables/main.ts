@@ -9,7 +9,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { describeMachine } from '../harness/machine.js';
 import { ProgressLine } from '../harness/progress.js';
 import { ArgumentError, OPERATIONS, TABLE_ENGINE_LABELS, USAGE, makeTablesPlan, parseTablesArgs, type TablesArgs } from './plan.js';
 import type { ChildMessage, Go, RunRequest, Step } from './protocol.js';
-import { compare, renderTablesMarkdown } from './report.js';
+import { compare, formatRate, renderTablesMarkdown } from './report.js';
 import type { OperationResult, TablesEngineRun, TablesResults } from './results.js';
 
 async function main(): Promise<void> {
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     argv: process.argv.slice(2),
     plan,
     machine,
+    loadAverageAtEnd: loadAverageNow(),
     engines: runs,
     comparisons: compare(runs),
   };
@@ -83,6 +84,11 @@ async function main(): Promise<void> {
   writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
   progress.note(`\nwrote ${jsonPath}\n(${progress.elapsed()} in all)`);
   if (runs.some((r) => r.error !== undefined)) process.exitCode = 1;
+}
+
+function loadAverageNow(): [number, number, number] {
+  const [a = 0, b = 0, c = 0] = loadavg().map((x) => Math.round(x * 100) / 100);
+  return [a, b, c];
 }
 
 const CHILD_EXIT_GRACE_MS = 10_000;
@@ -148,7 +154,7 @@ class EngineChild {
       this.partial.push(m.result);
       const r = m.result;
       this.progress.note(
-        `  ${r.operation.padEnd(13)} ${this.label.padEnd(7)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(12)} ops/s` +
+        `  ${r.operation.padEnd(13)} ${this.label.padEnd(7)} ${formatRate(r.opsPerSec).padStart(12)} ops/s` +
           `${r.settleMs >= 100 ? ` (+ settle ${(r.settleMs / 1000).toFixed(1)} s)` : ''}${r.problem === undefined ? '' : `  INVALID: ${r.problem}`}`,
       );
     } else if (m.type === 'stepDone') {

@@ -36,7 +36,8 @@ export function renderTablesMarkdown(results: TablesResults): string {
   out.push('');
   out.push(
     `Machine: ${m.cpu}, ${m.cores} cores, ${formatBytes(m.memoryBytes)} RAM, ${m.platform}, node ${m.node}; ` +
-      `load average at start ${m.loadAverage.join(' / ')}. Run took ${(results.totalMs / 1000).toFixed(0)} s.`,
+      `load average at start ${m.loadAverage.join(' / ')}, at end ${results.loadAverageAtEnd.join(' / ')}` +
+      `${m.loadAverage[0] > m.cores ? ' (a busy machine: figures of both engines are lower, and ratios noisier)' : ''}. Run took ${(results.totalMs / 1000).toFixed(0)} s.`,
   );
   out.push(
     `Sizes: ${p.num.toLocaleString('en-US')} rows of (id INT auto-increment, name VARCHAR(64), email VARCHAR(255) UNIQUE, age INT indexed by_age, city VARCHAR(64)), ` +
@@ -131,7 +132,7 @@ export function renderTablesMarkdown(results: TablesResults): string {
 }
 
 /** ops/s, with decimals below 100 (a scan of a million rows takes more than a second). */
-function formatRate(x: number | undefined): string {
+export function formatRate(x: number | undefined): string {
   if (x !== undefined && Number.isFinite(x) && x < 100) return x < 10 ? x.toFixed(2) : x.toFixed(1);
   return formatWholeRate(x);
 }

@@ -73,6 +73,8 @@ export interface TablesResults {
   argv: string[];
   plan: TablesPlan;
   machine: MachineInfo;
+  /** 1, 5 and 15 minute load averages when the run ended (the machine's at the start). */
+  loadAverageAtEnd: [number, number, number];
   engines: TablesEngineRun[];
   comparisons: Comparison[];
 }
