@@ -164,6 +164,11 @@ export class DdlRunner {
     await this.write((txn) => Catalog.putRecord(txn, record));
     this.install(record);
     try {
+      // A statement that checked its table's definition before install() wrote no entry of this
+      // index, and its commit may still be queued: the backfill's first read would miss its row.
+      // The writer commits in queue order, so once this second (identical) write commits, every
+      // such statement has committed or failed (and re-runs with the new definition).
+      await this.write((txn) => Catalog.putRecord(txn, record));
       await this.backfill(name, index.id);
     } catch (e) {
       await this.rollbackIndex(name, index.id);
