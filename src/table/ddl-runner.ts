@@ -7,12 +7,12 @@
 import { InvalidArgumentError, isSettError, type DB, type Transaction } from '../index.js';
 import { Catalog } from './catalog.js';
 import { addColumnTo, addIndexTo, copyRecord, createRecord, dropColumnFrom, dropIndexFrom } from './ddl.js';
-import { NoSuchTableError, TableExistsError } from './errors.js';
+import { DuplicateKeyError, NoSuchTableError, TableExistsError } from './errors.js';
 import type { TableIds } from './ids.js';
 import { indexPrefix, pendingDropKey, prefixEnd } from './keys.js';
 import { putIndexEntry } from './mutations.js';
 import { decodeRow } from './row-codec.js';
-import { checkName, TableMeta, type TableRecord } from './schema.js';
+import { checkName, revive, TableMeta, type TableRecord } from './schema.js';
 import type { AlterTableOptions, CreateTableOptions, IndexDef } from './types.js';
 
 /** Rows an index build reads and indexes per transaction. */
@@ -94,13 +94,21 @@ export class DdlRunner {
       const meta = this.table(name);
       if (change.addColumn !== undefined) {
         const record = copyRecord(meta.record);
-        const column = addColumnTo(record, change.addColumn, this.hasRows(meta));
-        // A unique column's index is built online below; the flag comes with the finished index.
-        const unique = column.unique;
-        column.unique = false;
-        await this.write((txn) => Catalog.putRecord(txn, record));
-        this.install(record);
-        if (unique) await this.buildIndex(name, { name: column.name, columns: [column.name], unique: true }, true);
+        const hasRows = this.hasRows(meta);
+        const column = addColumnTo(record, change.addColumn, hasRows);
+        if (!column.unique) {
+          await this.write((txn) => Catalog.putRecord(txn, record));
+          this.install(record);
+        } else {
+          // Every existing row would hold the default: more than one row with a non-NULL one
+          // can never be unique. Refused before anything is written.
+          if (column.default !== undefined && this.hasRows(meta, 2)) {
+            throw new DuplicateKeyError(name, column.name, revive(column.type, column.default));
+          }
+          // The column and its index arrive in one catalog write and leave together if the
+          // build fails or a crash interrupts it: the column is unique from its first moment.
+          await this.buildIndex(name, { name: column.name, columns: [column.name], unique: true }, true, record, column.id);
+        }
       } else if (change.dropColumn !== undefined) {
         const record = copyRecord(meta.record);
         const dropped = dropColumnFrom(record, change.dropColumn);
@@ -158,9 +166,10 @@ export class DdlRunner {
     await this.idle();
   }
 
-  private async buildIndex(name: string, def: IndexDef, implicit: boolean): Promise<void> {
-    const record = copyRecord(this.table(name).record);
+  private async buildIndex(name: string, def: IndexDef, implicit: boolean, base?: TableRecord, addsColumn?: number): Promise<void> {
+    const record = base ?? copyRecord(this.table(name).record);
     const index = addIndexTo(record, def, 'building', implicit);
+    if (addsColumn !== undefined) index.addsColumn = addsColumn;
     await this.write((txn) => Catalog.putRecord(txn, record));
     this.install(record);
     try {
@@ -175,7 +184,9 @@ export class DdlRunner {
       throw e;
     }
     const ready = copyRecord(this.table(name).record);
-    ready.indexes.find((i) => i.id === index.id)!.state = 'ready';
+    const built = ready.indexes.find((i) => i.id === index.id)!;
+    built.state = 'ready';
+    delete built.addsColumn;
     if (implicit) for (const c of ready.columns) if (c.id === index.columns[0]) c.unique = true;
     await this.write((txn) => Catalog.putRecord(txn, ready));
     this.install(ready);
@@ -218,7 +229,14 @@ export class DdlRunner {
   private async rollbackIndex(name: string, indexId: number): Promise<void> {
     const meta = this.table(name);
     const record = copyRecord(meta.record);
+    const addsColumn = record.indexes.find((i) => i.id === indexId)?.addsColumn;
     record.indexes = record.indexes.filter((i) => i.id !== indexId);
+    if (addsColumn !== undefined) {
+      // The column came with this index (addColumn with unique): it goes with it. Rows written
+      // meanwhile may hold it; the row codec skips ids the schema no longer has.
+      record.columns = record.columns.filter((c) => c.id !== addsColumn);
+      record.schemaVersion++;
+    }
     const prefix = indexPrefix(meta.id, indexId);
     await this.write((txn) => {
       Catalog.putRecord(txn, record);
@@ -254,11 +272,13 @@ export class DdlRunner {
     return meta;
   }
 
-  private hasRows(meta: TableMeta): boolean {
-    const it = this.db.iterator({ prefix: meta.rowsPrefix, limit: 1, values: false });
-    const first = it.nextEntry();
+  /** Whether the table holds at least `atLeast` rows. */
+  private hasRows(meta: TableMeta, atLeast = 1): boolean {
+    const it = this.db.iterator({ prefix: meta.rowsPrefix, limit: atLeast, values: false });
+    let n = 0;
+    while (it.nextEntry() !== undefined) n++;
     it.close();
-    return first !== undefined;
+    return n >= atLeast;
   }
 
   private async write(fill: (txn: Transaction) => void): Promise<void> {

@@ -25,6 +25,8 @@ export interface IndexMeta {
   unique: boolean;
   state: 'ready' | 'building';
   implicit: boolean;
+  /** A column added with this index (addColumn with `unique`): rolling the build back drops it too. */
+  addsColumn?: number;
 }
 
 /** The stored record of one table (JSON in the catalog). */

@@ -241,6 +241,18 @@ describe('tables: schema changes', () => {
     await expect(t.alterTable('users', { dropColumn: 'id' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('adds a unique column with its index in one step, or not at all', async () => {
+    const t = await tables();
+    await users(t);
+    await t.insert('users', [{ email: 'a' }, { email: 'b' }]);
+    await expect(t.alterTable('users', { addColumn: { name: 'code', type: 'INT', unique: true, default: 7 } })).rejects.toMatchObject({ code: 'DUPLICATE_KEY' });
+    expect(t.describeTable('users').columns.map((c) => c.name)).not.toContain('code');
+    await t.alterTable('users', { addColumn: { name: 'code', type: 'INT', unique: true } });
+    expect(t.describeTable('users').indexes.find((i) => i.name === 'code')).toMatchObject({ unique: true, state: 'ready' });
+    await t.update('users', { column: 'id', op: '=', value: 1 }, { code: 5 });
+    await expect(t.update('users', { column: 'id', op: '=', value: 2 }, { code: 5 })).rejects.toMatchObject({ code: 'DUPLICATE_KEY' });
+  });
+
   it('builds an index over existing rows; a unique build over duplicates fails and leaves no index', async () => {
     const t = await tables();
     await users(t);
