@@ -288,6 +288,10 @@ async function main(): Promise<void> {
       maxDebtMiB: Math.max(...samples.map((s) => s.debtMiB)),
       maxL0Tables: Math.max(...samples.map((s) => s.l0Tables)),
       stallMs: last.stallMs,
+      maxArrayBuffersMiB: Math.max(...samples.map((s) => s.arrayBuffersMiB)),
+      memtableRotations: db.stats().counters.memtableRotations,
+      arenasReused: db.stats().memtables.arenasReused,
+      arenasDropped: db.stats().memtables.arenasDropped,
     };
     printReport(summary, samples);
     if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ summary, samples }, null, 2));

@@ -46,6 +46,9 @@ export interface LsmConfig {
   log: Logger;
 }
 
+/** A free memtable arena is let go after this long without a rotation (ArenaPool). */
+const ARENA_IDLE_MS = 10_000;
+
 /** Every table get fills this one (gets are synchronous and never re-entered). */
 const tableHit: TableHit = { value: new Uint8Array(0), version: 0 };
 
@@ -93,8 +96,9 @@ export class Lsm {
       zstdLevel: o.zstdLevel,
     };
     this.compactor = new Compactor(this, config, () => this.discardVersion());
-    // Free arenas + live memtables stay within the most memtables the tree holds at once.
-    this.arenaPool = new ArenaPool(o.memTableSize & ~3, () => this.maxImmutables + 1 - (1 + this.immutables.length));
+    // Free arenas + live memtables stay within the most memtables the tree holds at once; free
+    // arenas are let go after ARENA_IDLE_MS without a rotation (arena-pool.ts).
+    this.arenaPool = new ArenaPool(o.memTableSize & ~3, () => this.maxImmutables + 1 - (1 + this.immutables.length), this.maxImmutables, ARENA_IDLE_MS);
     if (immutables.length > 0) this.scheduleFlush();
     this.compactor.maybeSchedule();
   }
@@ -461,6 +465,7 @@ export class Lsm {
     }
     this.active.close();
     for (const m of this.immutables) m.close();
+    this.arenaPool.clear();
     for (const t of this.version.tables()) t.unref();
   }
 }

@@ -2,7 +2,7 @@
 // old, full one is exactly a fresh list (only the header and head node are zeroed; the rest is
 // garbage until the allocator hands it out), and the pool keeps only what its room allows.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../src/base/index.js';
 import { ArenaPool, ARENA_OVERHEAD_BYTES, Memtable, SkipList } from '../../src/memtable/index.js';
 import { bytes } from './helpers.js';
@@ -67,7 +67,7 @@ describe('a skiplist in a reused arena', () => {
 describe('ArenaPool', () => {
   it('keeps buffers of its size while room() allows, and hands them out again', () => {
     let room = 2;
-    const pool = new ArenaPool(CAPACITY, () => room);
+    const pool = new ArenaPool(CAPACITY, () => room, 3);
     const a = new SharedArrayBuffer(CAPACITY);
     const b = new SharedArrayBuffer(CAPACITY);
     const c = new SharedArrayBuffer(CAPACITY);
@@ -80,6 +80,33 @@ describe('ArenaPool', () => {
     expect(pool.take()).toBe(a);
     expect(pool.take()).toBeUndefined();
     expect(pool.stats()).toEqual({ reused: 2, recycled: 2, dropped: 4, free: 0 });
+  });
+
+  it('keeps at most maxFree, whatever room() allows', () => {
+    const pool = new ArenaPool(CAPACITY, () => 10, 1);
+    expect([pool.give(new SharedArrayBuffer(CAPACITY)), pool.give(new SharedArrayBuffer(CAPACITY))]).toEqual([true, false]);
+    expect(pool.stats().free).toBe(1);
+  });
+
+  it('lets the free arenas go after idleMs without a take(), not while they are taken', () => {
+    vi.useFakeTimers();
+    try {
+      const pool = new ArenaPool(CAPACITY, () => 10, 2, 1000);
+      const a = new SharedArrayBuffer(CAPACITY);
+      pool.give(a);
+      vi.advanceTimersByTime(600);
+      expect(pool.take()).toBe(a); // a rotation: the pool is in use
+      pool.give(a);
+      vi.advanceTimersByTime(600); // the first period ends with a take() in it: kept
+      expect(pool.stats().free).toBe(1);
+      vi.advanceTimersByTime(1000); // a whole period without one: let go
+      expect(pool.stats().free).toBe(0);
+      pool.give(a);
+      pool.clear();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
