@@ -101,12 +101,15 @@ export async function runCompact(fs: FileSystem, job: CompactJob): Promise<Compa
   if (job.table.compression === 'zstd') await ensureCompressionReady();
 
   // No block cache: each input block is read once, in order, and must not evict the readers' blocks.
+  // Each input iterator decodes its blocks into one array it reuses (reuseBlockBuffers): the loop
+  // below copies what it keeps (the output builder copies keys and values; `previous` the key)
+  // before it steps, so no view of an input block is held past the next step.
   const tables: Table[] = [];
   const iterators: InternalIterator[] = [];
   const output = new OutputWriter(fs, job);
   try {
     const keys = job.keys === undefined ? undefined : dataKeySource(job.keys);
-    for (const input of job.inputs) tables.push(Table.open(fs, input.path, input.fileId, { keys }));
+    for (const input of job.inputs) tables.push(Table.open(fs, input.path, input.fileId, { keys, reuseBlockBuffers: true }));
     output.maxWalId = tables.reduce((m, t) => Math.max(m, t.properties.maxWalId), 0);
     const bottomCount = job.bottomCount ?? 0;
     assert(Number.isInteger(bottomCount) && bottomCount >= 0 && bottomCount <= tables.length, () => `bottomCount ${bottomCount} of ${tables.length} inputs`);

@@ -105,20 +105,22 @@ export function snappyUncompress(src: Uint8Array, expectedLength?: number): Uint
 /**
  * Decodes the raw Snappy block in `buf[start..end)` into `buf[0..length)`, so the declared length
  * must be at most `start` (the output never reaches the input; checked, CORRUPTION if not), then
- * returns a new, exactly sized copy of the output. For a reader that reads a stored block into
+ * returns a new, exactly sized copy of the output (or a view of `into` holding it, when `into`
+ * is given and large enough). For a reader that reads a stored block into
  * a reused scratch array behind room for its output: literals then move with copyWithin()
  * instead of set() over a fresh view of the input, and the stored bytes need no array of their
  * own. Errors as for snappyUncompress, offsets relative to `start`; `buf[0..length)` is
  * overwritten either way.
  */
-export function snappyUncompressFromScratch(buf: Uint8Array, start: number, end: number, expectedLength?: number): Uint8Array {
+export function snappyUncompressFromScratch(buf: Uint8Array, start: number, end: number, expectedLength?: number, into?: Uint8Array): Uint8Array {
   const length = checkedLength(buf, start, end, expectedLength);
   if (length > start) {
     throw new CorruptionError(SOURCE, 0, `declares ${length} uncompressed bytes, more than the ${start} bytes of scratch before it`);
   }
   decodeElements(buf, varintEnd(buf, start), end, start, buf, length);
+  // `into` (a caller's reused array, large enough): the output goes there, returned as a view.
+  const out = into !== undefined && into.length >= length ? new Uint8Array(into.buffer, into.byteOffset, length) : new Uint8Array(length);
   // new Uint8Array(buffer, ...) rather than subarray(): no species lookup.
-  const out = new Uint8Array(length);
   out.set(new Uint8Array(buf.buffer, buf.byteOffset, length));
   return out;
 }

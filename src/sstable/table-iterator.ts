@@ -4,7 +4,7 @@
 import { assert, type InternalIterator, type InternalKey } from '../base/index.js';
 import { BlockIterator } from './block.js';
 import { compareInternalRanges } from './key-compare.js';
-import type { Table } from './table-reader.js';
+import type { BlockBuffer, Table } from './table-reader.js';
 
 export class TableIterator implements InternalIterator {
   private readonly blockIter = new BlockIterator();
@@ -12,8 +12,12 @@ export class TableIterator implements InternalIterator {
   private blockIndex = -1;
   private isValid = false;
   private closed = false;
+  /** Where missed blocks are decoded when the table reuses block buffers (TableOpenOptions.reuseBlockBuffers). */
+  private readonly blockBuffer: BlockBuffer | undefined;
 
-  constructor(private readonly table: Table) {}
+  constructor(private readonly table: Table) {
+    this.blockBuffer = table.reusesBlockBuffers ? { bytes: new Uint8Array(0) } : undefined;
+  }
 
   valid(): boolean {
     return this.isValid;
@@ -113,7 +117,7 @@ export class TableIterator implements InternalIterator {
   }
 
   private loadBlock(i: number): void {
-    if (i !== this.blockIndex || !this.isValid) this.blockIter.reset(this.table.blockAt(i));
+    if (i !== this.blockIndex || !this.isValid) this.blockIter.reset(this.table.blockAt(i, this.blockBuffer));
     this.blockIndex = i;
   }
 

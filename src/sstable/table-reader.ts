@@ -51,6 +51,19 @@ export interface TableOpenOptions {
   verifyChecksums?: boolean;
   /** Data keys, for an encrypted (version 2) table; without them such a table is WRONG_KEY. */
   keys?: DataKeySource;
+  /**
+   * For a reader that walks the table once, block by block, and never keeps a value past the next
+   * step (a compaction input): each iterator decodes the blocks it misses in the cache into one
+   * array of its own, reused for every block, instead of a new array per block (the garbage of a
+   * compaction worker was most of what it held). A value from such an iterator is valid until the
+   * iterator moves to another block; its blocks are never cached. Point reads are unaffected.
+   */
+  reuseBlockBuffers?: boolean;
+}
+
+/** An array an iterator reuses for the contents of every block it decodes (reuseBlockBuffers). */
+export interface BlockBuffer {
+  bytes: Uint8Array;
 }
 
 /**
@@ -66,7 +79,17 @@ export function unpackBlock(stored: Uint8Array, file: string, offset: number, ve
  * reused after this call: the result is always an array of its own (a copy when the block was
  * not compressed), and a snappy block that fits decodes into buf[0..start).
  */
-function unpackStored(buf: Uint8Array, start: number, end: number, file: string, offset: number, verifyChecksum: boolean, cipher: FileCipher | undefined, inScratch: boolean): Uint8Array {
+function unpackStored(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  file: string,
+  offset: number,
+  verifyChecksum: boolean,
+  cipher: FileCipher | undefined,
+  inScratch: boolean,
+  into?: BlockBuffer,
+): Uint8Array {
   assert(end - start >= BLOCK_TRAILER_BYTES, 'unpackBlock: shorter than a trailer');
   const trailer = end - BLOCK_TRAILER_BYTES;
   const size = trailer - start;
@@ -83,7 +106,11 @@ function unpackStored(buf: Uint8Array, start: number, end: number, file: string,
   if (cipher !== undefined) cipher.transformInPlace(buf, start, trailer, offset);
   if (code === COMPRESSION_CODE.none) {
     if (rawLength !== size) throw new CorruptionError(file, offset, `uncompressed block of ${size} bytes declares ${rawLength}`);
-    return inScratch ? buf.slice(start, trailer) : buf.subarray(start, trailer);
+    if (!inScratch) return buf.subarray(start, trailer);
+    if (into === undefined) return buf.slice(start, trailer);
+    const out = new Uint8Array(roomIn(into, size).buffer, 0, size);
+    out.set(buf.subarray(start, trailer));
+    return out;
   }
   const name = compressionOfCode(code);
   if (name === undefined) throw new CorruptionError(file, offset, `unknown block compression code ${code}`);
@@ -91,7 +118,7 @@ function unpackStored(buf: Uint8Array, start: number, end: number, file: string,
   try {
     raw =
       inScratch && code === COMPRESSION_CODE.snappy && rawLength <= start
-        ? snappyUncompressFromScratch(buf, start, trailer, rawLength)
+        ? snappyUncompressFromScratch(buf, start, trailer, rawLength, into === undefined ? undefined : roomIn(into, rawLength))
         : decompressBlock(code, buf.subarray(start, trailer), rawLength);
   } catch (err) {
     throw new CorruptionError(file, offset, `${name} decompression failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -116,8 +143,25 @@ const BLOCK_SCRATCH_ROOM_FACTOR = 4;
 /** Blocks larger than this (huge inline values) get arrays of their own: the scratch never shrinks. */
 const BLOCK_SCRATCH_MAX_BYTES = 4 << 20;
 
-/** Reads, checks and unpacks the data block of `length` stored bytes (trailer included) at `position`. */
-function readDataBlock(handle: FileHandle, file: string, position: number, length: number, verifyChecksum: boolean, cipher: FileCipher | undefined): Uint8Array {
+/** into.bytes, grown (never shrunk) to hold at least `length` bytes. */
+function roomIn(into: BlockBuffer, length: number): Uint8Array {
+  if (into.bytes.length < length) into.bytes = new Uint8Array(Math.max(length, 2 * into.bytes.length, 16 << 10));
+  return into.bytes;
+}
+
+/**
+ * Reads, checks and unpacks the data block of `length` stored bytes (trailer included) at
+ * `position`; `into`: see TableOpenOptions.reuseBlockBuffers.
+ */
+function readDataBlock(
+  handle: FileHandle,
+  file: string,
+  position: number,
+  length: number,
+  verifyChecksum: boolean,
+  cipher: FileCipher | undefined,
+  into?: BlockBuffer,
+): Uint8Array {
   const wanted = Math.max(BLOCK_SCRATCH_MIN_BYTES, length * (BLOCK_SCRATCH_ROOM_FACTOR + 1));
   if (wanted > BLOCK_SCRATCH_MAX_BYTES) {
     return unpackBlock(readExact(handle, file, position, length), file, position, verifyChecksum, cipher);
@@ -126,7 +170,7 @@ function readDataBlock(handle: FileHandle, file: string, position: number, lengt
   const scratch = blockScratch;
   const at = scratch.length - length;
   readExactInto(handle, file, position, scratch, at, length);
-  return unpackStored(scratch, at, scratch.length, file, position, verifyChecksum, cipher, true);
+  return unpackStored(scratch, at, scratch.length, file, position, verifyChecksum, cipher, true, into);
 }
 
 /** What getUnfiltered found: a caller keeps one and passes it to every call (no result object per get). */
@@ -149,6 +193,8 @@ export class Table {
   private handle: FileHandle | undefined;
   private readonly cache: BlockCache<Block> | undefined;
   private readonly verifyChecksums: boolean;
+  /** TableOpenOptions.reuseBlockBuffers. */
+  readonly reusesBlockBuffers: boolean;
   private readonly smallestUserEnd: number;
   private readonly largestUserEnd: number;
   /** Decrypts blocks of an encrypted table; undefined for a plain one (no extra work). */
@@ -174,6 +220,7 @@ export class Table {
     this.cache = options.cache;
     this.blockSlots = newBlockSlots<Block>(options.cache === undefined ? 0 : index.length);
     this.verifyChecksums = options.verifyChecksums ?? true;
+    this.reusesBlockBuffers = options.reuseBlockBuffers === true;
     this.smallestUserEnd = properties.smallest.length - VERSION_BYTES;
     this.largestUserEnd = properties.largest.length - VERSION_BYTES;
   }
@@ -307,8 +354,11 @@ export class Table {
     return new TableIterator(this);
   }
 
-  /** @internal Data block i, through the cache. */
-  blockAt(i: number): Block {
+  /**
+   * @internal Data block i, through the cache. `into`: a missed block is decoded into into.bytes
+   * (a view of it, valid until the next call with the same `into`) and not cached.
+   */
+  blockAt(i: number, into?: BlockBuffer): Block {
     const handle = this.handle;
     if (handle === undefined) throw new ClosedError(`table ${this.name}`);
     const offset = this.index.offsets[i]!;
@@ -317,9 +367,9 @@ export class Table {
       const cached = cache.getAt(this.blockSlots, i);
       if (cached !== undefined) return cached;
     }
-    const contents = readDataBlock(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES, this.verifyChecksums, this.cipher);
+    const contents = readDataBlock(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES, this.verifyChecksums, this.cipher, into);
     const block = Block.decode(contents, this.name, offset, contents.byteLength);
-    if (cache !== undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes);
+    if (cache !== undefined && into === undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes);
     return block;
   }
 
