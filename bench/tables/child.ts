@@ -8,7 +8,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { TableEngine } from './engine.js';
-import { TABLE_ENGINE_LABELS, type TableEngineName } from './plan.js';
+import { OPERATIONS, TABLE_ENGINE_LABELS, type TableEngineName } from './plan.js';
 import type { ChildMessage, Go, RunRequest, Step } from './protocol.js';
 import type { TablesEngineRun } from './results.js';
 import { TableRunner, warmUpPlan, type RunHooks } from './workloads.js';
@@ -109,7 +109,7 @@ async function run(req: RunRequest, gos: GoQueue): Promise<void> {
           mkdirSync(dir);
           const warm = new TableRunner(engine, warmUpPlan(req.plan), dir, { progress: hooks.progress });
           await warm.open();
-          for (const op of ['insert', 'get', 'get-async', 'unique-get', 'index-eq', 'update', 'insert-single', 'scan-filter'] as const) await warm.run(op);
+          for (const op of OPERATIONS) await warm.run(op);
           await engine.close();
           rmSync(dir, { recursive: true, force: true });
           const mainDir = join(req.tmpRoot, req.engine);

@@ -61,6 +61,7 @@ export const PURPOSE = {
   ages: 5,
   updateIds: 6,
   warmUp: 7,
+  coldGetIds: 8,
 } as const;
 
 export const FIRST_NAMES = [

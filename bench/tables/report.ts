@@ -41,7 +41,7 @@ export function renderTablesMarkdown(results: TablesResults): string {
   );
   out.push(
     `Sizes: ${p.num.toLocaleString('en-US')} rows of (id INT auto-increment, name VARCHAR(64), email VARCHAR(255) UNIQUE, age INT indexed by_age, city VARCHAR(64)), ` +
-      `inserted in batches of ${p.batchRows.toLocaleString('en-US')}; ${p.gets.toLocaleString('en-US')} gets (${p.asyncGets.toLocaleString('en-US')} async), ` +
+      `inserted in batches of ${p.batchRows.toLocaleString('en-US')}; ${p.gets.toLocaleString('en-US')} gets in each of two passes, ${p.asyncGets.toLocaleString('en-US')} async gets, ` +
       `${p.uniqueGets.toLocaleString('en-US')} email lookups, ${p.indexQueries.toLocaleString('en-US')} age queries, ${p.updates.toLocaleString('en-US')} updates, ` +
       `${p.singleInserts.toLocaleString('en-US')} single-row inserts, ${p.scans} scans; seed ${p.seed}${p.quick ? ' (--quick)' : ''}.`,
   );

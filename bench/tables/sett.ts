@@ -26,6 +26,7 @@ export class SettTableEngine implements TableEngine {
     `block cache ${DEFAULT_OPTIONS.blockCacheSize / MiB} MiB (the defaults)`;
   readonly apis: Record<Operation, string> = {
     insert: 'await insert(users, rows1000)',
+    'get-cold': 'getSync(users, id)',
     get: 'getSync(users, id)',
     'get-async': 'await get(users, id)',
     'unique-get': "querySync(users, { where: email = v })",

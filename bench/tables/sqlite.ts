@@ -48,6 +48,7 @@ export class SqliteTableEngine implements TableEngine {
   readonly memory = 'page cache: cache_size -2000 (2 MiB, the default); the OS page cache holds the rest of the file';
   readonly apis: Record<Operation, string> = {
     insert: 'db.transaction(() => INSERT.run x1000)',
+    'get-cold': 'SELECT * WHERE id = ? .get',
     get: 'SELECT * WHERE id = ? .get',
     'get-async': '(none: .get above)',
     'unique-get': 'SELECT * WHERE email = ? .get',

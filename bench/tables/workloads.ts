@@ -124,8 +124,10 @@ export class TableRunner {
     switch (operation) {
       case 'insert':
         return this.insert();
+      case 'get-cold':
+        return this.get('get-cold', PURPOSE.coldGetIds);
       case 'get':
-        return this.get();
+        return this.get('get', PURPOSE.getIds);
       case 'get-async':
         return this.getAsync();
       case 'unique-get':
@@ -163,10 +165,10 @@ export class TableRunner {
     return { ops: num, ms, latency: hist, latencyOf: `batch of ${batchRows}`, problem: wrong > 0 ? `${wrong} batches ended on an unexpected id` : undefined };
   }
 
-  private async get(): Promise<Measured> {
+  private async get(operation: 'get' | 'get-cold', purpose: number): Promise<Measured> {
     const e = this.engine;
     const total = this.plan.gets;
-    const ids = new UniformStream(this.plan.seed, PURPOSE.getIds, 1, this.rows);
+    const ids = new UniformStream(this.plan.seed, purpose, 1, this.rows);
     const chunk: number[] = [];
     const hist = new LatencyHistogram();
     let ms = 0;
@@ -185,7 +187,7 @@ export class TableRunner {
       await yieldTurn();
       ms += now() - t0;
       done += n;
-      this.hooks.progress('get', done, total);
+      this.hooks.progress(operation, done, total);
     }
     return { ops: total, ms, latency: hist, latencyOf: 'get', problem: wrong > 0 ? `${wrong} gets missed or returned another row` : undefined };
   }
