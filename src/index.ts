@@ -4,6 +4,7 @@ export type {
   OpenOptions,
   Options,
   PutOptions,
+  DropPrefixOptions,
   BatchOperation,
   Change,
   TransactionOptions,

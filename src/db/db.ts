@@ -48,6 +48,15 @@ export type BatchOperation =
   | { type: 'put'; key: Uint8Array | string; value: Uint8Array | string; ttl?: number; userMeta?: number }
   | { type: 'del'; key: Uint8Array | string };
 
+export interface DropPrefixOptions {
+  /**
+   * Let other writes commit while the keys are removed. The caller promises that nothing writes
+   * under the prefix meanwhile (the table layer's dropped table ids are never written again);
+   * without it every write waits for the whole removal.
+   */
+  concurrentWrites?: boolean;
+}
+
 /** One committed write, as subscribers see it. */
 export interface Change {
   key: Buffer;
@@ -539,10 +548,19 @@ export class DB implements AsyncDisposable {
    * Runs `op` with the writer paused (writes queue and land after it), the memtables flushed
    * and background compaction stopped; everything resumes afterwards.
    */
-  private async exclusive(what: string, op: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `op` with the memtables flushed and background compaction stopped; with `pauseWrites`
+   * (the default) no write commits meanwhile either.
+   */
+  private async exclusive(what: string, op: () => Promise<void>, pauseWrites = true): Promise<void> {
     this.checkWritable();
+    // One exclusive operation at a time: each stops and resumes compaction around itself.
+    const before = this.exclusiveTail;
+    // The pause is queued now, not after `before`: writes issued after this call land after `op`.
+    const paused = pauseWrites ? this.writer.pause() : undefined;
     const run = (async () => {
-      await this.writer.pause();
+      await before;
+      await paused;
       try {
         await this.lsm.flushAll();
         await this.lsm.compactor.stop();
@@ -552,10 +570,11 @@ export class DB implements AsyncDisposable {
           this.lsm.compactor.resume();
         }
       } finally {
-        this.writer.resume();
+        if (pauseWrites) this.writer.resume();
         this.lsm.compactor.maybeSchedule();
       }
     })();
+    this.exclusiveTail = run.catch(() => undefined);
     this.maintenance.add(run);
     try {
       await run;
@@ -567,6 +586,7 @@ export class DB implements AsyncDisposable {
   }
 
   private readonly maintenance = new Set<Promise<void>>();
+  private exclusiveTail: Promise<void> = Promise.resolve();
 
   /** Compacts every table into one level (after flushing the memtables). */
   async flatten(): Promise<void> {
@@ -579,10 +599,20 @@ export class DB implements AsyncDisposable {
    * a crash part-way leaves some of the keys. Like Badger's, it rewrites the tables in place, so
    * snapshots and transactions open across it see the keys go too (it is not a versioned write).
    */
-  async dropPrefix(prefix: Uint8Array | string): Promise<void> {
+  async dropPrefix(prefix: Uint8Array | string, options: DropPrefixOptions = {}): Promise<void> {
     const p = toBytes(prefix, 'prefix');
     if (p.length === 0) throw new InvalidArgumentError('dropPrefix needs a non-empty prefix; use dropAll() to delete everything');
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('dropPrefix options must be an object');
     const owned = Uint8Array.from(p);
+    if (options.concurrentWrites === true) {
+      await this.exclusive('dropPrefix', () => this.lsm.compactor.dropPrefix(owned), false);
+      // A value-log GC rewrite of a key under the prefix may have committed while the tables
+      // were rewritten; then one blocking pass (short: little is left) removes it.
+      const it = this.iterator({ prefix: owned, limit: 1, values: false });
+      const left = it.nextEntry() !== undefined;
+      it.close();
+      if (!left) return;
+    }
     await this.exclusive('dropPrefix', () => this.lsm.compactor.dropPrefix(owned));
   }
 

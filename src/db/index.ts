@@ -1,5 +1,5 @@
 export { open, type OpenOptions } from './open.js';
-export { DB, type PutOptions, type BatchOperation, type Change } from './db.js';
+export { DB, type DropPrefixOptions, type PutOptions, type BatchOperation, type Change } from './db.js';
 export { DBIterator, type IteratorOptions, type IteratorEntry } from './db-iterator.js';
 export { Transaction, Snapshot, type TransactionOptions } from './transaction.js';
 export { Sequence } from './sequence.js';

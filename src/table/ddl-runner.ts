@@ -252,7 +252,8 @@ export class DdlRunner {
     this.drops = this.drops.then(async () => {
       if (this.closing) return;
       try {
-        await this.db.dropPrefix(prefix);
+        // Ids are never reused: nothing writes under a dropped prefix, so other writes go on.
+        await this.db.dropPrefix(prefix, { concurrentWrites: true });
         await this.write((txn) => txn.delete(pendingDropKey(prefix)));
         this.catalog.pendingDrops.delete(hex);
       } catch (e) {
