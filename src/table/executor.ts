@@ -76,7 +76,9 @@ function passes(d: PlanDetail, values: unknown[]): boolean {
 /** The [gte, lt) key bounds of one range under `prefix`; ranges on a column exclude its NULLs. */
 export function bounds(d: PlanDetail, prefix: Uint8Array, range: PlanRange): { gte: Buffer; lt: Buffer } {
   let gte: Buffer;
-  if (range.low !== undefined) {
+  // A low end of just the equality prefix (`a = 1 AND b < 5`) bounds nothing on the range column.
+  const lowOnRangeColumn = range.low !== undefined && (d.excludeNullAt === undefined || range.low.length > d.excludeNullAt);
+  if (range.low !== undefined && lowOnRangeColumn) {
     const t = encodeTuple(d.keyTypes, range.low);
     gte = range.lowInclusive ? concat(prefix, t) : concat(prefix, t, END);
   } else if (d.excludeNullAt !== undefined && range.high !== undefined) {
