@@ -68,7 +68,9 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
   private started = false;
   private done = false;
   private yielded = 0;
-  private lastKey: Uint8Array | undefined;
+  /** The user key last decided on (forward): its bytes at the start of a buffer reused as it grows. */
+  private lastKeyBuffer = new Uint8Array(64);
+  private lastKeyLength = -1;
 
   constructor(
     private readonly inner: InternalIterator,
@@ -144,7 +146,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     for (; it.valid(); it.next()) {
       const key = it.key();
       const userEnd = key.length - VERSION_BYTES;
-      if (!allVersions && this.lastKey !== undefined && compareRanges(key, 0, userEnd, this.lastKey, 0, this.lastKey.length) === 0) continue;
+      if (!allVersions && this.lastKeyLength >= 0 && compareRanges(key, 0, userEnd, this.lastKeyBuffer, 0, this.lastKeyLength) === 0) continue;
       if (!this.aboveLower(key, userEnd)) continue;
       if (!this.belowUpper(key, userEnd)) return undefined;
       const version = readVersion(key, userEnd);
@@ -156,8 +158,8 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
         continue;
       }
       // The newest visible version of this user key: whatever it says decides the key.
-      this.lastKey = copyBytes(key, 0, userEnd);
-      this.mode.onKey?.(this.lastKey);
+      this.rememberKey(key, userEnd);
+      this.mode.onKey?.(this.lastKeyBuffer.subarray(0, userEnd));
       if (sinceVersion > 0 && version <= sinceVersion) continue;
       const entry = this.visible(key, userEnd, it.value());
       if (entry !== undefined) return entry;
@@ -235,9 +237,17 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     return undefined;
   }
 
+  /** Keeps `key[0, userEnd)` as the last user key without allocating per entry. */
+  private rememberKey(key: Uint8Array, userEnd: number): void {
+    if (this.lastKeyBuffer.length < userEnd) this.lastKeyBuffer = new Uint8Array(Math.max(userEnd, this.lastKeyBuffer.length * 2));
+    this.lastKeyBuffer.set(key.subarray(0, userEnd), 0);
+    this.lastKeyLength = userEnd;
+  }
+
   private visible(key: Uint8Array, userEnd: number, encodedValue: Uint8Array): IteratorEntry | undefined {
     const v = decodeValueStruct(encodedValue);
-    if (isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs())) return undefined;
+    // The clock is read only for entries with a TTL: most have none.
+    if (isDeleted(v.meta) || (v.expiresAt !== 0 && isExpired(v.expiresAt, this.nowMs()))) return undefined;
     const userKey = key.subarray(0, userEnd);
     const out: IteratorEntry = [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues ? this.resolveValue(userKey, v.meta, v.value) : undefined];
     if (this.mode.withMeta) Object.assign(out, { version: readVersion(key, userEnd), userMeta: v.userMeta, expiresAt: v.expiresAt, deleted: false });

@@ -8,7 +8,7 @@ import type { TableMeta } from './schema.js';
 import { decodeTuple, encodeTuple, TUPLE_PREFIX_END } from './tuple.js';
 import type { PlanRange, Row } from './types.js';
 import { compareValues } from './values.js';
-import { evaluate } from './where.js';
+import { conditionColumns, evaluate } from './where.js';
 
 /** What the executor reads through: `Snapshot`, `Transaction` and `DB` all are one. */
 export interface Reader {
@@ -21,6 +21,10 @@ const END = Uint8Array.of(TUPLE_PREFIX_END);
 /** Rows matching the plan's conditions, in read order (before sorting, offset and limit). */
 export function* matchingRows(meta: TableMeta, d: PlanDetail, reader: Reader, at?: { pk: Uint8Array }): Generator<unknown[]> {
   const wanted = d.needed.size === meta.columns.length ? undefined : meta.columns.map((_, i) => d.needed.has(i));
+  // Rows read from the table are first decoded only as far as the filter needs: most rows of a
+  // filtered scan fail it, and decoding their other columns (strings above all) would be waste.
+  const filterColumns = conditionColumns(d.residual);
+  const filterWanted = d.residual !== undefined && filterColumns.size < d.needed.size ? meta.columns.map((_, i) => filterColumns.has(i)) : undefined;
   const ranges = d.plan.reverse ? [...d.ranges].reverse() : d.ranges;
   const prefix = d.view === undefined ? meta.rowsPrefix : d.view.prefix;
   for (const range of ranges) {
@@ -34,13 +38,16 @@ export function* matchingRows(meta: TableMeta, d: PlanDetail, reader: Reader, at
       continue;
     }
     const { gte, lt } = bounds(d, prefix, range);
-    const it = reader.iterator({ gte, lt, reverse: d.plan.reverse });
+    // Row reads need the key only to report the primary key (writes): skip copying it otherwise.
+    const keys = d.view !== undefined || at !== undefined;
+    const it = reader.iterator({ gte, lt, reverse: d.plan.reverse, keys });
     try {
       for (let e = it.nextEntry(); e !== undefined; e = it.nextEntry()) {
         const key = e[0]!;
         const value = e[1]!;
         let values: unknown[] | undefined;
         if (d.view === undefined) {
+          if (filterWanted !== undefined && !passes(d, decodeRow(meta.rowSchema, value, filterWanted))) continue;
           values = decodeRow(meta.rowSchema, value, wanted);
           if (at !== undefined) at.pk = key.subarray(prefix.length);
         } else {
