@@ -352,3 +352,54 @@ describe('tables: key layout (docs/format.md "Key layout of the table layer")', 
     expect(catalog).toEqual(['010000000001' + Buffer.from('u').toString('hex'), '010000000002']);
   });
 });
+
+describe('tables: snapshot reads and streaming', () => {
+  it('scan yields to the event loop between slices and sees one version while writes go on', async () => {
+    const t = await tables();
+    await users(t);
+    const n = 3000;
+    for (let b = 0; b < n / 1000; b++) await t.insert('users', Array.from({ length: 1000 }, (_, i) => ({ email: `u${b * 1000 + i}`, age: i % 5 })));
+    let ticks = 0;
+    let ticking = true;
+    const tick = (): void => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const seen: number[] = [];
+    let wrote = false;
+    for await (const row of t.scan('users', { columns: ['id'] })) {
+      seen.push(row.id as number);
+      if (!wrote) {
+        wrote = true;
+        // Writes after the scan began: a new row, a deleted row, a changed row.
+        await t.insert('users', [{ email: 'late' }]);
+        await t.delete('users', { column: 'id', op: '=', value: n });
+        ticks = 0; // from here on only the scan's own slices let the ticker run
+      }
+    }
+    ticking = false;
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(ticks).toBeGreaterThan(1);
+    expect(await t.count('users')).toBe(n);
+  });
+
+  it('query() reads in slices too and returns what querySync returns', async () => {
+    const t = await tables();
+    await users(t);
+    await t.insert('users', Array.from({ length: 2000 }, (_, i) => ({ email: `u${i}`, age: i % 3 })));
+    let ticks = 0;
+    let ticking = true;
+    const tick = (): void => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const q = { where: { column: 'email' as const, op: 'like' as const, value: 'u1%' }, total: true };
+    const viaAsync = await t.query('users', q);
+    ticking = false;
+    expect(viaAsync).toEqual(t.querySync('users', q));
+    expect(viaAsync.total).toBe(1111);
+    expect(ticks).toBeGreaterThan(1);
+  });
+});
