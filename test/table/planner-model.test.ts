@@ -6,7 +6,10 @@
 // its own LIKE matcher. Each run creates one table, inserts rows one statement at a time
 // (predicting CONSTRAINT and DUPLICATE_KEY, so the model holds exactly the accepted rows), and
 // interleaves queries with UPDATEs and DELETEs (which find their rows through the planner too,
-// so a stale index entry shows in the next query). Every query is checked through querySync,
+// so a stale index entry shows in the next query); sometimes the named indexes are added only
+// after some rows (online builds; a unique one over duplicates must fail), and each run ends with
+// probes built from the table's own values (a key's equality prefix, then a bound, IN or
+// BETWEEN on its next column). Every query is checked through querySync,
 // query, scan, count and total, and its explain() access path is recorded: the run as a whole
 // must have exercised every access path the planner has.
 //
@@ -17,7 +20,8 @@
 // test checks the ORDER BY key sequence exactly and, within each group of tied rows, that the
 // rows returned are a sub-multiset of the group's rows (with no ORDER BY: of all matching rows).
 //
-// SETT_LONG_TESTS=1 runs ten times as many cases.
+// SETT_LONG_TESTS=1 runs ten times as many cases; PLANNER_MODEL_SEED=<seed> PLANNER_MODEL_PATH=<path>
+// replays a reported failure; PLANNER_MODEL_STATS=1 prints how often each path and outcome came up.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -597,6 +601,8 @@ interface Scenario {
   rows: Row[];
   actions: Action[];
   probes: Probe[];
+  /** When set, the schema's named indexes are added (online builds) after this many rows, not at CREATE. */
+  lateIndexes: number | undefined;
 }
 
 /** A query built at the end from the table's own values: a key's prefix equalities, then one condition on its next column. */
@@ -680,6 +686,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = schemaArb.chain((schema) =>
       { minLength: 1, maxLength: 16, size: 'medium' },
     ),
     probes: fc.array(probeArb, { maxLength: 10 }),
+    lateIndexes: fc.option(fc.nat(100), { nil: undefined, freq: 3 }),
   }),
 );
 
@@ -697,10 +704,12 @@ class Model {
   constructor(readonly s: Schema) {}
 
   /** The rows as they would be with `changed` in place of some: DUPLICATE_KEY when two collide. */
-  violatesUnique(rows: Iterable<ModelRow>): boolean {
-    const keys: string[][] = [];
-    if (this.s.pk !== 'none') keys.push(this.s.pkNames);
-    for (const ix of allIndexes(this.s)) if (ix.unique) keys.push(ix.columns);
+  violatesUnique(rows: Iterable<ModelRow>, only?: string[][]): boolean {
+    const keys: string[][] = only ?? [];
+    if (only === undefined) {
+      if (this.s.pk !== 'none') keys.push(this.s.pkNames);
+      for (const ix of allIndexes(this.s)) if (ix.unique) keys.push(ix.columns);
+    }
     const list = [...rows];
     for (const cols of keys) {
       const seen = new Set<string>();
@@ -851,7 +860,7 @@ function replacer(_k: string, v: unknown): unknown {
 const ALL_PATHS: AccessPath[] = ['pk-point', 'pk-in', 'pk-range', 'unique-point', 'index-eq', 'index-in', 'index-range', 'ordered', 'full-scan'];
 const seenPaths = new Map<AccessPath, number>();
 const seenFlags = { reverse: 0, covering: 0, noSort: 0, limitPushedDown: 0, upperOnly: 0, prefixUpperOnly: 0 };
-const stats = { inserted: 0, refused: 0, queries: 0, nonEmpty: 0, updated: 0, deleted: 0, writeRefused: 0 };
+const stats = { lateBuilt: 0, lateRefused: 0, inserted: 0, refused: 0, queries: 0, nonEmpty: 0, updated: 0, deleted: 0, writeRefused: 0 };
 
 async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -868,12 +877,28 @@ export async function runScenario(sc: Scenario): Promise<void> {
   const { schema: s } = sc;
   const t = await openTables({ db: await open({ inMemory: true }) });
   try {
-    await t.createTable(createOptions(s));
-    const m = new Model(s);
+    const late = sc.lateIndexes !== undefined && s.indexes.length > 0;
+    // The schema as built so far: late indexes join it as their builds succeed.
+    const built: Schema = late ? { ...s, indexes: [] } : s;
+    await t.createTable(createOptions(built));
+    const m = new Model(built);
+    let lateDone = !late;
+    const addLateIndexes = async (): Promise<void> => {
+      lateDone = true;
+      for (const ix of s.indexes) {
+        const dup = ix.unique && m.violatesUnique(m.rows.values(), [ix.columns]);
+        const code = await errorCode(t.alterTable('t', { addIndex: ix }));
+        expect(code, `addIndex ${JSON.stringify(ix)}`).toBe(dup ? 'DUPLICATE_KEY' : undefined);
+        if (!dup) built.indexes.push(ix);
+        if (dup) stats.lateRefused++;
+        else stats.lateBuilt++;
+      }
+    };
     const actions = sc.actions.slice().sort((a, b) => a.at - b.at);
     let next = 0;
     const insertUpTo = async (n: number): Promise<void> => {
       for (; next < Math.min(n, sc.rows.length); next++) {
+        if (!lateDone && next === sc.lateIndexes) await addLateIndexes();
         const row = sc.rows[next]!;
         let generated: number | undefined;
         let actual: string | undefined;
@@ -925,6 +950,7 @@ export async function runScenario(sc: Scenario): Promise<void> {
       }
     }
     await insertUpTo(sc.rows.length);
+    if (!lateDone) await addLateIndexes();
     // A last look at the whole table through every index.
     await checkQuery(t, m, {});
     for (const ix of allIndexes(s)) await checkQuery(t, m, { orderBy: ix.columns.map((column) => ({ column })), limit: 1000 });
