@@ -88,7 +88,9 @@ export class TableMeta {
     });
     this.autoIncrementPosition = record.columns.findIndex((c) => c.autoIncrement);
     this.pkLookupColumns = this.pkPositions.map((p) => ({ ...record.columns[p]!, length: undefined }));
-    this.operandColumns = record.columns.map((c) => ({ ...c, nullable: true, length: undefined, precision: 65, scale: 30 }));
+    // A DATE operand keeps its time (MySQL compares a DATE with a DATETIME at midnight): only
+    // stored DATE values are truncated to the day.
+    this.operandColumns = record.columns.map((c) => ({ ...c, type: c.type === 'DATE' ? 'DATETIME' : c.type, nullable: true, length: undefined, precision: 65, scale: 30 }));
     this.pkIsOneInt = this.pkTypes.length === 1 && this.pkTypes[0] === 'INT' && !this.hiddenRowId;
     this.rowSchema = {
       version: record.schemaVersion,

@@ -403,3 +403,17 @@ describe('tables: snapshot reads and streaming', () => {
     expect(ticks).toBeGreaterThan(1);
   });
 });
+
+describe('tables: DATE operands', () => {
+  it('compares a DATE column with a time of day as MySQL does (the stored day at midnight)', async () => {
+    const t = await tables();
+    await t.createTable({ name: 'd', columns: [{ name: 'id', type: 'INT', primary: true }, { name: 'day', type: 'DATE' }], indexes: [{ name: 'by_day', columns: ['day'] }] });
+    await t.insert('d', [{ id: 1, day: '2020-01-01' }, { id: 2, day: '2020-01-02T18:00:00Z' }]);
+    expect(t.getSync('d', 2)!.day).toEqual(new Date('2020-01-02T00:00:00Z'));
+    const ids = (where: object): unknown[] => t.querySync('d', { where: where as never }).rows.map((r) => r.id);
+    expect(ids({ column: 'day', op: '<', value: '2020-01-01T12:00:00Z' })).toEqual([1]);
+    expect(ids({ column: 'day', op: '=', value: '2020-01-01T12:00:00Z' })).toEqual([]);
+    expect(ids({ column: 'day', op: '=', value: '2020-01-02' })).toEqual([2]);
+    expect(ids({ column: 'day', op: '>', value: '2020-01-01T00:00:00.001Z' })).toEqual([2]);
+  });
+});
