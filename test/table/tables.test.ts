@@ -417,3 +417,18 @@ describe('tables: DATE operands', () => {
     expect(ids({ column: 'day', op: '>', value: '2020-01-01T00:00:00.001Z' })).toEqual([2]);
   });
 });
+
+describe('tables: statement size', () => {
+  it('fails a statement larger than one engine transaction with TXN_TOO_BIG and writes nothing', async () => {
+    const t = await tables(await open({ inMemory: true, memTableSize: 64 * 1024 }));
+    await users(t);
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ email: `user${i}@example.com`, age: i }));
+    await expect(t.insert('users', rows)).rejects.toMatchObject({ code: 'TXN_TOO_BIG' });
+    expect(await t.count('users')).toBe(0);
+    await t.insert('users', rows.slice(0, 100));
+    await expect(t.update('users', undefined, { name: 'x'.repeat(400) })).rejects.toMatchObject({ code: 'TXN_TOO_BIG' });
+    expect(await t.count('users', { column: 'name', op: '=', value: 'anon' })).toBe(100);
+    // Ids the failed statement drew were given back: the first row got id 1.
+    expect(t.getSync('users', 1)).toMatchObject({ email: 'user0@example.com' });
+  });
+});
