@@ -84,6 +84,22 @@ export class DdlRunner {
     });
   }
 
+  renameTable(from: string, to: string): Promise<void> {
+    return this.exclusive(async () => {
+      const meta = this.table(from);
+      const name = checkName('table', to);
+      if (this.catalog.tables.has(name)) throw new TableExistsError(name);
+      const record = copyRecord(meta.record);
+      record.name = name;
+      await this.write((txn) => {
+        Catalog.deleteRecord(txn, from);
+        Catalog.putRecord(txn, record);
+      });
+      this.catalog.tables.delete(from);
+      this.install(record);
+    });
+  }
+
   alterTable(name: string, change: AlterTableOptions): Promise<void> {
     return this.exclusive(async () => {
       if (typeof change !== 'object' || change === null) throw new InvalidArgumentError('alterTable takes { addColumn | dropColumn | addIndex | dropIndex }');

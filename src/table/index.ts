@@ -2,7 +2,7 @@
 // and secondary indexes and a planner, over sett's engine. TABLES.md §2 is the contract;
 // docs/tables.md the user's guide.
 export { openTables, Tables, MAX_STATEMENT_RETRIES, SCAN_SLICE_ROWS, type OpenTablesOptions } from './tables.js';
-export { TableTransaction } from './table-transaction.js';
+export { TableTransaction, OpenTableTransaction } from './table-transaction.js';
 export { DuplicateKeyError, ConstraintError, NoSuchTableError, TableExistsError, NoSuchColumnError } from './errors.js';
 export { TABLE_KEY_SPACE } from './keys.js';
 export type {

@@ -63,3 +63,40 @@ export class TableTransaction {
     return this.txn;
   }
 }
+
+/**
+ * A transaction the caller commits or rolls back itself (`Tables.begin()`), for layers that
+ * coordinate several (the hybrid layer commits a disk and a memory transaction in turn). No
+ * retries: a CONFLICT at commit is the caller's to handle.
+ */
+export class OpenTableTransaction extends TableTransaction {
+  private settled = false;
+
+  /** @internal Created by `Tables.begin`. */
+  constructor(
+    host: StatementHost,
+    txn: Transaction,
+    private readonly finish: (commit: boolean) => Promise<void>,
+  ) {
+    super(host, txn);
+  }
+
+  /** Commits every statement of the transaction at once; CONFLICT if its reads were overwritten. */
+  async commit(): Promise<void> {
+    this.settle();
+    await this.finish(true);
+  }
+
+  /** Writes nothing. Idempotent; safe after commit. */
+  rollback(): void {
+    if (this.settled) return;
+    this.settle();
+    void this.finish(false);
+  }
+
+  private settle(): void {
+    if (this.settled) throw new ClosedError('table transaction');
+    this.settled = true;
+    this.end();
+  }
+}

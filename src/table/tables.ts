@@ -11,8 +11,9 @@ import { matchingRows, toRow } from './executor.js';
 import { RecordingIds, TableIds } from './ids.js';
 import { planQuery } from './planner.js';
 import type { TableMeta } from './schema.js';
-import { countRows, deleteFrom, explainQuery, getRow, insertInto, queryRows, SchemaChangedError, updateIn, type StatementHost } from './statements.js';
-import { TableTransaction } from './table-transaction.js';
+import { countRows, deleteFrom, explainQuery, getRow, insertInto, pkKey, queryRows, SchemaChangedError, updateIn, type StatementHost } from './statements.js';
+import { decodeRow } from './row-codec.js';
+import { OpenTableTransaction, TableTransaction } from './table-transaction.js';
 import type { AlterTableOptions, CreateTableOptions, Plan, QueryOptions, QueryResult, Row, TableInfo, Where } from './types.js';
 
 /** How often a statement or `transaction()` re-runs after a CONFLICT before giving it to the caller. */
@@ -94,6 +95,11 @@ export class Tables implements StatementHost {
     return this.ddl.alterTable(name, change);
   }
 
+  /** Renames a table: one catalog write; rows, indexes and auto-increment stay as they are. */
+  renameTable(from: string, to: string): Promise<void> {
+    return this.ddl.renameTable(from, to);
+  }
+
   listTables(): string[] {
     return [...this.catalog.tables.keys()].sort();
   }
@@ -110,6 +116,13 @@ export class Tables implements StatementHost {
 
   async get(table: string, pk: unknown): Promise<Row | undefined> {
     return this.getSync(table, pk);
+  }
+
+  /** getSync, with the row's encoded size in bytes (what a row cache charges for it). */
+  getSyncSized(table: string, pk: unknown): { row: Row; bytes: number } | undefined {
+    const meta = this.meta(table);
+    const found = this.db.getSync(pkKey(meta, pk));
+    return found === undefined ? undefined : { row: toRow(meta, decodeRow(meta.rowSchema, found), undefined), bytes: found.length };
   }
 
   querySync(table: string, options: QueryOptions = {}): QueryResult {
@@ -224,6 +237,26 @@ export class Tables implements StatementHost {
         txn.discard();
       }
     }
+  }
+
+  /** A transaction committed or rolled back by the caller (`commit()`, `rollback()`); no retries. */
+  begin(): OpenTableTransaction {
+    const used = new Map<string, TableMeta>();
+    const host = this.tracking(used);
+    const txn = this.db.transaction();
+    return new OpenTableTransaction(host, txn, async (commit) => {
+      try {
+        if (!commit) return;
+        this.checkCurrent(used);
+        await txn.commit();
+      } catch (e) {
+        host.ids.giveBack();
+        throw e;
+      } finally {
+        if (!commit) host.ids.giveBack();
+        txn.discard();
+      }
+    });
   }
 
   private async statement<T>(fn: (host: StatementHost, txn: Transaction) => Promise<T>): Promise<T> {

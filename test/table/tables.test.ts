@@ -432,3 +432,45 @@ describe('tables: statement size', () => {
     expect(t.getSync('users', 1)).toMatchObject({ email: 'user0@example.com' });
   });
 });
+
+describe('tables: rename and caller-run transactions', () => {
+  it('renames a table in one catalog write, keeping rows, indexes and ids', async () => {
+    const t = await tables();
+    await users(t);
+    await t.insert('users', [{ email: 'a', age: 3 }]);
+    await t.renameTable('users', 'people');
+    expect(t.listTables()).toEqual(['people']);
+    expect(t.querySync('people', { where: { column: 'age', op: '=', value: 3 } }).rows).toHaveLength(1);
+    expect((await t.insert('people', [{ email: 'b' }])).ids).toEqual([2]);
+    await users(t);
+    await expect(t.renameTable('people', 'users')).rejects.toMatchObject({ code: 'TABLE_EXISTS' });
+    await expect(t.renameTable('nope', 'x')).rejects.toMatchObject({ code: 'NO_SUCH_TABLE' });
+    expect(t.getSyncSized('people', 1)).toMatchObject({ row: { email: 'a' }, bytes: expect.any(Number) });
+  });
+
+  it('begin() gives a transaction the caller commits or rolls back', async () => {
+    const t = await tables();
+    await users(t);
+    const tx = t.begin();
+    await tx.insert('users', [{ email: 'a' }]);
+    expect(tx.getSync('users', 1)).toMatchObject({ email: 'a' });
+    expect(t.getSync('users', 1)).toBeUndefined();
+    await tx.commit();
+    expect(t.getSync('users', 1)).toMatchObject({ email: 'a' });
+    await expect(tx.commit()).rejects.toMatchObject({ code: 'CLOSED' });
+    const rolled = t.begin();
+    await rolled.insert('users', [{ email: 'b' }]);
+    rolled.rollback();
+    expect(await t.count('users')).toBe(1);
+    expect((await t.insert('users', [{ email: 'c' }])).ids).toEqual([2]);
+    const a = t.begin();
+    const b = t.begin();
+    a.getSync('users', 1);
+    b.getSync('users', 1);
+    await a.update('users', { column: 'id', op: '=', value: 1 }, { age: 1 });
+    await b.update('users', { column: 'id', op: '=', value: 1 }, { age: 2 });
+    await a.commit();
+    await expect(b.commit()).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(t.getSync('users', 1)).toMatchObject({ age: 1 });
+  });
+});
