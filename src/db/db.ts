@@ -22,14 +22,14 @@ import type { Manifest } from '../manifest/index.js';
 import type { ValueLog } from '../vlog/index.js';
 import type { Block, BlockCache } from '../sstable/index.js';
 import { ValueLogGC } from './value-gc.js';
-import { Snapshot, Transaction, type TransactionOptions, type TxnHost } from './transaction.js';
+import { Snapshot, Transaction, syncOption, type CommitOptions, type TransactionOptions, type TxnHost } from './transaction.js';
 import { Sequence } from './sequence.js';
 import { WriteBatch } from './write-batch.js';
 import { DBIterator, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
 import type { Lsm } from './lsm.js';
 import type { Logger, Options } from './options.js';
 import type { Counters, DBStats } from './stats.js';
-import { WriteQueue } from './write-queue.js';
+import { WriteQueue, type WriteRequest } from './write-queue.js';
 import { HeldNumbers } from './readers.js';
 import { Committer } from './commit.js';
 import { EntryMaker, entryOverheadBytes, ownBytes } from './entries.js';
@@ -42,6 +42,11 @@ export interface PutOptions {
   ttl?: number;
   /** One byte the application can attach to the entry. */
   userMeta?: number;
+  /**
+   * `DB.put` only: fsync the write before the promise resolves, even with `syncWrites: false`
+   * (see CommitOptions). A transaction's writes take it at `commit({ sync: true })`.
+   */
+  sync?: boolean;
 }
 
 export type BatchOperation =
@@ -211,19 +216,22 @@ export class DB implements AsyncDisposable {
   // ---- writes ----------------------------------------------------------------------------
 
   async put(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): Promise<void> {
+    const sync = syncOption(options);
     const entry = this.make.put(key, value, options.ttl, options.userMeta);
     this.counters.puts++;
-    return this.submit([entry]);
+    return this.submit([entry], sync);
   }
 
-  async delete(key: Uint8Array | string): Promise<void> {
+  async delete(key: Uint8Array | string, options?: CommitOptions): Promise<void> {
+    const sync = syncOption(options);
     const entry = this.make.delete(key);
     this.counters.deletes++;
-    return this.submit([entry]);
+    return this.submit([entry], sync);
   }
 
-  /** Applies every operation or none (one WAL record). */
-  async batch(operations: readonly BatchOperation[]): Promise<void> {
+  /** Applies every operation or none (one WAL record); `{ sync: true }` fsyncs it before resolving. */
+  async batch(operations: readonly BatchOperation[], options?: CommitOptions): Promise<void> {
+    const sync = syncOption(options);
     if (!Array.isArray(operations)) throw new InvalidArgumentError('batch takes an array of operations');
     const entries: Entry[] = [];
     for (const [i, op] of operations.entries()) {
@@ -237,16 +245,17 @@ export class DB implements AsyncDisposable {
       this.checkWritable();
       return;
     }
-    return this.submit(entries);
+    return this.submit(entries, sync);
   }
 
-  private submit(entries: Entry[]): Promise<void> {
+  /** `sync`: fsync the request's group even without syncWrites (commit.ts `forced`). */
+  private submit(entries: Entry[], sync = false): Promise<void> {
     this.checkWritable();
     const bytes = this.make.requestBytes(entries);
     this.writer.admit(bytes);
     ownBytes(entries);
     for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
-    return this.writer.enqueue(entries, bytes);
+    return this.writer.enqueue(entries, bytes, sync ? { sync } : undefined);
   }
 
   private checkOpen(): void {
@@ -384,12 +393,16 @@ export class DB implements AsyncDisposable {
     );
   }
 
-  /** Runs `fn` in a read-write transaction and commits it (CONFLICT if its reads were overwritten). */
-  async update<T>(fn: (txn: Transaction) => T | Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in a read-write transaction and commits it (CONFLICT if its reads were overwritten);
+   * `options` are the commit's (`{ sync: true }`).
+   */
+  async update<T>(fn: (txn: Transaction) => T | Promise<T>, options?: CommitOptions): Promise<T> {
+    syncOption(options);
     const txn = this.transaction();
     try {
       const result = await fn(txn);
-      await txn.commit();
+      await txn.commit(options);
       return result;
     } finally {
       txn.discard();
@@ -529,14 +542,17 @@ export class DB implements AsyncDisposable {
       return this.resolveValue(key, found.meta, found.value);
     },
     iteratorAt: (version, options, extra, onKey) => this.iteratorAt(version, options, extra, onKey),
-    commit: (entries, check, onChecked) => {
+    commit: (entries, check, onChecked, options) => {
       this.checkWritable();
       const bytes = this.make.requestBytes(entries);
       this.writer.admit(bytes);
       for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
       this.counters.commits++;
-      const extra = onChecked === undefined ? {} : { onChecked };
-      return this.writer.enqueue(entries, bytes, check === undefined ? extra : { ...extra, conflictCheck: check });
+      const extra: Pick<WriteRequest, 'onChecked' | 'conflictCheck' | 'sync'> = {};
+      if (onChecked !== undefined) extra.onChecked = onChecked;
+      if (check !== undefined) extra.conflictCheck = check;
+      if (options?.sync === true) extra.sync = true;
+      return this.writer.enqueue(entries, bytes, extra);
     },
     checkOpen: () => this.checkOpen(),
     checkWritable: () => this.checkWritable(),

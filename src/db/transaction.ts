@@ -31,14 +31,37 @@ export interface TxnHost {
   readAt(key: Uint8Array, version: number): Buffer | undefined;
   /** An iterator at `version` with `extra` sources merged on top (newest). */
   iteratorAt(version: number, options: IteratorOptions, extra: InternalIterator | undefined, onKey: ((key: Uint8Array) => void) | undefined): DBIterator;
-  /** Commits `entries` atomically, after the conflict check; CONFLICT writes nothing. */
-  commit(entries: Entry[], check: ConflictCheck | undefined, onChecked?: () => void): Promise<void>;
+  /**
+   * Commits `entries` atomically, after the conflict check; CONFLICT writes nothing. With
+   * `options.sync` the commit is durable (WAL and value log fsynced) before it resolves.
+   */
+  commit(entries: Entry[], check: ConflictCheck | undefined, onChecked?: () => void, options?: CommitOptions): Promise<void>;
   checkOpen(): void;
   checkWritable(): void;
 }
 
 export interface TransactionOptions {
   readOnly?: boolean;
+}
+
+/** Options of one commit: `Transaction.commit`, `DB.update`, `DB.batch`, `DB.put`, `DB.delete`. */
+export interface CommitOptions {
+  /**
+   * Make this commit durable before its promise resolves: its WAL record (and the value log, if
+   * values were separated) is fsynced even when the database runs with `syncWrites: false`.
+   * Accepted and ignored by in-memory databases.
+   */
+  sync?: boolean;
+}
+
+/** The `sync` flag of a commit's options, validated (INVALID_ARGUMENT for anything but a boolean). */
+export function syncOption(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`commit options must be an object, got ${String(options)}`);
+  const sync = (options as CommitOptions).sync;
+  if (sync === undefined) return false;
+  if (typeof sync !== 'boolean') throw new InvalidArgumentError(`option sync must be a boolean, got ${typeof sync === 'string' ? JSON.stringify(sync) : String(sync)}`);
+  return sync;
 }
 
 /** A fixed-version, read-only view: `get`, `getSync`, `iterator`, then `release()`. */
@@ -120,7 +143,8 @@ export class Transaction extends Snapshot {
     return this.host.readAt(k, this.version);
   }
 
-  put(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): void {
+  /** Buffers a write; durability is chosen at commit (`commit({ sync: true })`), not per put. */
+  put(key: Uint8Array | string, value: Uint8Array | string, options: Omit<PutOptions, 'sync'> = {}): void {
     this.add(this.host.make.put(key, value, options.ttl, options.userMeta));
   }
 
@@ -140,17 +164,26 @@ export class Transaction extends Snapshot {
   /**
    * Writes every pending write atomically. Fails with CONFLICT, writing nothing, if a key this
    * transaction read was written by a commit after its read version. Ends the transaction.
+   * With `{ sync: true }` the writes are fsynced before the promise resolves, whatever
+   * `syncWrites` says (see CommitOptions).
    */
-  async commit(): Promise<void> {
+  async commit(options?: CommitOptions): Promise<void> {
     this.checkLive();
     if (this.done) throw new InvalidArgumentError('the transaction has already been committed or discarded');
+    // Validated before the transaction ends: a bad option leaves it open to commit again.
+    const sync = syncOption(options);
     this.done = true;
     try {
       if (this.writes.size === 0) return;
       this.host.checkWritable();
       const entries = [...this.writes.values()];
       // Blind writes never conflict; a transaction that read nothing has nothing to check.
-      await this.host.commit(entries, this.reads.size === 0 ? undefined : { readVersion: this.version, reads: this.reads }, this.releaseConflictHold);
+      await this.host.commit(
+        entries,
+        this.reads.size === 0 ? undefined : { readVersion: this.version, reads: this.reads },
+        this.releaseConflictHold,
+        sync ? { sync } : undefined,
+      );
     } finally {
       this.release();
     }

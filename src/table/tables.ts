@@ -53,6 +53,12 @@ export class Tables implements StatementHost {
   readonly ids: TableIds;
   /** @internal */
   readonly ddl: DdlRunner;
+  /**
+   * Tables whose statements commit with `{ sync: true }`: a write statement, `transaction()` or
+   * `begin()` that used a table for which this returns true is fsynced before it resolves, even with
+   * `syncWrites: false` (the hybrid layer's `syncOnWrite`). Undefined: no table asks for it.
+   */
+  commitSync: ((table: string) => boolean) | undefined = undefined;
   private closed = false;
 
   /** @internal Use `openTables`. */
@@ -226,7 +232,7 @@ export class Tables implements StatementHost {
         const result = await fn(tx);
         tx.end();
         this.checkCurrent(used);
-        await txn.commit();
+        await txn.commit(this.commitOptions(used));
         return result;
       } catch (e) {
         host.ids.giveBack();
@@ -248,7 +254,7 @@ export class Tables implements StatementHost {
       try {
         if (!commit) return;
         this.checkCurrent(used);
-        await txn.commit();
+        await txn.commit(this.commitOptions(used));
       } catch (e) {
         host.ids.giveBack();
         throw e;
@@ -267,7 +273,7 @@ export class Tables implements StatementHost {
       try {
         const result = await fn(host, txn);
         this.checkCurrent(used);
-        await txn.commit();
+        await txn.commit(this.commitOptions(used));
         return result;
       } catch (e) {
         host.ids.giveBack();
@@ -277,6 +283,14 @@ export class Tables implements StatementHost {
         txn.discard();
       }
     }
+  }
+
+  /** The commit options of a statement that used `used`: synced if any of its tables asks (commitSync). */
+  private commitOptions(used: Map<string, TableMeta>): { sync: true } | undefined {
+    const commitSync = this.commitSync;
+    if (commitSync === undefined) return undefined;
+    for (const name of used.keys()) if (commitSync(name) === true) return { sync: true };
+    return undefined;
   }
 
   /** @internal A host that records which table definitions a statement used and which ids it drew. */
