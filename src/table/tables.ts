@@ -106,6 +106,10 @@ export class Tables implements StatementHost {
     return this.ddl.renameTable(from, to);
   }
 
+  hasTable(name: string): boolean {
+    return this.catalog.tables.has(name);
+  }
+
   listTables(): string[] {
     return [...this.catalog.tables.keys()].sort();
   }
@@ -122,6 +126,14 @@ export class Tables implements StatementHost {
 
   async get(table: string, pk: unknown): Promise<Row | undefined> {
     return this.getSync(table, pk);
+  }
+
+  /**
+   * A string that names one row of `table` by its primary key, the same for every spelling of
+   * the key (`1`, `'1'`, `[1]`): the bytes of its key, as latin1. For caches keyed by row.
+   */
+  pkString(table: string, pk: unknown): string {
+    return Buffer.from(pkKey(this.meta(table), pk)).toString('latin1');
   }
 
   /** getSync, with the row's encoded size in bytes (what a row cache charges for it). */
