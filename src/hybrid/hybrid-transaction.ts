@@ -18,7 +18,8 @@ export class HybridTransaction {
   /** Cached disk tables this transaction wrote: their cached rows are forgotten at commit. */
   private readonly cachedWritten = new Set<string>();
 
-  private constructor(private readonly h: Hybrid) {}
+  /** @internal Use `Hybrid.transaction(fn)` or `Hybrid.begin()`. */
+  constructor(private readonly h: Hybrid) {}
 
   /** @internal */
   static async run<T>(h: Hybrid, fn: (tx: HybridTransaction) => T | Promise<T>): Promise<T> {
@@ -110,7 +111,11 @@ export class HybridTransaction {
     }
   }
 
-  private async commit(): Promise<void> {
+  /**
+   * Commits the disk part, then the memory part (what `Hybrid.transaction` does at the end of its
+   * callback). After `Hybrid.begin()`, the caller's to call; no retries.
+   */
+  async commit(): Promise<void> {
     try {
       await this.parts.get('disk')?.commit();
       try {
@@ -131,7 +136,8 @@ export class HybridTransaction {
     }
   }
 
-  private rollback(): void {
+  /** Writes nothing on either side. Idempotent. */
+  rollback(): void {
     for (const tx of this.parts.values()) tx.rollback();
     this.parts.clear();
     this.end();

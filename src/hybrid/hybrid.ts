@@ -259,6 +259,15 @@ export class Hybrid {
     return HybridTransaction.run(this, fn);
   }
 
+  /**
+   * A transaction over both sides that the caller commits or rolls back (SQL sessions' BEGIN ...
+   * COMMIT): `commit()` commits the disk part, then the memory part; no retries.
+   */
+  begin(): HybridTransaction {
+    this.checkOpen();
+    return new HybridTransaction(this);
+  }
+
   /** The cache key of the one row a primary-key-point `where` names, or undefined for any other where. */
   private pointKey(t: Tables, table: string, where: Where | undefined): { key: string; pk: unknown[] } | undefined {
     if (where === undefined) return undefined;

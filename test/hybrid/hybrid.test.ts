@@ -281,3 +281,26 @@ describe('hybrid: migrations', () => {
     expect(h.getPersistenceConfig('t').persistent).toBe(true);
   });
 });
+
+describe('hybrid: caller-run transactions', () => {
+  it('begin() commits the disk part, then the memory part, when the caller says; rollback writes nothing', async () => {
+    const h = await hybrid();
+    await h.createTable({ name: 'm', columns });
+    await h.enablePersistence('d');
+    await h.createTable({ name: 'd', columns });
+    const tx = h.begin();
+    await tx.insert('m', [{ name: 'a' }]);
+    await tx.insert('d', [{ name: 'b' }]);
+    expect(h.getSync('d', 1)).toBeUndefined();
+    await tx.commit();
+    expect(h.getSync('m', 1)).toMatchObject({ name: 'a' });
+    expect(h.getSync('d', 1)).toMatchObject({ name: 'b' });
+    const rolled = h.begin();
+    await rolled.insert('m', [{ name: 'c' }]);
+    await rolled.delete('d', undefined);
+    rolled.rollback();
+    rolled.rollback();
+    expect(await h.count('m')).toBe(1);
+    expect(await h.count('d')).toBe(1);
+  });
+});
