@@ -61,6 +61,8 @@ function sizesOf(engine: HybridOptions['engine']): object {
 export class Hybrid {
   readonly counters = new HybridCounters();
   private readonly gates = new TableGates();
+  /** Migrations started: numbers their temporary tables. */
+  private migrations = 0;
   private closed = false;
   private readonly defaultPersistent: boolean;
   /** @internal */
@@ -115,6 +117,9 @@ export class Hybrid {
     this.checkOpen();
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('createTable takes { name, columns, ... }');
     const name = options.name;
+    if (typeof name === 'string' && name.startsWith(MIGRATION_PREFIX)) {
+      throw new InvalidArgumentError(`table names starting with '${MIGRATION_PREFIX}' are reserved for migrations in progress (the next open drops such tables)`);
+    }
     if (this.exists(name)) {
       if (options.ifNotExists === true) return;
       throw new TableExistsError(name);
@@ -312,16 +317,25 @@ export class Hybrid {
     this.checkOpen();
     if (this.disk === undefined) throw new InvalidArgumentError(`enablePersistence('${table}'): this hybrid database has no disk side (enableDisk: false)`);
     checkPersistenceOptions(options);
+    const setting: TableSetting = { persistent: true, syncOnWrite: options.syncOnWrite === true, cacheInMemory: options.cacheInMemory === true };
     await this.gates.exclusive(table, async () => {
       if (this.memory.hasTable(table)) {
         if ((await this.memory.count(table)) > 0) {
           throw new InvalidArgumentError(`table '${table}' holds rows in memory; enablePersistence only changes routing and would hide them: call migrateToPersistent('${table}') to move them to disk`);
         }
-        // An empty memory table moves as its definition.
-        await this.disk!.createTable(definitionOf(this.memory.describeTable(table)));
+        // An empty memory table moves as its definition. The setting is written first: a crash
+        // between the two writes leaves the new setting (the memory table is gone anyway), never
+        // the table on disk under a setting it was not given.
+        const old = this.config.get(table);
+        await this.config.set(table, setting);
+        try {
+          await this.disk!.createTable(definitionOf(this.memory.describeTable(table)));
+        } catch (e) {
+          await (old === undefined ? this.config.delete(table) : this.config.set(table, old)).catch(() => undefined);
+          throw e;
+        }
         await this.memory.dropTable(table);
-      }
-      await this.config.set(table, { persistent: true, syncOnWrite: options.syncOnWrite === true, cacheInMemory: options.cacheInMemory === true });
+      } else await this.config.set(table, setting);
       if (options.cacheInMemory !== true) this.cache?.dropTable(table);
     });
   }
@@ -334,7 +348,7 @@ export class Hybrid {
           throw new InvalidArgumentError(`table '${table}' holds rows on disk; disablePersistence only changes routing and would hide them: call loadToMemory('${table}') to move them to memory`);
         }
         await this.memory.createTable(definitionOf(this.disk.describeTable(table)));
-        await this.disk.dropTable(table);
+        await this.dropFromDisk(table);
       }
       this.cache?.dropTable(table);
       // Kept as a setting, not deleted: a table created later under this name goes to memory
@@ -367,7 +381,10 @@ export class Hybrid {
     if (this.disk === undefined) throw new InvalidArgumentError(`migrateToPersistent('${table}'): this hybrid database has no disk side (enableDisk: false)`);
     await this.gates.exclusive(table, async () => {
       if (this.side(table) === 'disk') return;
-      const temp = `${MIGRATION_PREFIX}${this.disk!.listTables().length + 1}`;
+      // Unique per migration: concurrent migrations of different tables never share a temp table.
+      let temp: string;
+      do temp = `${MIGRATION_PREFIX}${++this.migrations}`;
+      while (this.disk!.hasTable(temp));
       await this.disk!.createTable(definitionOf(this.memory.describeTable(table), temp));
       try {
         await copyTable(this.memory, table, this.disk!, temp);
@@ -395,10 +412,27 @@ export class Hybrid {
         await this.memory.dropTable(table, { ifExists: true });
         throw e;
       }
-      await this.disk!.dropTable(table);
+      await this.dropFromDisk(table);
       this.cache?.dropTable(table);
       await this.config.set(table, { persistent: false, syncOnWrite: false, cacheInMemory: false });
     });
+  }
+
+  /**
+   * Drops `table` from disk, the switch of loadToMemory / disablePersistence. Its setting says
+   * memory first: while the table is on disk its catalog record routes it and the setting's other
+   * fields are kept, so a crash before the drop shows the old configuration and one after it the
+   * new (not a persistent setting without its table).
+   */
+  private async dropFromDisk(table: string): Promise<void> {
+    const old = this.config.get(table);
+    await this.config.set(table, { persistent: false, syncOnWrite: old?.syncOnWrite ?? false, cacheInMemory: old?.cacheInMemory ?? false });
+    try {
+      await this.disk!.dropTable(table);
+    } catch (e) {
+      await (old === undefined ? this.config.delete(table) : this.config.set(table, old)).catch(() => undefined);
+      throw e;
+    }
   }
 
   stats(): HybridStats {

@@ -1,6 +1,7 @@
 // Moving a table between the sides: its definition rebuilt from describeTable, its rows copied
 // in chunks (never the whole table in memory), in primary-key order.
 
+import { TxnTooBigError } from '../index.js';
 import type { ColumnDef, CreateTableOptions, IndexDef, Row, TableInfo, Tables } from '../table/index.js';
 
 /** Disk tables named so are a migration's copy in progress; leftovers of a crash are dropped at open. */
@@ -26,21 +27,34 @@ export function definitionOf(info: TableInfo, name = info.name): CreateTableOpti
   return out;
 }
 
-/** Copies every row of `from.table` into `to.target` in chunks; returns the rows copied. */
+/**
+ * Copies every row of `from.table` into `to.target` in chunks; returns the rows copied. A chunk too
+ * big for one commit of `to` (TXN_TOO_BIG: small memtables, wide rows, many indexes) is split, and
+ * the rest of the copy goes on in chunks of the size that fit.
+ */
 export async function copyTable(from: Tables, table: string, to: Tables, target: string): Promise<number> {
+  let size = COPY_CHUNK_ROWS;
   let chunk: Row[] = [];
   let copied = 0;
+  const flush = async (): Promise<void> => {
+    while (chunk.length > 0) {
+      const part = chunk.length > size ? chunk.slice(0, size) : chunk;
+      try {
+        await to.insert(target, part);
+      } catch (e) {
+        // A statement is atomic: the failed one wrote nothing.
+        if (!(e instanceof TxnTooBigError) || part.length === 1) throw e;
+        size = Math.ceil(part.length / 2);
+        continue;
+      }
+      copied += part.length;
+      chunk = part === chunk ? [] : chunk.slice(part.length);
+    }
+  };
   for await (const row of from.scan(table)) {
     chunk.push(row);
-    if (chunk.length >= COPY_CHUNK_ROWS) {
-      await to.insert(target, chunk);
-      copied += chunk.length;
-      chunk = [];
-    }
+    if (chunk.length >= size) await flush();
   }
-  if (chunk.length > 0) {
-    await to.insert(target, chunk);
-    copied += chunk.length;
-  }
+  await flush();
   return copied;
 }
