@@ -1,0 +1,96 @@
+// SQL text to node-sql-parser's AST (MySQL dialect). `?` placeholders are renamed `:sett_pN` before
+// parsing — found by a scan that skips quoted strings, quoted names and comments, not by a parser —
+// so each parameter node carries its position in `params` whatever order the AST is walked in.
+// A syntax error becomes 1064 with the position in the caller's text.
+
+import nodeSqlParser from 'node-sql-parser';
+import { SqlError, type SqlPosition } from './errors.js';
+
+/** A node of node-sql-parser's AST; its shapes are loose, so this layer reads them defensively. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Node = any;
+
+const parser = new nodeSqlParser.Parser();
+const OPTIONS = { database: 'MySQL' };
+export const PARAM_PREFIX = 'sett_p';
+
+export interface Parsed {
+  statements: Node[];
+  /** How many `?` placeholders the text holds. */
+  placeholders: number;
+}
+
+export function parseSql(sql: string): Parsed {
+  if (typeof sql !== 'string') throw new SqlError('INVALID_ARGUMENT', 'ER_WRONG_ARGUMENTS', 'execute takes an SQL string');
+  const { text, inserted } = renamePlaceholders(sql);
+  let ast: Node;
+  try {
+    ast = parser.astify(text, OPTIONS);
+  } catch (e) {
+    throw syntaxError(sql, e, inserted);
+  }
+  const statements = (Array.isArray(ast) ? ast : [ast]).filter((s: Node) => s !== null && s !== undefined);
+  return { statements, placeholders: inserted.length };
+}
+
+/** `?` outside strings, quoted names and comments, renamed `:sett_p0`, `:sett_p1`, ...; `inserted` holds each rename's offset in the new text. */
+function renamePlaceholders(sql: string): { text: string; inserted: number[] } {
+  let out = '';
+  const inserted: number[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < n) {
+        if (sql[j] === '\\' && c !== '`') j += 2;
+        else if (sql[j] === c) {
+          if (sql[j + 1] === c) j += 2;
+          else break;
+        } else j++;
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if ((c === '-' && sql[i + 1] === '-' && (i + 2 >= n || /\s/.test(sql[i + 2]!))) || c === '#') {
+      const end = sql.indexOf('\n', i);
+      const j = end < 0 ? n : end;
+      out += sql.slice(i, j);
+      i = j;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      const j = end < 0 ? n : end + 2;
+      out += sql.slice(i, j);
+      i = j;
+    } else if (c === '?') {
+      inserted.push(out.length);
+      out += `:${PARAM_PREFIX}${inserted.length - 1}`;
+      i++;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return { text: out, inserted };
+}
+
+function syntaxError(sql: string, e: unknown, inserted: number[]): SqlError {
+  const loc = (e as { location?: { start?: { offset?: number } } }).location?.start;
+  let position: SqlPosition | undefined;
+  if (typeof loc?.offset === 'number') {
+    // Map the offset in the renamed text back to the caller's text.
+    let offset = loc.offset;
+    for (let k = inserted.length - 1; k >= 0; k--) {
+      const at = inserted[k]!;
+      const len = `:${PARAM_PREFIX}${k}`.length;
+      if (offset >= at + len) offset -= len - 1;
+      else if (offset > at) offset = at;
+    }
+    const before = sql.slice(0, offset);
+    const line = before.split('\n').length;
+    position = { offset, line, column: offset - before.lastIndexOf('\n') };
+  }
+  const near = position === undefined ? '' : sql.slice(position.offset, position.offset + 40);
+  const message = `You have an error in your SQL syntax near '${near}' at line ${position?.line ?? 1}${position === undefined ? '' : `, column ${position.column}`}`;
+  return new SqlError('INVALID_ARGUMENT', 'ER_PARSE_ERROR', message, { cause: e, position });
+}
