@@ -18,6 +18,8 @@ export interface TableSetting {
   persistent: boolean;
   syncOnWrite: boolean;
   cacheInMemory: boolean;
+  /** Set before a disk table is dropped: an open that finds it finishes the drop (DROP is then all or nothing). */
+  dropping?: boolean;
 }
 
 export class ConfigStore {
@@ -38,7 +40,9 @@ export class ConfigStore {
         throw new CorruptionError('hybrid settings', 0, `the setting of table '${name}' is not JSON`);
       }
       if (parsed.format !== FORMAT) throw new CorruptionError('hybrid settings', 0, `the setting of table '${name}' has format ${String(parsed.format)}, expected ${FORMAT}`);
-      store.settings.set(name, { persistent: parsed.persistent === true, syncOnWrite: parsed.syncOnWrite === true, cacheInMemory: parsed.cacheInMemory === true });
+      const setting: TableSetting = { persistent: parsed.persistent === true, syncOnWrite: parsed.syncOnWrite === true, cacheInMemory: parsed.cacheInMemory === true };
+      if (parsed.dropping === true) setting.dropping = true;
+      store.settings.set(name, setting);
     }
     return store;
   }

@@ -136,7 +136,13 @@ export class Hybrid {
       throw new NoSuchTableError(name);
     }
     await this.gates.exclusive(name, async () => {
-      await this.where(name).t.dropTable(name);
+      const { side, t } = this.where(name);
+      const setting = this.config.get(name);
+      // A disk table's setting says "dropping" first: a crash between the two writes below leaves
+      // a marked setting, and the next open finishes the drop instead of keeping a setting with no
+      // table (or a table that lost its setting).
+      if (side === 'disk' && setting !== undefined) await this.config.set(name, { ...setting, dropping: true });
+      await t.dropTable(name);
       this.cache?.dropTable(name);
       await this.config.delete(name);
     });
@@ -477,6 +483,11 @@ export class Hybrid {
   /** @internal Tables a crashed migration left on disk under a temporary name. */
   async removeLeftovers(): Promise<void> {
     for (const name of this.disk?.listTables() ?? []) if (name.startsWith(MIGRATION_PREFIX)) await this.disk!.dropTable(name);
+    for (const [name, setting] of [...this.config.entries()]) {
+      if (setting.dropping !== true) continue;
+      await this.disk?.dropTable(name, { ifExists: true });
+      await this.config.delete(name);
+    }
   }
 
   /** @internal */

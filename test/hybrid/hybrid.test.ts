@@ -304,3 +304,20 @@ describe('hybrid: caller-run transactions', () => {
     expect(await h.count('d')).toBe(1);
   });
 });
+
+describe('hybrid: drop across a crash', () => {
+  it('finishes at open a drop whose setting was marked but whose table was not yet dropped', async () => {
+    const fs = new FaultFS({ durableMkdir: true });
+    const h = await openHybrid({ dataDir: '/db', engine: { fs } });
+    await h.enablePersistence('x', { syncOnWrite: true });
+    await h.createTable({ name: 'x', columns });
+    await h.insert('x', [{ name: 'a' }]);
+    // What a crash between the marker and the drop leaves: the marker, and the whole table.
+    await h.disk!.db.put(Buffer.concat([Buffer.of(0x02), Buffer.from('x')]), JSON.stringify({ format: 1, persistent: true, syncOnWrite: true, cacheInMemory: false, dropping: true }));
+    await h.close();
+    const again = await hybrid({}, fs);
+    expect(again.listTables()).toEqual([]);
+    expect(again.listPersistentTables()).toEqual([]);
+    expect(() => again.getPersistenceConfig('x')).toThrow(expect.objectContaining({ code: 'NO_SUCH_TABLE' }));
+  });
+});
