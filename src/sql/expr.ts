@@ -403,6 +403,11 @@ function compileFunction(node: Node, ctx: CompileContext): Compiled {
     }
     case 'VERSION':
       return () => '8.0.0-sett';
+    case 'NOT': {
+      // node-sql-parser reads `NOT (x)` as a call.
+      const f = arg(0);
+      return (t, a) => not(truth(f(t, a)));
+    }
     default:
       throw unsupported(`the function ${name}()`);
   }

@@ -3,7 +3,7 @@
 // columns) stay as a residual filter evaluated in JS over the rows read (docs/sql.md).
 
 import type { ColumnInfo, Where } from './hybrid-types.js';
-import { columnName, resolveColumn, type Source } from './expr.js';
+import { columnName, functionName, resolveColumn, type Source } from './expr.js';
 import type { Node } from './parse.js';
 import { literalOf, NOT_LITERAL } from './values.js';
 
@@ -57,8 +57,10 @@ export function toWhere(node: Node, sources: Source[], target: number, params: r
     }
   };
   const lit = (n: Node): unknown => literalOf(n, params);
-  if (node.type === 'unary_expr' && String(node.operator).toUpperCase() === 'NOT') {
-    const inner = toWhere(node.expr, sources, target, params);
+  const notCall = node.type === 'function' && functionName(node) === 'NOT' && node.args?.value?.length === 1;
+  if ((node.type === 'unary_expr' && String(node.operator).toUpperCase() === 'NOT') || notCall) {
+    // node-sql-parser reads `NOT (x)` as a call NOT(x).
+    const inner = toWhere(notCall ? node.args.value[0] : node.expr, sources, target, params);
     return inner === undefined ? undefined : { not: inner };
   }
   if (node.type !== 'binary_expr') return undefined;
