@@ -34,8 +34,17 @@ function currentRssBytes(): number {
 
 /** The engine's module is loaded only in its own child: SQLite's native addon never sits in sett's process. */
 async function createEngine(name: TableEngineName): Promise<TableEngine> {
-  if (name === 'sqlite') return new (await import('./sqlite.js')).SqliteTableEngine();
-  return new (await import('./sett.js')).SettTableEngine();
+  switch (name) {
+    case 'sqlite':
+    case 'sqlite-memory':
+      return new (await import('./sqlite.js')).SqliteTableEngine(name === 'sqlite-memory');
+    case 'hybrid-memory':
+    case 'hybrid-cached':
+    case 'hybrid-uncached':
+      return new (await import('./hybrid.js')).HybridTableEngine(name);
+    case 'sett':
+      return new (await import('./sett.js')).SettTableEngine();
+  }
 }
 
 class GoQueue {

@@ -1,5 +1,5 @@
-// The one interface both sides of `npm run bench:tables` implement: sett's table layer
-// (sett.ts) and better-sqlite3 (sqlite.ts). Each runs alone in its own child process, so every
+// The one interface every engine of `npm run bench:tables` implements: sett's table layer
+// (sett.ts), the hybrid layer (hybrid.ts) and better-sqlite3 (sqlite.ts). Each runs alone in its own child process, so every
 // call site in workloads.ts is monomorphic.
 //
 // Calls that one engine answers synchronously and the other with a promise return either: the
@@ -16,6 +16,14 @@ export interface Durability {
   setting: string;
   /** What a resolved write promises, in a sentence. */
   meaning: string;
+}
+
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  evictions: number;
+  /** Encoded bytes of the rows cached. */
+  bytes: number;
 }
 
 export interface TableEngine {
@@ -50,6 +58,8 @@ export interface TableEngine {
   /** Resolves once background work (flushes, compactions) is done; untimed. */
   settle(): Promise<void>;
   close(): Promise<void>;
+  /** The row cache's counters (the hybrid layer's `stats()`), where the engine has one. */
+  cacheStats?(): CacheCounters;
   /** The engine's own summary of its state, for the JSON results. */
   describe(): unknown;
 }

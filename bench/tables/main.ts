@@ -1,7 +1,10 @@
 // `npm run bench:tables`: sett's table layer (`sett/table`) beside better-sqlite3 on TABLES.md
 // §6's workload — a users table of 1M rows with a unique and a secondary index: batched and
 // single-row inserts, primary-key and unique-index gets, an indexed ORDER BY ... LIMIT query,
-// updates by primary key and a full-scan filter. Each engine runs in its own child process
+// updates by primary key and a full-scan filter. The same beside it for the hybrid layer's memory
+// tables (`sett/hybrid`, enableDisk: false) and SQLite `:memory:`; and the row cache comparison:
+// a persistent hybrid table with cacheInMemory, warm, beside the same uncached, on primary-key
+// gets (plan.ts PAIRS, CACHE_PAIR). Each engine runs in its own child process
 // (child.ts) on a fresh directory under the OS temp dir, removed afterwards; the children take
 // turns operation by operation (protocol.ts). Prints a markdown report on stdout (progress on
 // stderr), writes bench/results/tables-<timestamp>.json, and reports PASS/MISS against §6's
@@ -17,7 +20,7 @@ import { describeMachine } from '../harness/machine.js';
 import { ProgressLine } from '../harness/progress.js';
 import { ArgumentError, OPERATIONS, TABLE_ENGINE_LABELS, USAGE, makeTablesPlan, parseTablesArgs, type TablesArgs } from './plan.js';
 import type { ChildMessage, Go, RunRequest, Step } from './protocol.js';
-import { compare, formatRate, renderTablesMarkdown } from './report.js';
+import { compare, compareCache, formatRate, renderTablesMarkdown } from './report.js';
 import type { OperationResult, TablesEngineRun, TablesResults } from './results.js';
 
 async function main(): Promise<void> {
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   progress.clear();
 
   const results: TablesResults = {
-    format: 'sett-bench-tables/1',
+    format: 'sett-bench-tables/2',
     startedAt,
     totalMs: performance.now() - start,
     argv: process.argv.slice(2),
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: loadAverageNow(),
     engines: runs,
     comparisons: compare(runs),
+    cache: compareCache(runs),
   };
   process.stdout.write(renderTablesMarkdown(results));
   mkdirSync(outDir, { recursive: true });
@@ -154,7 +158,7 @@ class EngineChild {
       this.partial.push(m.result);
       const r = m.result;
       this.progress.note(
-        `  ${r.operation.padEnd(13)} ${this.label.padEnd(7)} ${formatRate(r.opsPerSec).padStart(12)} ops/s` +
+        `  ${r.operation.padEnd(13)} ${this.label.padEnd(15)} ${formatRate(r.opsPerSec).padStart(12)} ops/s` +
           `${r.settleMs >= 100 ? ` (+ settle ${(r.settleMs / 1000).toFixed(1)} s)` : ''}${r.problem === undefined ? '' : `  INVALID: ${r.problem}`}`,
       );
     } else if (m.type === 'stepDone') {

@@ -2,9 +2,32 @@
 // (TABLES.md §6). One Plan is computed in the parent and handed to every engine's child, so all
 // engines run the same counts on the same inputs. Unknown flags and bad values are errors.
 
-export const TABLE_ENGINE_NAMES = ['sett', 'sqlite'] as const;
+export const TABLE_ENGINE_NAMES = ['sett', 'sqlite', 'hybrid-memory', 'sqlite-memory', 'hybrid-cached', 'hybrid-uncached'] as const;
 export type TableEngineName = (typeof TABLE_ENGINE_NAMES)[number];
-export const TABLE_ENGINE_LABELS: Record<TableEngineName, string> = { sett: 'sett', sqlite: 'SQLite' };
+export const TABLE_ENGINE_LABELS: Record<TableEngineName, string> = {
+  sett: 'sett',
+  sqlite: 'SQLite',
+  'hybrid-memory': 'hybrid memory',
+  'sqlite-memory': 'SQLite :memory:',
+  'hybrid-cached': 'hybrid cached',
+  'hybrid-uncached': 'hybrid uncached',
+};
+
+/**
+ * The pairs the report compares against TABLES.md §6's targets: sett's table layer beside SQLite
+ * on disk, and the hybrid layer's memory tables beside SQLite `:memory:` ("Hybrid memory tables
+ * beside SQLite `:memory:`", same targets).
+ */
+export const PAIRS = [
+  { name: 'disk', mine: 'sett', base: 'sqlite', title: 'sett / SQLite' },
+  { name: 'memory', mine: 'hybrid-memory', base: 'sqlite-memory', title: 'hybrid memory tables / SQLite :memory:' },
+] as const satisfies readonly { name: string; mine: TableEngineName; base: TableEngineName; title: string }[];
+export type PairName = (typeof PAIRS)[number]['name'];
+
+/** The row cache comparison (issue 16): a cached persistent table's warm primary-key get over the same table uncached. */
+export const CACHE_PAIR = { mine: 'hybrid-cached', base: 'hybrid-uncached', operation: 'get', target: 1.5 } as const;
+/** The hybrid row cache's bound in the cache comparison: more than the working set of either size. */
+export const CACHE_MAX_MB = 512;
 
 export const DEFAULT_NUM = 1_000_000;
 export const QUICK_NUM = 100_000;
@@ -14,15 +37,30 @@ export const BATCH_ROWS = 1000;
 const NUM_MAX = 50_000_000;
 
 /** The operations, in run order. */
-export const OPERATIONS = ['insert', 'get-cold', 'get', 'get-async', 'unique-get', 'index-eq', 'update', 'insert-single', 'scan-filter'] as const;
+export const OPERATIONS = ['insert', 'get-cold', 'get-prepass', 'get', 'get-async', 'unique-get', 'index-eq', 'update', 'insert-single', 'scan-filter'] as const;
 export type Operation = (typeof OPERATIONS)[number];
+
+/** The operations the cache comparison's engines run: the load, a pass over get's ids that fills the cache, then get. */
+const CACHE_OPERATIONS: readonly Operation[] = ['insert', 'get-prepass', 'get'];
+/** Everything but the cache comparison's pre-pass (get-cold already precedes get there). */
+const TABLE_OPERATIONS: readonly Operation[] = OPERATIONS.filter((op) => op !== 'get-prepass');
+
+/** Which operations each engine runs (the others it skips, reporting nothing). */
+export const ENGINE_OPERATIONS: Record<TableEngineName, readonly Operation[]> = {
+  sett: TABLE_OPERATIONS,
+  sqlite: TABLE_OPERATIONS,
+  'hybrid-memory': TABLE_OPERATIONS,
+  'sqlite-memory': TABLE_OPERATIONS,
+  'hybrid-cached': CACHE_OPERATIONS,
+  'hybrid-uncached': CACHE_OPERATIONS,
+};
 
 export interface OperationInfo {
   /** The row of the report. */
   label: string;
   /** What one latency sample (and one "op" of ops/s) is. */
   unit: string;
-  /** TABLES.md §6: sett's ops/s over SQLite's must reach this; undefined where §6 sets none. */
+  /** TABLES.md §6: sett's ops/s over SQLite's (hybrid memory's over SQLite :memory:'s) must reach this; undefined where §6 sets none. */
   target: number | undefined;
   /** Which SQLite operation the ratio is taken against (itself unless said). */
   against?: Operation;
@@ -45,6 +83,13 @@ export const OPERATION_INFO: Record<Operation, OperationInfo> = {
     target: undefined,
     writes: false,
     what: 'as get, other random ids, the first reads after the load: each engine touches the table for the first time (sett fills its block cache, SQLite reads pages through its 2 MiB cache); no target, get below is measured after it',
+  },
+  'get-prepass': {
+    label: "primary-key get, a first pass over get's ids",
+    unit: 'get',
+    target: undefined,
+    writes: false,
+    what: "cache comparison only: the same ids as get, in the same order, right after the load: warms the cached table's row cache where the load (inserts write through to it) did not (the uncached table reads the same rows, so both have touched the same blocks); no target",
   },
   get: {
     label: 'primary-key get',
@@ -150,11 +195,16 @@ export class ArgumentError extends Error {
 
 export const USAGE = `usage: npm run bench:tables -- [options]
 
-sett's table layer beside better-sqlite3 (WAL, synchronous=NORMAL) on TABLES.md §6's workload.
+sett's table layer beside better-sqlite3 (WAL, synchronous=NORMAL) on TABLES.md §6's workload;
+the hybrid layer's memory tables beside SQLite :memory: on the same workload; and a persistent
+hybrid table's primary-key get with its row cache (cacheInMemory) warm beside the same uncached.
 
   --quick           100,000 rows instead of 1,000,000
   --num N           rows of the users table (default 1,000,000; 250k, 1M accepted)
-  --engines a,b     engines to run (default both): ${TABLE_ENGINE_NAMES.join(', ')}
+  --engines a,b     engines to run (default all): ${TABLE_ENGINE_NAMES.join(', ')}
+                    (sett,sqlite: the disk pair; hybrid-memory,sqlite-memory: the memory
+                    pair; hybrid-cached,hybrid-uncached: the row cache comparison, which runs
+                    only insert, get-prepass and get)
   --seed S          seed of every row and every random id (default ${DEFAULT_SEED})
   --out DIR         where the JSON results go (default ${DEFAULT_OUT_DIR})
   --profile         also write a V8 CPU profile (.cpuprofile) per engine and operation into --out

@@ -5,7 +5,7 @@
 import type { LatencySummary } from '../harness/histogram.js';
 import type { MachineInfo } from '../harness/machine.js';
 import type { Durability } from './engine.js';
-import type { Operation, TableEngineName, TablesPlan } from './plan.js';
+import type { Operation, PairName, TableEngineName, TablesPlan } from './plan.js';
 
 export interface OperationResult {
   operation: Operation;
@@ -31,6 +31,18 @@ export interface OperationResult {
   api: string;
   /** Set when the engine answered wrongly (a missing row, a wrong count): its figure is not comparable. */
   problem: string | undefined;
+  /** The hybrid row cache's counters over the operation (`h.stats()` before and after), where the engine has a cache. */
+  cache?: OperationCache | undefined;
+}
+
+export interface OperationCache {
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses); undefined when the operation read nothing through the cache. */
+  hitRate: number | undefined;
+  evictions: number;
+  /** The cache's size in encoded row bytes after the operation. */
+  bytes: number;
 }
 
 export interface TablesEngineRun {
@@ -56,9 +68,13 @@ export interface TablesEngineRun {
 export type Check = 'PASS' | 'MISS' | 'INVALID' | 'n/a';
 
 export interface Comparison {
+  /** Which pair (plan.ts PAIRS): 'disk' is sett / SQLite, 'memory' hybrid memory tables / SQLite :memory:. */
+  pair: PairName;
   operation: Operation;
   label: string;
+  /** ops/s of the pair's sett side (sett, or hybrid memory). */
   sett: number | undefined;
+  /** ops/s of the pair's SQLite side (SQLite, or SQLite :memory:). */
   sqlite: number | undefined;
   /** sett / SQLite ops/s. */
   ratio: number | undefined;
@@ -66,8 +82,25 @@ export interface Comparison {
   check: Check;
 }
 
+/** The row cache comparison: warm primary-key gets of the cached persistent table over the uncached one. */
+export interface CacheComparison {
+  operation: Operation;
+  cached: number | undefined;
+  uncached: number | undefined;
+  /** cached / uncached ops/s. */
+  ratio: number | undefined;
+  target: number;
+  check: Check;
+  /** The cached table's cache hits over the measured gets (`h.stats()`), and over its pre-pass. */
+  hitRate: number | undefined;
+  prepassHitRate: number | undefined;
+  cacheBytes: number | undefined;
+  evictions: number | undefined;
+}
+
 export interface TablesResults {
-  format: 'sett-bench-tables/1';
+  /** 2: memory pair, cache comparison and Comparison.pair added. */
+  format: 'sett-bench-tables/2';
   startedAt: string;
   totalMs: number;
   argv: string[];
@@ -76,5 +109,8 @@ export interface TablesResults {
   /** 1, 5 and 15 minute load averages when the run ended (the machine's at the start). */
   loadAverageAtEnd: [number, number, number];
   engines: TablesEngineRun[];
+  /** Both pairs' comparisons, the disk pair's first. */
   comparisons: Comparison[];
+  /** Undefined when neither cache engine ran. */
+  cache: CacheComparison | undefined;
 }

@@ -27,6 +27,7 @@ export class SettTableEngine implements TableEngine {
   readonly apis: Record<Operation, string> = {
     insert: 'await insert(users, rows1000)',
     'get-cold': 'getSync(users, id)',
+    'get-prepass': 'getSync(users, id)',
     get: 'getSync(users, id)',
     'get-async': 'await get(users, id)',
     'unique-get': "querySync(users, { where: email = v })",

@@ -1,7 +1,9 @@
 // better-sqlite3 on the bench:tables workload: WAL mode, synchronous = NORMAL, prepared
 // statements, the same schema as sett's table (UNIQUE email, index by_age on age). Everything
 // else stays at SQLite's defaults (page size, cache size, auto-checkpoint at 1,000 pages), as
-// sett runs with its default engine options.
+// sett runs with its default engine options. `sqlite-memory` is the same on `:memory:` (the
+// database in SQLite's page cache, journal_mode = MEMORY, nothing on disk), beside the hybrid
+// layer's memory tables.
 //
 // `INTEGER PRIMARY KEY AUTOINCREMENT`: ids are never reused, as TABLES.md §7 promises for sett's
 // auto-increment ("like SQLite's AUTOINCREMENT"); it costs SQLite an update of sqlite_sequence
@@ -13,7 +15,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { packageVersion } from '../harness/engines/engine.js';
 import type { UserRow } from './data.js';
 import type { Durability, Row, TableEngine } from './engine.js';
-import type { Operation } from './plan.js';
+import { TABLE_ENGINE_LABELS, type Operation } from './plan.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,17 +40,15 @@ interface Statements {
 }
 
 export class SqliteTableEngine implements TableEngine {
-  readonly name = 'sqlite' as const;
-  readonly label = 'SQLite';
+  readonly name: 'sqlite' | 'sqlite-memory';
+  readonly label: string;
   readonly provider: string;
-  readonly durability: Durability = {
-    setting: 'journal_mode = WAL, synchronous = NORMAL',
-    meaning: 'commits are written to the WAL, not fsynced (the WAL is fsynced at checkpoints): survives a process kill, a power loss may drop the last commits',
-  };
-  readonly memory = 'page cache: cache_size -2000 (2 MiB, the default); the OS page cache holds the rest of the file';
+  readonly durability: Durability;
+  readonly memory: string;
   readonly apis: Record<Operation, string> = {
     insert: 'db.transaction(() => INSERT.run x1000)',
     'get-cold': 'SELECT * WHERE id = ? .get',
+    'get-prepass': 'SELECT * WHERE id = ? .get',
     get: 'SELECT * WHERE id = ? .get',
     'get-async': '(none: .get above)',
     'unique-get': 'SELECT * WHERE email = ? .get',
@@ -61,7 +61,19 @@ export class SqliteTableEngine implements TableEngine {
   private db: BetterSqlite3.Database | undefined;
   private st: Statements | undefined;
 
-  constructor() {
+  /** `inMemory`: the database is `:memory:` (the `sqlite-memory` engine). */
+  constructor(private readonly inMemory = false) {
+    this.name = inMemory ? 'sqlite-memory' : 'sqlite';
+    this.label = TABLE_ENGINE_LABELS[this.name];
+    this.durability = inMemory
+      ? { setting: ':memory: (journal_mode = MEMORY)', meaning: 'none: the database lives in the process and is gone when it exits' }
+      : {
+          setting: 'journal_mode = WAL, synchronous = NORMAL',
+          meaning: 'commits are written to the WAL, not fsynced (the WAL is fsynced at checkpoints): survives a process kill, a power loss may drop the last commits',
+        };
+    this.memory = inMemory
+      ? 'the whole database in its page cache (:memory: grows it as needed)'
+      : 'page cache: cache_size -2000 (2 MiB, the default); the OS page cache holds the rest of the file';
     const Database = require('better-sqlite3') as typeof BetterSqlite3;
     const probe = new Database(':memory:');
     const version = (probe.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
@@ -71,9 +83,11 @@ export class SqliteTableEngine implements TableEngine {
 
   async open(dir: string): Promise<void> {
     const Database = require('better-sqlite3') as typeof BetterSqlite3;
-    const db = new Database(join(dir, 'users.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    const db = new Database(this.inMemory ? ':memory:' : join(dir, 'users.db'));
+    if (!this.inMemory) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
     for (const sql of SQLITE_SCHEMA) db.exec(sql);
     const insert = db.prepare<[UserRow]>('INSERT INTO users (name, email, age, city) VALUES (@name, @email, @age, @city)');
     this.st = {
@@ -135,6 +149,8 @@ export class SqliteTableEngine implements TableEngine {
     const db = this.db;
     if (db === undefined) return {};
     return {
+      file: this.inMemory ? ':memory:' : 'users.db',
+      journalMode: db.pragma('journal_mode', { simple: true }),
       pageSize: db.pragma('page_size', { simple: true }),
       pageCount: db.pragma('page_count', { simple: true }),
       cacheSize: db.pragma('cache_size', { simple: true }),

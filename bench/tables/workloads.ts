@@ -8,9 +8,9 @@ import { LatencyHistogram } from '../harness/histogram.js';
 import { diskBytes, peakRssBytes, resetPeakRss, storageBytesWritten } from '../harness/probes.js';
 import { CHUNK_OPS, now, yieldTurn } from '../harness/timing.js';
 import { AGE_SPAN, CITIES, MIN_AGE, PURPOSE, UniformStream, UserData, type UserRow } from './data.js';
-import type { TableEngine } from './engine.js';
-import { OPERATION_INFO, type Operation, type TablesPlan } from './plan.js';
-import type { OperationResult } from './results.js';
+import type { CacheCounters, TableEngine } from './engine.js';
+import { ENGINE_OPERATIONS, OPERATION_INFO, type Operation, type TablesPlan } from './plan.js';
+import type { OperationCache, OperationResult } from './results.js';
 
 /** The city every update writes (TABLES.md's `{ city: 'x' }`): no generated row has it. */
 export const UPDATED_CITY = 'x';
@@ -87,14 +87,20 @@ export class TableRunner {
     return this.engine.describe();
   }
 
-  /** Runs one operation with its probes; undefined when the engine has no such call (SQLite's async get). */
+  /**
+   * Runs one operation with its probes; undefined when the engine has no such call (SQLite's
+   * async get) or does not run it (plan.ts ENGINE_OPERATIONS).
+   */
   async run(operation: Operation): Promise<OperationResult | undefined> {
     if (operation === 'get-async' && this.engine.getAsync === undefined) return undefined;
+    if (!ENGINE_OPERATIONS[this.engine.name].includes(operation)) return undefined;
     const info = OPERATION_INFO[operation];
     if (this.peakRssPerOperation) resetPeakRss();
     const written0 = storageBytesWritten();
     await this.hooks.beforeOperation?.(operation);
+    const cache0 = this.engine.cacheStats?.();
     const m = await this.measure(operation);
+    const cache1 = this.engine.cacheStats?.();
     let settleMs = 0;
     if (info.writes) {
       const t = now();
@@ -117,6 +123,7 @@ export class TableRunner {
       storageBytesWritten: storageBytesWritten() - written0,
       api: this.engine.apis[operation],
       problem: m.problem,
+      cache: cache0 === undefined || cache1 === undefined ? undefined : cacheDelta(cache0, cache1),
     };
   }
 
@@ -126,6 +133,8 @@ export class TableRunner {
         return this.insert();
       case 'get-cold':
         return this.get('get-cold', PURPOSE.coldGetIds);
+      case 'get-prepass':
+        return this.get('get-prepass', PURPOSE.getIds);
       case 'get':
         return this.get('get', PURPOSE.getIds);
       case 'get-async':
@@ -165,7 +174,7 @@ export class TableRunner {
     return { ops: num, ms, latency: hist, latencyOf: `batch of ${batchRows}`, problem: wrong > 0 ? `${wrong} batches ended on an unexpected id` : undefined };
   }
 
-  private async get(operation: 'get' | 'get-cold', purpose: number): Promise<Measured> {
+  private async get(operation: 'get' | 'get-cold' | 'get-prepass', purpose: number): Promise<Measured> {
     const e = this.engine;
     const total = this.plan.gets;
     const ids = new UniformStream(this.plan.seed, purpose, 1, this.rows);
@@ -360,6 +369,13 @@ export class TableRunner {
     for (let i = 0; i < this.rows; i++) if (this.data.city(i) === city && !this.updated.has(i + 1)) n++;
     return n;
   }
+}
+
+/** The row cache's counters over one operation (hits, misses and evictions during it; bytes after it). */
+function cacheDelta(before: CacheCounters, after: CacheCounters): OperationCache {
+  const hits = after.hits - before.hits;
+  const misses = after.misses - before.misses;
+  return { hits, misses, hitRate: hits + misses > 0 ? hits / (hits + misses) : undefined, evictions: after.evictions - before.evictions, bytes: after.bytes };
 }
 
 function ascendingOfAge(rows: readonly Record<string, unknown>[], age: number): boolean {
