@@ -76,6 +76,8 @@ export class BlockIterator implements InternalIterator {
   /** The current key is keyBuffer[0, keyLength). */
   keyBuffer: Uint8Array = new Uint8Array(64);
   keyLength = 0;
+  /** key()'s view of the current entry's key; undefined until asked for, and after every move. */
+  private keyView: Uint8Array | undefined;
   /** The current value is blockData[valueStart, valueEnd). */
   valueStart = 0;
   valueEnd = 0;
@@ -90,6 +92,7 @@ export class BlockIterator implements InternalIterator {
     this.nextOffset = this.limit;
     this.restartIndex = block.numRestarts;
     this.keyLength = 0;
+    this.keyView = undefined;
   }
 
   get blockData(): Uint8Array {
@@ -101,7 +104,9 @@ export class BlockIterator implements InternalIterator {
   }
 
   key(): InternalKey {
-    return this.keyBuffer.subarray(0, this.keyLength);
+    // One view per entry, however many iterators above ask (merge, concat, table, DB iterator):
+    // a subarray costs an object each time.
+    return (this.keyView ??= this.keyBuffer.subarray(0, this.keyLength));
   }
 
   value(): Uint8Array {
@@ -190,6 +195,7 @@ export class BlockIterator implements InternalIterator {
 
   private seekToRestartPoint(index: number): void {
     this.keyLength = 0;
+    this.keyView = undefined;
     this.restartIndex = index;
     this.nextOffset = this.block!.restartPoint(index);
   }
@@ -257,6 +263,7 @@ export class BlockIterator implements InternalIterator {
     const keyBuffer = this.keyBuffer;
     for (let i = 0; i < unshared; i++) keyBuffer[shared + i] = data[p + i]!;
     this.keyLength = keyLength;
+    this.keyView = undefined;
     this.current = p0;
     this.valueStart = valueStart;
     this.valueEnd = valueEnd;
