@@ -176,7 +176,7 @@ export class Hybrid {
   getSync(table: string, pk: unknown): Row | undefined {
     const { side, t } = this.where(table);
     if (side === 'disk' && this.cached(table)) {
-      const key = t.pkString(table, pk);
+      const key = t.rowKey(table, pk);
       const hit = this.cache!.get(table, key);
       if (hit !== undefined) {
         this.counters.read('memory', 1);
@@ -280,16 +280,16 @@ export class Hybrid {
   }
 
   /** The cache key of the one row a primary-key-point `where` names, or undefined for any other where. */
-  private pointKey(t: Tables, table: string, where: Where | undefined): { key: string; pk: unknown[] } | undefined {
+  private pointKey(t: Tables, table: string, where: Where | undefined): { key: string | number; pk: unknown[] } | undefined {
     if (where === undefined) return undefined;
     const plan = t.explain(table, { where });
     if (plan.access !== 'pk-point' || plan.ranges[0]?.low === undefined) return undefined;
     const pk = plan.ranges[0].low;
-    return { key: t.pkString(table, pk), pk };
+    return { key: t.rowKey(table, pk), pk };
   }
 
   /** After a committed update or delete: refresh the one row a point write named, else forget the table's rows. */
-  private afterChange(t: Tables, table: string, point: { key: string; pk: unknown[] } | undefined, changed: number): void {
+  private afterChange(t: Tables, table: string, point: { key: string | number; pk: unknown[] } | undefined, changed: number): void {
     const cache = this.cache!;
     if (changed === 0) return;
     if (point === undefined) {
@@ -313,7 +313,7 @@ export class Hybrid {
       const values = pkCols.map((c) => (c === auto && (row[c] === undefined || row[c] === null) ? ids[generated++] : row[c]));
       const pk = values.length === 1 ? values[0] : values;
       const found = t.getSyncSized(table, pk);
-      if (found !== undefined) this.cache!.set(table, t.pkString(table, pk), found.row, found.bytes);
+      if (found !== undefined) this.cache!.set(table, t.rowKey(table, pk), found.row, found.bytes);
     }
   }
 

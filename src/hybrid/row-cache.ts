@@ -5,7 +5,7 @@
 // Rows are copied shallowly on the way in and out, so a caller mutating a returned row cannot
 // change the cache; values that are objects themselves (Date, Buffer, JSON) are shared, and the
 // caller must not mutate those.
-import { assert, InternalError, InvalidArgumentError } from '../base/index.js';
+import { InvalidArgumentError, SettError } from '../index.js';
 import type { Row } from '../table/index.js';
 
 export type EvictionPolicy = 'lru' | 'lfu';
@@ -19,13 +19,19 @@ export interface RowCacheStats {
   entries: number;
 }
 
+/** A row's cache key: a number for one-INT primary keys, else a string of the key's bytes. */
+export type RowKey = string | number;
+
 interface Entry {
   readonly table: string;
-  readonly key: string;
+  readonly key: RowKey;
   row: Row;
   bytes: number;
   /** The LFU frequency bucket holding this entry; unused under LRU. */
   bucket: FrequencyBucket | undefined;
+  /** Neighbours in the LRU list; unused under LFU. */
+  prev: Entry | undefined;
+  next: Entry | undefined;
 }
 
 /** Which entry goes next. `victim` skips `kept` (the row being set is never its own victim). */
@@ -37,25 +43,41 @@ interface EvictionOrder {
   clear(): void;
 }
 
-/** A Set iterates in insertion order: re-adding on use keeps the least recently used first. */
+/**
+ * A doubly linked list through the entries, least recently used at the head: a use is a few
+ * pointer moves (a Set's delete and re-add on every hit cost 10% of a cached read).
+ */
 class LruOrder implements EvictionOrder {
-  private readonly entries = new Set<Entry>();
+  private head: Entry | undefined;
+  private tail: Entry | undefined;
 
   insert(entry: Entry): void {
-    this.entries.add(entry);
+    entry.prev = this.tail;
+    entry.next = undefined;
+    if (this.tail === undefined) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
   }
   use(entry: Entry): void {
-    this.entries.delete(entry);
-    this.entries.add(entry);
+    if (this.tail === entry) return;
+    this.remove(entry);
+    this.insert(entry);
   }
   remove(entry: Entry): void {
-    this.entries.delete(entry);
+    if (entry.prev === undefined) this.head = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === undefined) this.tail = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
   }
   victim(kept: Entry): Entry {
-    return firstOtherThan(this.entries, kept) ?? fail('LRU victim: no entry besides the one kept');
+    const first = this.head === kept ? kept.next : this.head;
+    return first ?? fail('LRU victim: no entry besides the one kept');
   }
   clear(): void {
-    this.entries.clear();
+    this.head = undefined;
+    this.tail = undefined;
   }
 }
 
@@ -121,7 +143,7 @@ export class RowCache {
   readonly maxBytes: number;
   private readonly order: EvictionOrder;
   /** table -> key -> entry; a table's map is deleted when it empties. */
-  private readonly tables = new Map<string, Map<string, Entry>>();
+  private readonly tables = new Map<string, Map<RowKey, Entry>>();
   private readonly counters: RowCacheStats = { hits: 0, misses: 0, evictions: 0, bytes: 0, entries: 0 };
 
   constructor(options: { maxBytes: number; policy: EvictionPolicy }) {
@@ -136,7 +158,7 @@ export class RowCache {
   }
 
   /** The cached row of `table` under primary-key bytes `key` (a shallow copy), or undefined. Counts a hit or a miss. */
-  get(table: string, key: string): Row | undefined {
+  get(table: string, key: RowKey): Row | undefined {
     const entry = this.tables.get(table)?.get(key);
     if (entry === undefined) {
       this.counters.misses++;
@@ -152,7 +174,7 @@ export class RowCache {
    * maxBytes. A row larger than maxBytes is not cached, and drops the key's older row if cached (it
    * would be stale) without evicting anything else. Re-setting a cached key counts as a use.
    */
-  set(table: string, key: string, row: Row, bytes: number): void {
+  set(table: string, key: RowKey, row: Row, bytes: number): void {
     assert(Number.isSafeInteger(bytes) && bytes >= 0, () => `row cache set ${table}: bytes must be a non-negative integer, got ${bytes}`);
     let rows = this.tables.get(table);
     let entry = rows?.get(key);
@@ -167,7 +189,7 @@ export class RowCache {
       this.order.use(entry);
     } else {
       if (rows === undefined) this.tables.set(table, (rows = new Map()));
-      entry = { table, key, row: { ...row }, bytes, bucket: undefined };
+      entry = { table, key, row: { ...row }, bytes, bucket: undefined, prev: undefined, next: undefined };
       rows.set(key, entry);
       this.order.insert(entry);
       this.counters.bytes += bytes;
@@ -181,7 +203,7 @@ export class RowCache {
   }
 
   /** Drops the cached row of `table` under `key`, if any. Not an eviction. */
-  delete(table: string, key: string): void {
+  delete(table: string, key: RowKey): void {
     const entry = this.tables.get(table)?.get(key);
     if (entry !== undefined) this.remove(entry);
   }
@@ -223,5 +245,10 @@ function firstOtherThan(entries: Set<Entry>, kept: Entry): Entry | undefined {
 }
 
 function fail(message: string): never {
-  throw new InternalError(message);
+  throw new SettError('INTERNAL', message);
+}
+
+/** An invariant: a violation stops the operation (the hybrid layer sees only the public face). */
+function assert(condition: boolean, message: string | (() => string)): asserts condition {
+  if (!condition) fail(typeof message === 'string' ? message : message());
 }
