@@ -5,3 +5,4 @@ export { SqlSession } from './session.js';
 export { SqlError, MYSQL_ERRORS, type MysqlError, type MysqlErrorName, type SqlPosition } from './errors.js';
 export { DEFAULT_DATABASE } from './databases.js';
 export type { SqlOptions, SqlResult, SqlField } from './types.js';
+export { SettDialect, SettDriver, SettConnection, type SettDialectConfig } from './kysely/index.js';
