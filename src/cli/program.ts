@@ -199,6 +199,19 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
       setExit(await rotateKeyCommand(dir, { json: flag(o.json), keyFile: o.keyFile, newKeyFile: o.newKeyFile }));
     });
 
+  program
+    .command('dump-sql')
+    .description('write a sett/sql data directory as SQL (CREATE TABLE + INSERT statements) to stdout, for MySQL-compatible databases or sett/sql to load')
+    .argument('<dir>', 'sett/sql data directory (one subdirectory per database)')
+    .option('--database <name>', 'only this database, without CREATE DATABASE / USE (default: every database)')
+    .option('--batch-rows <n>', 'rows per INSERT statement', integer('--batch-rows', 1), 1000)
+    .option('--memory-engine <engine>', "what memory tables become: 'memory' (ENGINE=MEMORY) or 'innodb'", 'memory')
+    .option('--utc', 'write DATETIME/TIMESTAMP values in UTC (default: local time)')
+    .action(async (dir: string, o: { database?: string; batchRows: number; memoryEngine: string; utc?: boolean }) => {
+      const { dumpSqlCommand } = await import('./commands/dump-sql.js');
+      setExit(await dumpSqlCommand(dir, { database: o.database, batchRows: o.batchRows, memoryEngine: o.memoryEngine, utc: flag(o.utc) }));
+    });
+
   return program;
 }
 
