@@ -212,6 +212,18 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
       setExit(await dumpSqlCommand(dir, { database: o.database, batchRows: o.batchRows, memoryEngine: o.memoryEngine, utc: flag(o.utc) }));
     });
 
+  program
+    .command('sql')
+    .description('an SQL shell (sett/sql, MySQL dialect) over a data directory: one subdirectory per database; -e runs statements and exits')
+    .argument('<dir>', 'data directory (created if missing)')
+    .option('-e, --execute <statements>', 'run these statements (separated by ;) and exit: 0 if all succeeded, 1 at the first SQL error')
+    .option('--database <name>', 'start in this database (default: main)')
+    .option('--json', 'print one JSON object per statement, one per line')
+    .action(async (dir: string, o: { json?: boolean; execute?: string; database?: string }) => {
+      const { sqlCommand } = await import('./commands/sql.js');
+      setExit(await sqlCommand(dir, { json: flag(o.json), execute: o.execute, database: o.database }));
+    });
+
   return program;
 }
 
