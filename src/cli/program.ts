@@ -224,6 +224,19 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
       setExit(await sqlCommand(dir, { json: flag(o.json), execute: o.execute, database: o.database }));
     });
 
+  program
+    .command('serve')
+    .description('serve a data directory over the MySQL wire protocol (sett/sql); SIGINT/SIGTERM stop it cleanly')
+    .argument('<dir>', 'data directory (one subdirectory per database; created if missing)')
+    .option('--port <n>', 'TCP port (0: any free one)', integer('--port', 0), 3306)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--user <name>', 'the user clients log in as', 'root')
+    .option('--password <p>', 'its password (default: $SETT_SQL_PASSWORD)')
+    .action(async (dir: string, o: { port: number; host: string; user: string; password?: string }) => {
+      const { serveCommand } = await import('./commands/serve.js');
+      setExit(await serveCommand(dir, { port: o.port, host: o.host, user: o.user, password: o.password }));
+    });
+
   return program;
 }
 

@@ -6,4 +6,5 @@ export { SqlError, MYSQL_ERRORS, type MysqlError, type MysqlErrorName, type SqlP
 export { DEFAULT_DATABASE } from './databases.js';
 export type { SqlOptions, SqlResult, SqlField } from './types.js';
 export { SettDialect, SettDriver, SettConnection, type SettDialectConfig } from './kysely/index.js';
+export { startServer, type ServerOptions, type SettServer } from './server/index.js';
 export { dumpSql, dumpHybrid, type DumpSqlOptions, type DumpFormatOptions } from './dump.js';
