@@ -20,8 +20,26 @@ export interface Parsed {
   placeholders: number;
 }
 
+/** Statements parsed lately, by their text (what prepared statements buy MySQL's clients). */
+const PARSE_CACHE_ENTRIES = 512;
+/** Longer texts (bulk INSERTs of literal values) are parsed each time rather than kept. */
+const PARSE_CACHE_MAX_TEXT = 256 * 1024;
+const parsedByText = new Map<string, Parsed>();
+
+/**
+ * The statements of `sql`. Parsing is most of a small statement's cost (node-sql-parser takes about
+ * a millisecond for a point SELECT), and applications repeat their texts with `?` parameters, so
+ * parses are cached by text, least recently used out. Cached ASTs are frozen: a caller that
+ * mutated one would change every later execution of the text, so it fails loudly instead.
+ */
 export function parseSql(sql: string): Parsed {
   if (typeof sql !== 'string') throw new SqlError('INVALID_ARGUMENT', 'ER_WRONG_ARGUMENTS', 'execute takes an SQL string');
+  const cached = parsedByText.get(sql);
+  if (cached !== undefined) {
+    parsedByText.delete(sql);
+    parsedByText.set(sql, cached);
+    return cached;
+  }
   const { text, inserted } = renamePlaceholders(sql);
   let ast: Node;
   try {
@@ -30,7 +48,20 @@ export function parseSql(sql: string): Parsed {
     throw syntaxError(sql, e, inserted);
   }
   const statements = (Array.isArray(ast) ? ast : [ast]).filter((s: Node) => s !== null && s !== undefined);
-  return { statements, placeholders: inserted.length };
+  const parsed: Parsed = deepFreeze({ statements, placeholders: inserted.length });
+  if (sql.length <= PARSE_CACHE_MAX_TEXT) {
+    parsedByText.set(sql, parsed);
+    if (parsedByText.size > PARSE_CACHE_ENTRIES) parsedByText.delete(parsedByText.keys().next().value!);
+  }
+  return parsed;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** `?` outside strings, quoted names and comments, renamed `:sett_p0`, `:sett_p1`, ...; `inserted` holds each rename's offset in the new text. */
