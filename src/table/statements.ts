@@ -39,7 +39,11 @@ export function getRow(meta: TableMeta, reader: Reader, pk: unknown): Row | unde
 }
 
 export function queryRows(meta: TableMeta, reader: Reader, options: QueryOptions = {}): QueryResult {
-  const d = planQuery(meta, checkOptions(options));
+  return queryPlanned(meta, planQuery(meta, checkOptions(options)), reader, options);
+}
+
+/** A query whose plan is made: its rows after sort, offset, limit and projection. */
+export function queryPlanned(meta: TableMeta, d: PlanDetail, reader: Reader, options: QueryOptions): QueryResult {
   const { values, total } = runQuery(meta, d, reader, options.total === true);
   const positions = options.columns?.map((c) => meta.position(c));
   const result: QueryResult = { rows: values.map((v) => toRow(meta, v, positions)) };

@@ -9,9 +9,9 @@ import { DdlRunner } from './ddl-runner.js';
 import { NoSuchTableError } from './errors.js';
 import { matchingRows, toRow } from './executor.js';
 import { RecordingIds, TableIds } from './ids.js';
-import { planQuery } from './planner.js';
+import { planQuery, type PlanDetail } from './planner.js';
 import type { TableMeta } from './schema.js';
-import { countRows, deleteFrom, explainQuery, getRow, insertInto, pkKey, queryRows, SchemaChangedError, updateIn, type StatementHost } from './statements.js';
+import { countRows, deleteFrom, explainQuery, getRow, insertInto, pkKey, queryPlanned, SchemaChangedError, updateIn, type StatementHost } from './statements.js';
 import { decodeRow } from './row-codec.js';
 import { coerceValue } from './values.js';
 import { OpenTableTransaction, TableTransaction } from './table-transaction.js';
@@ -161,9 +161,15 @@ export class Tables implements StatementHost {
 
   querySync(table: string, options: QueryOptions = {}): QueryResult {
     const meta = this.meta(table);
+    return this.runPlanned(meta, planQuery(meta, checkQuery(options)), options ?? {});
+  }
+
+  private runPlanned(meta: TableMeta, d: PlanDetail, options: QueryOptions): QueryResult {
+    // A primary-key point is one key read, atomic by itself: no snapshot to take and release.
+    if (d.pointLookups && d.view === undefined && d.ranges.length === 1) return queryPlanned(meta, d, this.db, options);
     const snap = this.db.snapshot();
     try {
-      return queryRows(meta, snap, options);
+      return queryPlanned(meta, d, snap, options);
     } finally {
       snap.release();
     }
@@ -172,9 +178,9 @@ export class Tables implements StatementHost {
   /** Like querySync, but reads in slices that yield to the event loop. */
   async query(table: string, options: QueryOptions = {}): Promise<QueryResult> {
     const meta = this.meta(table);
-    const d = planQuery(meta, options ?? {});
+    const d = planQuery(meta, checkQuery(options));
     // Sorted plans need every row anyway; point plans and small limits read a handful of keys.
-    if (d.plan.sort || d.pointLookups || (d.plan.limitPushedDown && d.limit + d.offset <= SCAN_SLICE_ROWS)) return this.querySync(table, options);
+    if (d.plan.sort || d.pointLookups || (d.plan.limitPushedDown && d.limit + d.offset <= SCAN_SLICE_ROWS)) return this.runPlanned(meta, d, options ?? {});
     const rows: Row[] = [];
     let total = 0;
     const positions = options.columns?.map((c) => meta.position(c));
@@ -360,4 +366,11 @@ const TOTAL_ONLY = Symbol('total-only');
 
 function isRetryable(e: unknown): boolean {
   return isSettError(e) && e.code === 'CONFLICT' && !/open too long/.test(e.message);
+}
+
+/** Query options as the planner takes them: an object (INVALID_ARGUMENT otherwise). */
+function checkQuery(options: QueryOptions | undefined): QueryOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('query options must be an object');
+  return options;
 }
