@@ -2,6 +2,7 @@
 // `where` and a JS residual, GROUP BY / aggregates / HAVING, DISTINCT, ORDER BY, LIMIT/OFFSET.
 // A single-table query with nothing to do in JS pushes ORDER BY and LIMIT down to the planner.
 
+import { isSettError } from '../index.js';
 import { AggregateRegistry, Accumulators } from './aggregate.js';
 import type { StatementEnv, TableAccess } from './access.js';
 import { invalid, noSuchTable, unsupported } from './errors.js';
@@ -106,8 +107,19 @@ export async function runSelect(ast: Node, env: StatementEnv): Promise<SqlResult
     }
   }
 
-  const plan = await planSelect(ast, env, sources, accesses, { grouped, distinct, order: orderNodes, limit, offset });
-  let tuples = await readTuples(plan);
+  const shape = { grouped, distinct, order: orderNodes, limit, offset };
+  let plan = await planSelect(ast, env, sources, accesses, shape, true);
+  let tuples: Tuple[];
+  try {
+    tuples = await readTuples(plan);
+  } catch (e) {
+    // The table layer refused the pushed WHERE (a value it cannot compare, a JSON column): plan
+    // again with it checked first, so JS evaluates what the table layer cannot. Checking up front
+    // would plan every query twice.
+    if (plan.first.where === undefined || !isSettError(e) || e.code !== 'INVALID_ARGUMENT') throw e;
+    plan = await planSelect(ast, env, sources, accesses, shape, false);
+    tuples = await readTuples(plan);
+  }
   if (plan.residual !== undefined) tuples = tuples.filter((t) => plan.residual!(t) === true);
 
   let items: { t: Tuple; a?: unknown[] }[];
@@ -178,10 +190,12 @@ export async function planSelect(
   sources: Source[],
   accesses: TableAccess[],
   shape: { grouped: boolean; distinct: boolean; order: Node[]; limit: number | undefined; offset: number },
+  /** Push the WHERE without asking the table layer first (the caller retries with false when it refuses). */
+  assumePushable = false,
 ): Promise<SelectPlan> {
   const ctx: CompileContext = { sources, params: env.params, database: env.database, clause: 'where clause' };
   let split = ast.where ? splitWhere(ast.where, sources, 0, env.params) : { pushed: undefined, residual: undefined };
-  if (!(await canPush(accesses[0]!, sources[0]!.table, split.pushed))) split = { pushed: undefined, residual: ast.where };
+  if (!assumePushable && !(await canPush(accesses[0]!, sources[0]!.table, split.pushed))) split = { pushed: undefined, residual: ast.where };
   const first: QueryOptions = {};
   if (split.pushed !== undefined) first.where = split.pushed;
   const joins = sources.length > 1 ? planJoin(ast, sources, accesses, env) : [];
