@@ -1,6 +1,8 @@
 // SQL text to node-sql-parser's AST (MySQL dialect). `?` placeholders are renamed `:sett_pN` before
 // parsing — found by a scan that skips quoted strings, quoted names and comments, not by a parser —
 // so each parameter node carries its position in `params` whatever order the AST is walked in.
+// Before the AST is frozen, a quoted table qualifier (`` `users`.`name` ``, which node-sql-parser
+// gives as `{ type: 'backticks_quote_string', value }`) becomes its name, as an unquoted one is.
 // A syntax error becomes 1064 with the position in the caller's text.
 
 import nodeSqlParser from 'node-sql-parser';
@@ -48,7 +50,7 @@ export function parseSql(sql: string): Parsed {
     throw syntaxError(sql, e, inserted);
   }
   const statements = (Array.isArray(ast) ? ast : [ast]).filter((s: Node) => s !== null && s !== undefined);
-  const parsed: Parsed = deepFreeze({ statements, placeholders: inserted.length });
+  const parsed: Parsed = settle({ statements, placeholders: inserted.length });
   if (sql.length <= PARSE_CACHE_MAX_TEXT) {
     parsedByText.set(sql, parsed);
     if (parsedByText.size > PARSE_CACHE_ENTRIES) parsedByText.delete(parsedByText.keys().next().value!);
@@ -56,12 +58,23 @@ export function parseSql(sql: string): Parsed {
   return parsed;
 }
 
-function deepFreeze<T>(value: T): T {
+/** `value` frozen, all the way down, with each column reference's quoted qualifiers made names. */
+function settle<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    const node = value as Node;
+    if (node.type === 'column_ref') {
+      if (isQuotedName(node.table)) node.table = String(node.table.value);
+      if (isQuotedName(node.db)) node.db = String(node.db.value);
+      if (isQuotedName(node.schema)) node.schema = String(node.schema.value);
+    }
     Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
+    for (const v of Object.values(value as object)) settle(v);
   }
   return value;
+}
+
+function isQuotedName(v: Node): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.type === 'string' && v.type.endsWith('_quote_string') && v.value !== undefined;
 }
 
 /** `?` outside strings, quoted names and comments, renamed `:sett_p0`, `:sett_p1`, ...; `inserted` holds each rename's offset in the new text. */

@@ -102,6 +102,31 @@ describe('sett/sql: Kysely dialect (SettDialect)', () => {
     expect(await db.selectFrom('orders').select('id').execute()).toEqual([{ id: 3 }]);
   });
 
+  it('quoted qualifiers as Kysely writes them, and a table named with a keyword', async () => {
+    const db = await kysely();
+    expect(db.selectFrom('users').select('users.name').compile().sql).toBe('select `users`.`name` from `users`');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const any = db as unknown as Kysely<any>;
+    await sql`CREATE TABLE \`order\` (id INT PRIMARY KEY AUTO_INCREMENT, user_id INT NOT NULL, INDEX (user_id))`.execute(db);
+    await db.insertInto('users').values([{ name: 'ada', email: null, age: 36 }, { name: 'grace', email: null, age: 45 }]).execute();
+    await any.insertInto('order').values([{ user_id: 2 }, { user_id: 1 }, { user_id: 2 }]).execute();
+    const rows = await any
+      .selectFrom('order')
+      .innerJoin('users', 'users.id', 'order.user_id')
+      .select(['order.id', 'users.name'])
+      .where('users.name', '=', 'grace')
+      .orderBy('order.id', 'desc')
+      .execute();
+    expect(rows).toEqual([
+      { id: 3, name: 'grace' },
+      { id: 1, name: 'grace' },
+    ]);
+    const up = await any.updateTable('order').set({ user_id: 1 }).where('order.id', '=', 3).executeTakeFirstOrThrow();
+    expect(up.numUpdatedRows).toBe(1n);
+    const del = await any.deleteFrom('order').where('order.user_id', '=', 1).executeTakeFirstOrThrow();
+    expect(del.numDeletedRows).toBe(2n);
+  });
+
   it('db.transaction().execute commits, and rolls back when the callback throws', async () => {
     const db = await kysely(await tempDir());
     const id = await db.transaction().execute(async (trx) => {

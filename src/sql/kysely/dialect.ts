@@ -6,7 +6,7 @@
 // when it is missing. Resolving it from sett's place finds the application's own copy, so the
 // compiler and adapter are the same classes its `Kysely` instance uses.
 
-import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler, ReferenceNode } from 'kysely';
+import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler } from 'kysely';
 import { invalid } from '../errors.js';
 import { openSql } from '../sql.js';
 import type { SqlOptions } from '../types.js';
@@ -15,34 +15,6 @@ import { SettDriver, type DatabaseSource } from './driver.js';
 type KyselyModule = typeof import('kysely');
 
 const kysely: KyselyModule | undefined = await import('kysely').catch(() => undefined);
-
-/** A table qualifier that needs no quotes: letters, digits, _ and $, not a keyword MySQL reserves in that place. */
-const PLAIN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-const RESERVED = new Set(['SELECT', 'FROM', 'WHERE', 'ORDER', 'GROUP', 'BY', 'LIMIT', 'TABLE', 'INDEX', 'KEY', 'JOIN', 'ON', 'AS', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'LIKE', 'BETWEEN', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'SET', 'VALUES', 'INSERT', 'UPDATE', 'DELETE', 'INTO', 'CREATE', 'DROP', 'ALTER', 'USE', 'DATABASE', 'DESC', 'ASC', 'HAVING', 'UNION', 'LEFT', 'RIGHT', 'INNER', 'OUTER', 'CROSS', 'DISTINCT', 'ALL', 'EXISTS', 'PRIMARY', 'UNIQUE', 'DEFAULT', 'CHECK', 'REFERENCES', 'INTERVAL', 'DIV', 'MOD', 'XOR', 'TRUE', 'FALSE', 'USING', 'NATURAL', 'OFFSET', 'FOR', 'WITH', 'READ', 'WRITE', 'RANGE', 'ROWS', 'OVER', 'PARTITION', 'WINDOW', 'MATCH', 'CHANGE', 'COLUMN', 'CONSTRAINT', 'FOREIGN', 'TO', 'RENAME', 'REPLACE', 'IF', 'KEYS', 'SCHEMA', 'SHOW', 'STATUS', 'TRIGGER', 'CALL', 'LOCK', 'UNLOCK', 'OPTION', 'ORDER']);
-
-/**
- * Kysely's MySQL compiler, writing a column's table qualifier without backticks when it needs none
- * (`users`.`name` becomes users.`name`): sett/sql's SELECT does not yet resolve a backtick-quoted
- * qualifier (node-sql-parser gives it as an object, not a name). A qualifier that needs quotes
- * keeps them.
- */
-let compilerClass: (new () => QueryCompiler) | undefined;
-
-function settCompiler(k: KyselyModule): new () => QueryCompiler {
-  return (compilerClass ??= class SettQueryCompiler extends k.MysqlQueryCompiler {
-    protected override visitReference(node: ReferenceNode): void {
-      const t = node.table?.table;
-      const name = t?.identifier.name;
-      if (t !== undefined && t.schema === undefined && name !== undefined && PLAIN.test(name) && !RESERVED.has(name.toUpperCase())) {
-        this.append(name);
-        this.append('.');
-        this.visitNode(node.column);
-        return;
-      }
-      super.visitReference(node);
-    }
-  });
-}
 
 export interface SettDialectConfig {
   /** An open sett/sql database (or a promise of one, or a function that opens one). `destroy()` closes it. */
@@ -72,7 +44,7 @@ export class SettDialect implements Dialect {
   }
 
   createQueryCompiler(): QueryCompiler {
-    return new (settCompiler(this.k))();
+    return new this.k.MysqlQueryCompiler();
   }
 
   createAdapter(): DialectAdapter {
