@@ -165,10 +165,7 @@ export function sqlLiteral(c: Pick<ColumnInfo, 'type' | 'name'>, v: unknown, utc
     case 'INT':
     case 'BIGINT': {
       if (typeof v !== 'bigint') return numberLiteral(Number(v), c.name);
-      // Beyond 2^53 quoted: sett/sql's parser reads a negative literal as minus a double, so
-      // -15000000000000005 would lose its last digit; MySQL converts the text exactly.
-      const text = v.toString();
-      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? text : `'${text}'`;
+      return v.toString();
     }
     case 'FLOAT':
     case 'DOUBLE':

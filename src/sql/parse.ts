@@ -1,6 +1,9 @@
 // SQL text to node-sql-parser's AST (MySQL dialect). `?` placeholders are renamed `:sett_pN` before
 // parsing — found by a scan that skips quoted strings, quoted names and comments, not by a parser —
 // so each parameter node carries its position in `params` whatever order the AST is walked in.
+// The same scan writes a negative integer literal beyond 2^53 (`-9223372036854775808`) as a minus
+// before a positive one (` - 9223372036854775808`): node-sql-parser gives a positive integer beyond
+// 2^53 as its text (a `bigint` node) but a negative one as a double, which would lose digits.
 // Before the AST is frozen, a quoted table qualifier (`` `users`.`name` ``, which node-sql-parser
 // gives as `{ type: 'backticks_quote_string', value }`) becomes its name, as an unquoted one is.
 // A syntax error becomes 1064 with the position in the caller's text.
@@ -42,15 +45,15 @@ export function parseSql(sql: string): Parsed {
     parsedByText.set(sql, cached);
     return cached;
   }
-  const { text, inserted } = renamePlaceholders(sql);
+  const { text, edits, placeholders } = rewrite(sql);
   let ast: Node;
   try {
     ast = parser.astify(text, OPTIONS);
   } catch (e) {
-    throw syntaxError(sql, e, inserted);
+    throw syntaxError(sql, e, edits);
   }
   const statements = (Array.isArray(ast) ? ast : [ast]).filter((s: Node) => s !== null && s !== undefined);
-  const parsed: Parsed = settle({ statements, placeholders: inserted.length });
+  const parsed: Parsed = settle({ statements, placeholders });
   if (sql.length <= PARSE_CACHE_MAX_TEXT) {
     parsedByText.set(sql, parsed);
     if (parsedByText.size > PARSE_CACHE_ENTRIES) parsedByText.delete(parsedByText.keys().next().value!);
@@ -77,10 +80,23 @@ function isQuotedName(v: Node): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.type === 'string' && v.type.endsWith('_quote_string') && v.value !== undefined;
 }
 
-/** `?` outside strings, quoted names and comments, renamed `:sett_p0`, `:sett_p1`, ...; `inserted` holds each rename's offset in the new text. */
-function renamePlaceholders(sql: string): { text: string; inserted: number[] } {
+/** A change `rewrite` made: at `at` in the new text, `length` characters stand for `was` of the caller's. */
+interface Edit {
+  at: number;
+  length: number;
+  was: number;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The caller's text with, outside strings, quoted names and comments, each `?` renamed
+ * `:sett_p0`, `:sett_p1`, ... and each negative integer literal beyond 2^53 written ` - N`.
+ */
+function rewrite(sql: string): { text: string; edits: Edit[]; placeholders: number } {
   let out = '';
-  const inserted: number[] = [];
+  const edits: Edit[] = [];
+  let placeholders = 0;
   let i = 0;
   const n = sql.length;
   while (i < n) {
@@ -107,27 +123,50 @@ function renamePlaceholders(sql: string): { text: string; inserted: number[] } {
       out += sql.slice(i, j);
       i = j;
     } else if (c === '?') {
-      inserted.push(out.length);
-      out += `:${PARAM_PREFIX}${inserted.length - 1}`;
+      const name = `:${PARAM_PREFIX}${placeholders++}`;
+      edits.push({ at: out.length, length: name.length, was: 1 });
+      out += name;
       i++;
+    } else if (c === '-' && isDigit(sql[i + 1]) && !afterExponent(sql, i)) {
+      let j = i + 1;
+      while (isDigit(sql[j])) j++;
+      const digits = sql.slice(i + 1, j);
+      if (!/[.\w$]/.test(sql[j] ?? '') && BigInt(digits) > MAX_SAFE) {
+        edits.push({ at: out.length, length: 3, was: 1 });
+        out += ' - ';
+      } else out += '-';
+      out += digits;
+      i = j;
     } else {
       out += c;
       i++;
     }
   }
-  return { text: out, inserted };
+  return { text: out, edits, placeholders };
 }
 
-function syntaxError(sql: string, e: unknown, inserted: number[]): SqlError {
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
+}
+
+/** Whether the `-` at `i` is an exponent's sign (`1e-5`, `.5E-3`). */
+function afterExponent(sql: string, i: number): boolean {
+  const e = sql[i - 1];
+  if (e !== 'e' && e !== 'E') return false;
+  let k = i - 2;
+  while (k >= 0 && (isDigit(sql[k]) || sql[k] === '.')) k--;
+  return k < i - 2 && !/[\w$]/.test(sql[k] ?? '');
+}
+
+function syntaxError(sql: string, e: unknown, edits: Edit[]): SqlError {
   const loc = (e as { location?: { start?: { offset?: number } } }).location?.start;
   let position: SqlPosition | undefined;
   if (typeof loc?.offset === 'number') {
     // Map the offset in the renamed text back to the caller's text.
     let offset = loc.offset;
-    for (let k = inserted.length - 1; k >= 0; k--) {
-      const at = inserted[k]!;
-      const len = `:${PARAM_PREFIX}${k}`.length;
-      if (offset >= at + len) offset -= len - 1;
+    for (let k = edits.length - 1; k >= 0; k--) {
+      const { at, length, was } = edits[k]!;
+      if (offset >= at + length) offset -= length - was;
       else if (offset > at) offset = at;
     }
     const before = sql.slice(0, offset);
