@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { openTables, type Plan, type QueryOptions, type Tables } from '../src/table/index.js';
 import { UserData } from './tables/data.js';
+import { USERS_TABLE } from './tables/users-table.js';
 
 export const TABLES_DEMO_DIR = 'sett-tables-data';
 const BATCH = 1000;
@@ -27,17 +28,7 @@ export async function runTablesDemo(opts: TablesDemoOptions): Promise<void> {
   console.log(`sett tables demo: ${opts.rows.toLocaleString('en-US')} users in ${dir}\n`);
   const t = await openTables(dir);
   try {
-    await t.createTable({
-      name: 'users',
-      columns: [
-        { name: 'id', type: 'INT', primary: true, autoIncrement: true },
-        { name: 'name', type: 'VARCHAR', length: 64 },
-        { name: 'email', type: 'VARCHAR', length: 255, unique: true },
-        { name: 'age', type: 'INT' },
-        { name: 'city', type: 'VARCHAR', length: 64 },
-      ],
-      indexes: [{ name: 'by_age', columns: ['age'] }],
-    });
+    await t.createTable(USERS_TABLE);
     console.log('  users (id INT primary auto-increment, name VARCHAR(64), email VARCHAR(255) unique, age INT, city VARCHAR(64)), index by_age (age)');
 
     const data = new UserData(opts.seed ?? 301);

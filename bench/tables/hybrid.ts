@@ -10,17 +10,16 @@
 
 import { DEFAULT_OPTIONS } from '../../src/index.js';
 import { openHybrid, type Hybrid } from '../../src/hybrid/index.js';
-import type { Row as TableRow } from '../../src/table/index.js';
-import type { UserRow } from './data.js';
-import type { CacheCounters, Durability, Row, TableEngine } from './engine.js';
+import type { CacheCounters, Durability, TableEngine } from './engine.js';
+import { USERS, USERS_TABLE, UsersOperations, type TableApi } from './users-table.js';
 import { CACHE_MAX_MB, TABLE_ENGINE_LABELS, type Operation } from './plan.js';
 
-const TABLE = 'users';
+const TABLE = USERS;
 const MiB = 1024 * 1024;
 
 export type HybridMode = 'hybrid-memory' | 'hybrid-cached' | 'hybrid-uncached';
 
-export class HybridTableEngine implements TableEngine {
+export class HybridTableEngine extends UsersOperations implements TableEngine {
   readonly label: string;
   readonly provider: string;
   readonly durability: Durability;
@@ -40,6 +39,7 @@ export class HybridTableEngine implements TableEngine {
   private h: Hybrid | undefined;
 
   constructor(readonly name: HybridMode) {
+    super();
     this.label = TABLE_ENGINE_LABELS[name];
     const memoryEngine =
       `memtables ${DEFAULT_OPTIONS.memTableSize / MiB} MiB (up to ${DEFAULT_OPTIONS.numMemtables}), ` +
@@ -71,17 +71,7 @@ export class HybridTableEngine implements TableEngine {
     try {
       // Persistence set before the table exists: createTable puts it on disk.
       if (this.name !== 'hybrid-memory') await h.enablePersistence(TABLE, { cacheInMemory: this.name === 'hybrid-cached' });
-      await h.createTable({
-        name: TABLE,
-        columns: [
-          { name: 'id', type: 'INT', primary: true, autoIncrement: true },
-          { name: 'name', type: 'VARCHAR', length: 64 },
-          { name: 'email', type: 'VARCHAR', length: 255, unique: true },
-          { name: 'age', type: 'INT' },
-          { name: 'city', type: 'VARCHAR', length: 64 },
-        ],
-        indexes: [{ name: 'by_age', columns: ['age'] }],
-      });
+      await h.createTable(USERS_TABLE);
       const config = h.getPersistenceConfig(TABLE);
       const want = this.name !== 'hybrid-memory';
       if (config.persistent !== want || config.cacheInMemory !== (this.name === 'hybrid-cached')) {
@@ -92,37 +82,6 @@ export class HybridTableEngine implements TableEngine {
       throw e;
     }
     this.h = h;
-  }
-
-  async insertBatch(rows: UserRow[]): Promise<number> {
-    const { ids } = await this.hybrid().insert(TABLE, rows as unknown as TableRow[]);
-    return Number(ids[ids.length - 1]);
-  }
-
-  get(id: number): Row | undefined {
-    return this.hybrid().getSync(TABLE, id);
-  }
-
-  readonly getAsync = (id: number): Promise<Row | undefined> => this.hybrid().get(TABLE, id);
-
-  byEmail(email: string): Row | undefined {
-    return this.hybrid().querySync(TABLE, { where: { column: 'email', op: '=', value: email } }).rows[0];
-  }
-
-  byAge(age: number, limit: number): Row[] {
-    return this.hybrid().querySync(TABLE, { where: { column: 'age', op: '=', value: age }, orderBy: [{ column: 'id' }], limit }).rows;
-  }
-
-  async updateCity(id: number, city: string): Promise<number> {
-    return (await this.hybrid().update(TABLE, { column: 'id', op: '=', value: id }, { city })).updated;
-  }
-
-  async insertOne(row: UserRow): Promise<number> {
-    return Number((await this.hybrid().insert(TABLE, [row as unknown as TableRow])).ids[0]);
-  }
-
-  filterCity(city: string): number {
-    return this.hybrid().querySync(TABLE, { where: { column: 'city', op: '=', value: city } }).rows.length;
   }
 
   /** Flushes and compactions of the engine the table lives in (the layer's own waitForBackgroundWork covers DDL only). */
@@ -151,16 +110,15 @@ export class HybridTableEngine implements TableEngine {
     return {
       persistence: h.getPersistenceConfig(TABLE),
       hybridStats: h.stats(),
-      plans: {
-        get: h.explain(TABLE, { where: { column: 'id', op: '=', value: 1 } }),
-        uniqueGet: h.explain(TABLE, { where: { column: 'email', op: '=', value: 'x' } }),
-        indexEq: h.explain(TABLE, { where: { column: 'age', op: '=', value: 40 }, orderBy: [{ column: 'id' }], limit: 10 }),
-        scanFilter: h.explain(TABLE, { where: { column: 'city', op: '=', value: 'x' } }),
-      },
+      plans: this.plans(),
       levels: s.levels.filter((l) => l.tables > 0),
       files: s.files,
       valueLog: s.valueLog,
     };
+  }
+
+  protected api(): TableApi {
+    return this.hybrid();
   }
 
   private hybrid(): Hybrid {

@@ -4,14 +4,13 @@
 
 import { DEFAULT_OPTIONS } from '../../src/index.js';
 import { openTables, type Tables } from '../../src/table/index.js';
-import type { UserRow } from './data.js';
-import type { Durability, Row, TableEngine } from './engine.js';
+import type { Durability, TableEngine } from './engine.js';
+import { USERS_TABLE, UsersOperations, type TableApi } from './users-table.js';
 import type { Operation } from './plan.js';
 
-const TABLE = 'users';
 const MiB = 1024 * 1024;
 
-export class SettTableEngine implements TableEngine {
+export class SettTableEngine extends UsersOperations implements TableEngine {
   readonly name = 'sett' as const;
   readonly label = 'sett';
   readonly provider = 'sett/table (this checkout), default engine options';
@@ -40,49 +39,8 @@ export class SettTableEngine implements TableEngine {
 
   async open(dir: string): Promise<void> {
     const t = await openTables(dir);
-    await t.createTable({
-      name: TABLE,
-      columns: [
-        { name: 'id', type: 'INT', primary: true, autoIncrement: true },
-        { name: 'name', type: 'VARCHAR', length: 64 },
-        { name: 'email', type: 'VARCHAR', length: 255, unique: true },
-        { name: 'age', type: 'INT' },
-        { name: 'city', type: 'VARCHAR', length: 64 },
-      ],
-      indexes: [{ name: 'by_age', columns: ['age'] }],
-    });
+    await t.createTable(USERS_TABLE);
     this.t = t;
-  }
-
-  async insertBatch(rows: UserRow[]): Promise<number> {
-    const { ids } = await this.tables().insert(TABLE, rows as unknown as Row[]);
-    return Number(ids[ids.length - 1]);
-  }
-
-  get(id: number): Row | undefined {
-    return this.tables().getSync(TABLE, id);
-  }
-
-  readonly getAsync = (id: number): Promise<Row | undefined> => this.tables().get(TABLE, id);
-
-  byEmail(email: string): Row | undefined {
-    return this.tables().querySync(TABLE, { where: { column: 'email', op: '=', value: email } }).rows[0];
-  }
-
-  byAge(age: number, limit: number): Row[] {
-    return this.tables().querySync(TABLE, { where: { column: 'age', op: '=', value: age }, orderBy: [{ column: 'id' }], limit }).rows;
-  }
-
-  async updateCity(id: number, city: string): Promise<number> {
-    return (await this.tables().update(TABLE, { column: 'id', op: '=', value: id }, { city })).updated;
-  }
-
-  async insertOne(row: UserRow): Promise<number> {
-    return Number((await this.tables().insert(TABLE, [row as unknown as Row])).ids[0]);
-  }
-
-  filterCity(city: string): number {
-    return this.tables().querySync(TABLE, { where: { column: 'city', op: '=', value: city } }).rows.length;
   }
 
   settle(): Promise<void> {
@@ -100,17 +58,16 @@ export class SettTableEngine implements TableEngine {
     if (t === undefined) return {};
     const s = t.db.stats();
     return {
-      plans: {
-        get: t.explain(TABLE, { where: { column: 'id', op: '=', value: 1 } }),
-        uniqueGet: t.explain(TABLE, { where: { column: 'email', op: '=', value: 'x' } }),
-        indexEq: t.explain(TABLE, { where: { column: 'age', op: '=', value: 40 }, orderBy: [{ column: 'id' }], limit: 10 }),
-        scanFilter: t.explain(TABLE, { where: { column: 'city', op: '=', value: 'x' } }),
-      },
+      plans: this.plans(),
       levels: s.levels.filter((l) => l.tables > 0),
       files: s.files,
       valueLog: s.valueLog,
       writeAmplification: s.writeAmplification,
     };
+  }
+
+  protected api(): TableApi {
+    return this.tables();
   }
 
   private tables(): Tables {
