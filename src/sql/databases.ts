@@ -97,12 +97,22 @@ export class Databases {
     this.closed = true;
     const all = [...this.open.values()];
     this.open.clear();
-    for (const h of all) {
+    // Every database is closed (each releases its directory lock) even when one fails; a failure
+    // is then reported, not swallowed: a close that failed may have left its lock held.
+    let failed: unknown;
+    for (const p of all) {
+      let h: Hybrid;
       try {
-        await (await h).close();
+        h = await p;
       } catch {
-        // A database that failed to open has nothing to close.
+        continue; // a database that failed to open has nothing to close
+      }
+      try {
+        await h.close();
+      } catch (e) {
+        failed ??= e;
       }
     }
+    if (failed !== undefined) throw failed;
   }
 }

@@ -2,7 +2,7 @@
 // over stdin (a statement over several lines, then end of input).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,15 +25,30 @@ function settWithInput(input: string, ...args: string[]): Promise<Run> {
   });
 }
 
-const jsonLines = (stdout: string): Record<string, unknown>[] =>
-  stdout
+/** A run as text, for assertion messages: what a failing run printed is the diagnosis. */
+const shown = (r: Run): string => `exit ${String(r.code)}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
+
+/** The run exited 0 with nothing on stderr. */
+function expectOk(r: Run): void {
+  expect(r.code, shown(r)).toBe(0);
+  expect(r.stderr, shown(r)).toBe('');
+}
+
+/** No database under `dir` is left locked: each run released its locks before it exited. */
+function expectUnlocked(dir: string, ...databases: string[]): void {
+  for (const d of databases.length === 0 ? ['main'] : databases) expect(existsSync(join(dir, d, 'LOCK')), `${dir}/${d}/LOCK left behind`).toBe(false);
+}
+
+/** The run's stdout as one JSON object per line. */
+const jsonLines = (r: Run): Record<string, unknown>[] =>
+  r.stdout
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
       try {
         return JSON.parse(l) as Record<string, unknown>;
       } catch {
-        throw new Error(`not one JSON object per line:\n${stdout}`);
+        throw new Error(`not one JSON object per line:\n${shown(r)}`);
       }
     });
 
@@ -52,7 +67,8 @@ describe.concurrent('sett sql -e', () => {
       '--execute',
       "CREATE TABLE users (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(64) NOT NULL, INDEX (name)) ENGINE=disk; INSERT INTO users (name) VALUES ('ada'), ('grace'); UPDATE users SET name = 'Ada' WHERE id = 1; SELECT * FROM users WHERE name = 'nobody'; SELECT id, name FROM users ORDER BY id;",
     );
-    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expectOk(r);
+    expectUnlocked(dir);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Query OK, 0 rows affected in [\d.]+ (ms|s)$/);
     expect(lines.slice(1, 3)).toEqual([expect.stringMatching(/^Query OK, 2 rows affected in /), 'Insert id: 1']);
@@ -73,8 +89,9 @@ describe.concurrent('sett sql -e', () => {
       '-e',
       "CREATE DATABASE shop; USE shop; CREATE TABLE t (id BIGINT PRIMARY KEY, note TEXT, b BLOB); INSERT INTO t VALUES (1, 'a;b', NULL), (2, NULL, 'hi'); SELECT * FROM t ORDER BY id",
     );
-    expect(r.code).toBe(0);
-    const out = jsonLines(r.stdout);
+    expectOk(r);
+    expectUnlocked(dir, 'main', 'shop');
+    const out = jsonLines(r);
     expect(out).toHaveLength(5);
     expect(out.every((o) => o['ok'] === true)).toBe(true);
     expect(out[3]).toMatchObject({ statement: "INSERT INTO t VALUES (1, 'a;b', NULL), (2, NULL, 'hi')", affectedRows: 2, insertId: 0 });
@@ -91,8 +108,8 @@ describe.concurrent('sett sql -e', () => {
     });
     expect(typeof out[4]!['ms']).toBe('number');
     const other = await sett('sql', dir, '--database', 'shop', '--json', '-e', 'SELECT COUNT(*) AS n FROM t');
-    expect(other).toMatchObject({ code: 0, stderr: '' });
-    expect(jsonLines(other.stdout)).toMatchObject([{ ok: true, statement: 'USE `shop`' }, { ok: true, rows: [{ n: 2 }] }]);
+    expectOk(other);
+    expect(jsonLines(other)).toMatchObject([{ ok: true, statement: 'USE `shop`' }, { ok: true, rows: [{ n: 2 }] }]);
   });
 
   it('an SQL error exits 1 with the MySQL errno and SQLSTATE; statements after it do not run', async () => {
@@ -101,15 +118,16 @@ describe.concurrent('sett sql -e', () => {
       sett('sql', dir, '--json', '-e', 'CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1); INSERT INTO t VALUES (1); CREATE TABLE after_error (id INT PRIMARY KEY)'),
       sett('sql', join(root, 'err-syntax'), '-e', 'SELEC 1'),
     ]);
-    expect(dup.code).toBe(1);
+    expect(dup.code, shown(dup)).toBe(1);
     expect(dup.stderr).toContain("ERROR 1062 (23000): Duplicate entry '1' for key 'PRIMARY'");
-    const out = jsonLines(dup.stdout);
+    const out = jsonLines(dup);
     expect(out).toHaveLength(3); // nothing after the error ran
+    expectUnlocked(dir); // an error exit releases the lock too
     expect(out[2]).toMatchObject({ ok: false, statement: 'INSERT INTO t VALUES (1)', error: { code: 'DUPLICATE_KEY', errno: 1062, sqlState: '23000' } });
-    expect(syntax.code).toBe(1);
+    expect(syntax.code, shown(syntax)).toBe(1);
     expect(syntax.stderr).toContain('ERROR 1064 (42000): You have an error in your SQL syntax');
     const unknownDb = await sett('sql', dir, '--database', 'nodb', '-e', 'SHOW TABLES');
-    expect(unknownDb.code).toBe(1);
+    expect(unknownDb.code, shown(unknownDb)).toBe(1);
     expect(unknownDb.stderr).toContain("ERROR 1049 (42000): Unknown database 'nodb'");
   });
 });
@@ -131,8 +149,8 @@ describe.concurrent('sett sql (the shell over stdin)', () => {
       'SELECT COUNT(*) AS n FROM notes', // no `;`: runs at end of input
     ].join('\n');
     const r = await settWithInput(input, 'sql', dir);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expectOk(r);
+    expectUnlocked(dir);
     expect(r.stdout).toContain('Query OK, 2 rows affected');
     expect(r.stdout).toMatch(/│ 1\s*│ one; two\s*│/);
     expect(r.stdout).toMatch(/│ 2\s*│ three\s*│/);
@@ -140,18 +158,22 @@ describe.concurrent('sett sql (the shell over stdin)', () => {
     expect(r.stdout).toMatch(/│ n\s*│\n/);
     // Closed cleanly: the data is there for the next run (and the directory is not left locked).
     const again = await sett('sql', dir, '--json', '-e', 'SELECT body FROM notes WHERE id = 2');
-    expect(again.code).toBe(0);
-    expect(jsonLines(again.stdout)[0]).toMatchObject({ rows: [{ body: 'three' }] });
+    expectOk(again);
+    expectUnlocked(dir);
+    expect(jsonLines(again)[0]).toMatchObject({ rows: [{ body: 'three' }] });
   });
 
   it('.exit leaves before the rest of the input; an error in piped input stops with exit 1', async () => {
     const dir = join(root, 'repl-exit');
     const quit = await settWithInput('CREATE TABLE a (id INT PRIMARY KEY);\n.exit\nCREATE TABLE b (id INT PRIMARY KEY);\n', 'sql', dir);
-    expect(quit.code).toBe(0);
+    expectOk(quit);
+    expectUnlocked(dir);
     const failed = await settWithInput('SELECT * FROM missing;\nCREATE TABLE c (id INT PRIMARY KEY);\n', 'sql', dir);
-    expect(failed.code).toBe(1);
+    expect(failed.code, shown(failed)).toBe(1);
     expect(failed.stderr).toContain("ERROR 1146 (42S02): Table 'main.missing' doesn't exist");
     const tables = await settWithInput('SHOW TABLES;\n', 'sql', dir, '--json');
-    expect(jsonLines(tables.stdout)).toMatchObject([{ ok: true, rows: [{ Tables_in_main: 'a' }] }]);
+    expectOk(tables);
+    expectUnlocked(dir);
+    expect(jsonLines(tables)).toMatchObject([{ ok: true, rows: [{ Tables_in_main: 'a' }] }]);
   });
 });
