@@ -4,9 +4,10 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openSql, startServer, type SettServer } from '../../src/sql/index.js';
 
 const USER = 'app';
@@ -55,6 +56,20 @@ describe('sett serve (startServer) with the mysql2 client', () => {
     expect(noPassword.message).toContain('(using password: NO)');
     const otherUser = await mysqlError(mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root', password: PASSWORD }));
     expect(otherUser.errno).toBe(1045);
+  });
+
+  it('sets TCP_NODELAY on each server-side socket (else a multi-packet result waits ~40 ms for a delayed ACK)', async () => {
+    const spy = vi.spyOn(Socket.prototype, 'setNoDelay');
+    try {
+      const c = await connect();
+      await c.ping();
+      const serverSide = spy.mock.contexts.filter((s) => (s as Socket).localPort === server.port);
+      expect(serverSide.length).toBeGreaterThan(0);
+      const calls = spy.mock.calls.filter((_, i) => (spy.mock.contexts[i] as Socket).localPort === server.port);
+      expect(calls.every((args) => args[0] === true)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('runs DDL and DML (OK packets with affectedRows and insertId) and returns typed results', async () => {
