@@ -2,16 +2,16 @@
 // over stdin (a statement over several lines, then end of input).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SETT, sett, type Run } from './helpers.js';
+import { node, SETT, type Run } from './helpers.js';
 
 /** `sett ...args` with `input` on stdin (helpers.ts's runs have none). */
 function settWithInput(input: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SETT, ...args], {
+    const child = spawn(process.execPath, [cli, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, SETT_SQL_HISTORY: '' },
     });
@@ -53,8 +53,25 @@ const jsonLines = (r: Run): Record<string, unknown>[] =>
     });
 
 let root: string;
+/** This file's own copy of the built CLI (see beforeAll). */
+let cli: string;
+
+/** `sett ...args`, run from this file's copy of dist/. */
+const sett = (...args: string[]): Promise<Run> => node(cli, args);
+
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'sett-sql-cli-'));
+  // The runs use a private copy of dist/src, taken once: a `sett sql` started while `npm run build`
+  // (tsc) rewrites the shared dist/ — another test run, another worktree user — loads half-written
+  // modules and fails before running anything ("does not provide an export named ...", printed as
+  // the CLI's top-level error). That was this file's intermittent failure under heavy load.
+  const builtSrc = dirname(dirname(SETT)); // <repo>/dist/src
+  const repo = dirname(dirname(builtSrc));
+  const copy = join(root, 'sett');
+  cpSync(builtSrc, join(copy, 'dist', 'src'), { recursive: true });
+  cpSync(join(repo, 'package.json'), join(copy, 'package.json'));
+  symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  cli = join(copy, 'dist', 'src', 'cli', 'main.js');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
