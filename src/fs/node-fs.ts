@@ -1,6 +1,7 @@
 // The real file system, on node:fs. The only module of sett that imports node:fs besides the lock.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { FileHandle, FileSystem, OpenFlags } from './file-system.js';
 
@@ -100,7 +101,21 @@ export class NodeFS implements FileSystem {
   }
 
   mkdir(dir: string): void {
-    fs.mkdirSync(dir, { recursive: true });
+    // Not `{ recursive: true }`: Node 20's recursive mkdirSync loops forever, holding the event
+    // loop, when a parent can never be made (a path under /proc). Each level is tried once.
+    try {
+      fs.mkdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        if (fs.statSync(dir).isDirectory()) return;
+        throw e;
+      }
+      const parent = path.dirname(dir);
+      if (code !== 'ENOENT' || parent === dir) throw e;
+      this.mkdir(parent);
+      fs.mkdirSync(dir);
+    }
   }
 
   async syncDir(dir: string): Promise<void> {

@@ -470,10 +470,15 @@ export class Hybrid {
     if (this.closed) return;
     this.closed = true;
     await this.gates.idle();
-    await this.memory.close();
-    await this.memoryDb.close();
-    await this.disk?.close();
     this.cache?.clear();
+    // Each side closes whatever the other's close does: a failure must not leave the disk
+    // engine's LOCK held.
+    try {
+      await this.memory.close();
+      await this.memoryDb.close();
+    } finally {
+      await this.disk?.close();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -3,7 +3,8 @@
 // databases are in-memory hybrids that live as long as the `openSql` handle.
 
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { IoError } from '../index.js';
 import { openHybrid, type Hybrid } from '../hybrid/index.js';
 import { SqlError } from './errors.js';
 import type { HybridOptions } from './hybrid-types.js';
@@ -29,7 +30,7 @@ export class Databases {
   }
 
   async init(): Promise<void> {
-    if (this.onDisk) await mkdir(join(this.dataDir!, DEFAULT_DATABASE), { recursive: true });
+    if (this.onDisk) await makeDirectory(join(this.dataDir!, DEFAULT_DATABASE));
   }
 
   static checkName(name: string): string {
@@ -59,7 +60,7 @@ export class Databases {
       if (ifNotExists) return false;
       throw new SqlError('INVALID_ARGUMENT', 'ER_DB_CREATE_EXISTS', `Can't create database '${name}'; database exists`);
     }
-    if (this.onDisk) await mkdir(join(this.dataDir!, name), { recursive: true });
+    if (this.onDisk) await makeDirectory(join(this.dataDir!, name));
     else this.memoryNames.add(name);
     return true;
   }
@@ -114,5 +115,26 @@ export class Databases {
       }
     }
     if (failed !== undefined) throw failed;
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node 20's recursive mkdir never settles when a parent can never
+ * be made (a path under /proc), so a bad dataDir would hang openSql. Failures are IO_ERROR.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw IoError.from(e, 'create directory', dir);
+    await makeDirectory(parent);
+    try {
+      await mkdir(dir);
+    } catch (again) {
+      throw IoError.from(again, 'create directory', dir);
+    }
   }
 }

@@ -1,5 +1,7 @@
 // Bugs colleagues reported in sett/sql, each kept fixed by a test here.
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { openSql } from '../../src/sql/index.js';
 import { failure, open, session, tempDir } from './helpers.js';
 
 describe('sett/sql: reported bugs', () => {
@@ -51,5 +53,11 @@ describe('sett/sql: reported bugs', () => {
     expect((await s.execute("SELECT -12.50 AS a, 2-1 AS b, '-9223372036854775808' AS c")).rows).toEqual([{ a: -12.5, b: 1, c: '-9223372036854775808' }]);
     const e = await failure(s.execute('SELECT -9223372036854775808 FROMM big'));
     expect(e.position?.offset).toBe('SELECT -9223372036854775808 FROMM '.length);
+  });
+});
+
+describe('openSql on a directory that can never be made', () => {
+  it.skipIf(!existsSync('/proc/self'))('fails with IO_ERROR instead of hanging (Node 20 recursive mkdir)', async () => {
+    await expect(openSql({ dataDir: '/proc/sett-cannot-exist' })).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 });
