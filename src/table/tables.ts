@@ -256,27 +256,16 @@ export class Tables implements StatementHost {
   }
 
   /** Runs `fn` in one engine transaction, retried as a whole on CONFLICT; `tx` sees its own writes. */
-  async transaction<T>(fn: (tx: TableTransaction) => T | Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const used = new Map<string, TableMeta>();
-      const txn = this.db.transaction();
-      const host = this.tracking(used);
+  transaction<T>(fn: (tx: TableTransaction) => T | Promise<T>): Promise<T> {
+    return this.statement(async (host, txn) => {
       const tx = new TableTransaction(host, txn);
       try {
-        const result = await fn(tx);
-        tx.end();
-        this.checkCurrent(used);
-        await txn.commit(this.commitOptions(used));
-        return result;
-      } catch (e) {
-        host.ids.giveBack();
-        if (isRetryable(e) && attempt < MAX_STATEMENT_RETRIES) continue;
-        throw e;
+        return await fn(tx);
       } finally {
+        // The callback returned: later calls through `tx` are errors, not writes into nothing.
         tx.end();
-        txn.discard();
       }
-    }
+    });
   }
 
   /** A transaction committed or rolled back by the caller (`commit()`, `rollback()`); no retries. */
@@ -299,6 +288,7 @@ export class Tables implements StatementHost {
     });
   }
 
+  /** Runs `fn` in one engine transaction and commits it, re-running it on CONFLICT up to MAX_STATEMENT_RETRIES. */
   private async statement<T>(fn: (host: StatementHost, txn: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const used = new Map<string, TableMeta>();
