@@ -9,6 +9,7 @@ export interface TableAccess {
   /** The database's name (for messages). */
   readonly db: string;
   readonly inTransaction: boolean;
+  get(table: string, pk: unknown): Promise<Row | undefined>;
   query(table: string, options: QueryOptions): Promise<{ rows: Row[] }>;
   count(table: string, where: Where | undefined): Promise<number>;
   insert(table: string, rows: Row[]): Promise<{ inserted: number; ids: unknown[] }>;
@@ -22,6 +23,7 @@ export function accessOf(h: Hybrid, db: string, tx?: HybridTransaction): TableAc
     h,
     db,
     inTransaction: tx !== undefined,
+    get: (table, pk) => on.get(table, pk),
     query: (table, options) => on.query(table, options),
     count: (table, where) => on.count(table, where),
     insert: (table, rows) => on.insert(table, rows),

@@ -11,6 +11,7 @@ import type { HybridTransaction } from './hybrid-types.js';
 import { runInsert } from './insert.js';
 import { runDelete, runUpdate } from './modify.js';
 import { parseSql, type Node } from './parse.js';
+import { tryPointSelect } from './point-select.js';
 import { runSelect } from './select.js';
 import { describeTable, explainSelect, showDatabases, showIndex, showTables } from './show.js';
 import { emptyResult, type SqlResult } from './types.js';
@@ -114,7 +115,7 @@ export class SqlSession {
     const keyword = String(ast.keyword ?? '').toLowerCase();
     switch (type) {
       case 'select':
-        return runSelect(ast, env);
+        return (await tryPointSelect(ast, env)) ?? runSelect(ast, env);
       case 'insert':
       case 'replace':
         return runInsert(ast, env);
