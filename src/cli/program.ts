@@ -61,9 +61,11 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--key-file <path>', KEY_FILE_HELP)
     .option('--json', 'print JSON')
     .option('--hex', 'show every key as hex')
-    .action(async (dir: string, o: CommonFlags & { tables?: boolean }) => {
+    .option('--svg <file>', 'draw the tree (levels, tables along the key space, WALs, value-log files) as SVG into FILE')
+    .option('--html <file>', 'the same picture as a self-contained HTML page with details on hover')
+    .action(async (dir: string, o: CommonFlags & { tables?: boolean; svg?: string; html?: string }) => {
       const { infoCommand } = await import('./commands/info.js');
-      setExit(await infoCommand(dir, { json: flag(o.json), hex: flag(o.hex), tables: flag(o.tables), key: masterKeyOf(o.keyFile) }));
+      setExit(await infoCommand(dir, { json: flag(o.json), hex: flag(o.hex), tables: flag(o.tables), key: masterKeyOf(o.keyFile), svg: o.svg, html: o.html }));
     });
 
   program

@@ -1,7 +1,9 @@
-// `sett info DIR [--tables] [--json] [--hex]`: the shape of a database directory, as `badger info`
-// shows it: MANIFEST summary, levels (size, entries, key range, compression), value-log files with
-// their discard ratio, WALs, missing / extra / empty files, totals and space amplification.
-// Exit 0, or 1 when a file the database needs is missing or unreadable. An encrypted database needs
+// `sett info DIR [--tables] [--json] [--hex] [--svg FILE] [--html FILE]`: the shape of a database
+// directory, as `badger info` shows it: MANIFEST summary, levels (size, entries, key range,
+// compression), value-log files with their discard ratio, WALs, missing / extra / empty files,
+// totals and space amplification; --svg / --html draw it instead (info-picture.ts).
+// Exit 0, or 1 when a file the database needs is missing or unreadable (the picture is still
+// written, with what could be read). An encrypted database needs
 // no key for its shape (data keys, levels, sizes, key ids); --key-file adds each table's entries,
 // key range and compression.
 
@@ -15,6 +17,9 @@ export interface InfoOptions extends ShowOptions {
   json: boolean;
   tables: boolean;
   key: MasterKey | undefined;
+  /** Picture files to write (--svg, --html); the text report is then replaced by their paths. */
+  svg?: string | undefined;
+  html?: string | undefined;
 }
 
 export async function infoCommand(dir: string, options: InfoOptions): Promise<ExitCode> {
@@ -22,10 +27,19 @@ export async function infoCommand(dir: string, options: InfoOptions): Promise<Ex
   const dataKeys = checkKey(dir, databaseNames(dir), options.key, { keyOptional: true });
   const info = await collectInfo(dir, dataKeys);
   const out = new Out();
-  if (options.json) out.json(infoJson(info, options));
+  const damaged = info.missing.length > 0 || info.unreadable.length > 0;
+  if (options.svg !== undefined || options.html !== undefined) {
+    const { writePictures } = await import('./info-picture.js');
+    const written = writePictures(info, { svg: options.svg, html: options.html }, dir);
+    if (options.json) out.json(infoJson(info, options));
+    else {
+      for (const path of written) out.line(`wrote ${path}`);
+      if (damaged) out.line(bad(`${info.missing.length} missing and ${info.unreadable.length} unreadable files: the picture shows what could be read (see sett info ${dir})`));
+    }
+  } else if (options.json) out.json(infoJson(info, options));
   else printInfo(out, info, options);
   out.flush();
-  return info.missing.length > 0 || info.unreadable.length > 0 ? EXIT.failed : EXIT.ok;
+  return damaged ? EXIT.failed : EXIT.ok;
 }
 
 function vlogRefs(t: TableInfo): Record<string, number> {
