@@ -2,14 +2,17 @@
 // import), over any TableStore. BadgerDataSource and HybridDataSource add what each seed adds.
 
 import { writeFile, readFile } from 'node:fs/promises';
-import { systemClock, type Clock } from 'sett';
-import type { Row } from 'sett/table';
+import { isSettError, systemClock, type Clock } from 'sett';
+import { NoSuchColumnError, type QueryOptions as TableQuery, type Row } from 'sett/table';
 import { NotConnectedError, OptionError } from './errors.js';
 import { exportTables, importTables, type ExportConfig, type ExportData, type ImportConfig, type ImportResult } from './export-import.js';
 import { filtersToWhere, toTableQuery } from './filter.js';
 import { fromDescribe, toCreateTable } from './schema.js';
 import type { StoreTransaction, TableStore } from './table-store.js';
 import type { ColumnInfo, DataSourceConfig, Filter, QueryOptions, QueryResult, TableInfo } from './types.js';
+
+/** get()'s answer when the filter's value is not a key of the table's type. */
+const NOT_A_KEY = Symbol('not a key');
 
 export abstract class TableDataSource<S extends TableStore> {
   readonly name: string;
@@ -18,6 +21,8 @@ export abstract class TableDataSource<S extends TableStore> {
   private connecting: Promise<void> | undefined;
   /** Each table's columns as QueryResult reports them; forgotten on every DDL this source runs. */
   private readonly columnsOf = new Map<string, ColumnInfo[]>();
+  /** Each table's one-column primary key, learnt with its columns (absent for composite keys). */
+  private readonly primaryOf = new Map<string, string>();
 
   protected constructor(config: DataSourceConfig<unknown> | undefined, type: string) {
     if (config !== undefined && (typeof config !== 'object' || config === null)) throw new OptionError('config', 'the data source config must be an object');
@@ -54,7 +59,7 @@ export abstract class TableDataSource<S extends TableStore> {
     const s = this.store;
     if (s === undefined) return;
     this.store = undefined;
-    this.columnsOf.clear();
+    this.forgetSchemas();
     await this.closeStore(s);
   }
 
@@ -71,7 +76,12 @@ export abstract class TableDataSource<S extends TableStore> {
   /** Swaps the open store (a restore reopens the table layer over restored keys). */
   protected replaceStore(store: S): void {
     this.store = store;
+    this.forgetSchemas();
+  }
+
+  private forgetSchemas(): void {
     this.columnsOf.clear();
+    this.primaryOf.clear();
   }
 
   // ---- DDL -------------------------------------------------------------------------------
@@ -86,13 +96,13 @@ export abstract class TableDataSource<S extends TableStore> {
 
   async createTable(info: TableInfo): Promise<void> {
     const s = this.live('createTable');
-    this.columnsOf.delete(info?.name);
+    this.forgetSchemas();
     await s.createTable(toCreateTable(info));
   }
 
   async dropTable(table: string): Promise<void> {
     const s = this.live('dropTable');
-    this.columnsOf.delete(table);
+    this.forgetSchemas();
     await s.dropTable(table);
   }
 
@@ -113,8 +123,29 @@ export abstract class TableDataSource<S extends TableStore> {
   async query(table: string, options?: QueryOptions): Promise<QueryResult> {
     const s = this.live('query');
     const q = toTableQuery(options);
+    const columns = this.columns(s, table, q.columns);
+    const pk = this.pointKey(table, q);
+    if (pk !== undefined) {
+      // A primary-key point goes through get(): the hybrid layer serves it from its row cache
+      // (seed 004's "reads from memory" for cacheInMemory tables), which query() never uses.
+      // A key get() cannot convert falls through to query(), whose error names the where.
+      const row = await s.get(table, pk).catch((e: unknown) => (isSettError(e) && e.code === 'CONSTRAINT' ? NOT_A_KEY : Promise.reject(e)));
+      if (row !== NOT_A_KEY) {
+        const rows = row === undefined ? [] : [q.columns === undefined ? row : pick(row, q.columns)];
+        return { columns, rows, total: rows.length };
+      }
+    }
     const r = await s.query(table, q);
-    return { columns: this.columns(s, table, q.columns), rows: r.rows, total: r.total ?? r.rows.length };
+    return { columns, rows: r.rows, total: r.total ?? r.rows.length };
+  }
+
+  /** The key of a query that is `=` on a one-column primary key and nothing else (offset 0), else undefined. */
+  private pointKey(table: string, q: TableQuery): unknown {
+    const w = q.where as { column?: unknown; op?: unknown; value?: unknown } | undefined;
+    if (w === undefined || w.op !== '=' || q.offset !== undefined) return undefined;
+    const key = this.primaryOf.get(table);
+    const v = w.value;
+    return key !== undefined && w.column === key && (typeof v === 'number' || typeof v === 'string' || typeof v === 'bigint') ? v : undefined;
   }
 
   /** Sets `updates` on every row the filters match (all rows for none); resolves with the matched count. */
@@ -137,11 +168,18 @@ export abstract class TableDataSource<S extends TableStore> {
   private columns(s: S, table: string, selected: string[] | undefined): ColumnInfo[] {
     let all = this.columnsOf.get(table);
     if (all === undefined) {
-      all = fromDescribe(s.describeTable(table)).columns;
+      const d = s.describeTable(table);
+      all = fromDescribe(d).columns;
       this.columnsOf.set(table, all);
+      if (d.primaryKey.length === 1) this.primaryOf.set(table, d.primaryKey[0]!);
+      else this.primaryOf.delete(table);
     }
     if (selected === undefined) return all;
-    return selected.map((name) => all.find((c) => c.name === name)!).filter((c) => c !== undefined);
+    return selected.map((name) => {
+      const c = all.find((col) => col.name === name);
+      if (c === undefined) throw new NoSuchColumnError(table, name);
+      return c;
+    });
   }
 
   // ---- JSON export and import (the seed's MigrationManager) -------------------------------
@@ -158,7 +196,7 @@ export abstract class TableDataSource<S extends TableStore> {
   /** Imports an export document (or its JSON text): create, replace or append, per `config.mode`. */
   async importData(data: ExportData | string, config?: ImportConfig): Promise<ImportResult> {
     const s = this.live('importData');
-    this.columnsOf.clear();
+    this.forgetSchemas();
     return importTables(s, data, config);
   }
 
@@ -201,4 +239,10 @@ export class DataSourceTransaction {
   rollback(): void {
     this.tx.rollback();
   }
+}
+
+function pick(row: Row, columns: readonly string[]): Row {
+  const out: Row = {};
+  for (const c of columns) out[c] = row[c];
+  return out;
 }

@@ -57,9 +57,10 @@ function filterToWhere(filter: Filter, depth: number): Where {
     if (filter.field !== undefined || filter.operator !== undefined) {
       throw new FilterError(`a filter is a condition (field, operator, value) or a group (logicOp, subFilters), not both; got field ${JSON.stringify(filter.field)} with subFilters`);
     }
-    // An empty group matches every row, AND or OR alike (the seed's matchesAnySubFilter too).
+    // An empty group matches every row, AND or OR alike (the seed's matchesAnySubFilter says
+    // so); the table layer's empty `or` is false, so it is written as an empty `and`.
     const parts = (subs ?? []).map((f) => filterToWhere(f, depth + 1));
-    return logic === 'AND' ? { and: parts } : { or: parts };
+    return logic === 'AND' || parts.length === 0 ? { and: parts } : { or: parts };
   }
   // A condition's logicOp only says how it joins the list around it, which is always AND here.
   return conditionToWhere(filter);

@@ -47,20 +47,22 @@ const STORAGE_KEYS = ['data_dir', 'sync_writes', 'value_threshold', 'num_memtabl
 const BADGER_KEYS: readonly string[] = [...STORAGE_KEYS, 'in_memory'];
 const HYBRID_KEYS: readonly string[] = [...STORAGE_KEYS, 'default_persistent', 'enable_badger', 'cache', 'cache.enabled', 'cache.max_size_mb', 'cache.eviction_policy'];
 
-function record(options: unknown, known: readonly string[]): Record<string, unknown> {
+/** `options` as a record of known names; `prefix` names a nested object's options (`cache.`). */
+function record(options: unknown, known: readonly string[], prefix = ''): Record<string, unknown> {
+  const what = prefix === '' ? 'options' : prefix.slice(0, -1);
   if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw new OptionError('options', `options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  if (typeof options !== 'object' || Array.isArray(options)) throw new OptionError(what, `${what} must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
   const o = options as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!known.includes(k) && o[k] !== undefined) throw new OptionError(k, `unknown option '${k}'; one of ${known.join(', ')}`);
+    if (!known.includes(k) && o[k] !== undefined) throw new OptionError(prefix + k, `unknown option '${prefix + k}'; one of ${known.map((n) => prefix + n).join(', ')}`);
   }
   return o;
 }
 
-function bool(o: Record<string, unknown>, name: string): boolean | undefined {
+function bool(o: Record<string, unknown>, name: string, prefix = ''): boolean | undefined {
   const v = o[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw new OptionError(name, `option ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw new OptionError(prefix + name, `option ${prefix + name} must be a boolean, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -121,10 +123,10 @@ export function hybridOpenOptions(options: unknown): HybridOptions {
   const enable = bool(o, 'enable_badger') !== false && dir !== '';
   const out: HybridOptions = { enableDisk: enable, defaultPersistent: bool(o, 'default_persistent') === true, engine: storageOptions(o) };
   if (enable) out.dataDir = dir;
-  const nested = record(o.cache, ['enabled', 'max_size_mb', 'eviction_policy']);
+  const nested = record(o.cache, ['enabled', 'max_size_mb', 'eviction_policy'], 'cache.');
   const cache = { ...nested } as Record<string, unknown>;
   for (const k of ['enabled', 'max_size_mb', 'eviction_policy']) if (o[`cache.${k}`] !== undefined) cache[k] = o[`cache.${k}`];
-  const enabled = bool(cache, 'enabled');
+  const enabled = bool(cache, 'enabled', 'cache.');
   const maxMb = cache.max_size_mb;
   if (maxMb !== undefined && (typeof maxMb !== 'number' || !(maxMb >= 0) || !Number.isFinite(maxMb))) {
     throw new OptionError('cache.max_size_mb', `option cache.max_size_mb must be a non-negative number of MiB, got ${JSON.stringify(maxMb)}`);

@@ -17,6 +17,7 @@ export interface TableStore {
   dropTable(name: string, options?: { ifExists?: boolean }): Promise<void>;
   truncateTable(name: string): Promise<void>;
   listTables(): string[];
+  get(table: string, pk: unknown): Promise<Row | undefined>;
   describeTable(name: string): TableInfo;
   insert(table: string, rows: Row[]): Promise<{ inserted: number; ids: unknown[] }>;
   query(table: string, options?: QueryOptions): Promise<QueryResult>;

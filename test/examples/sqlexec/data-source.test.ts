@@ -132,6 +132,17 @@ describe.each(SOURCES)('$kind data source', ({ make }) => {
     await expect(ds.query('users', { selectColumns: ['nope'] })).rejects.toMatchObject({ code: 'NO_SUCH_COLUMN' });
   });
 
+  it('a primary-key point query (the get() path) answers as a query would', async () => {
+    const ds = await seeded(make);
+    const q = (o: Parameters<AnySource['query']>[1]) => ds.query('users', o);
+    expect((await q({ filters: [{ field: 'id', operator: '=', value: 2 }] })).rows).toEqual([{ id: 2, name: 'Bob', email: 'bob@example.com', age: 25 }]);
+    expect(await q({ filters: [{ field: 'id', operator: '==', value: '3' }], selectColumns: ['age', 'name'] })).toMatchObject({ rows: [{ age: null, name: 'Carol' }], total: 1 });
+    expect(await q({ filters: [{ field: 'id', operator: '=', value: 99 }] })).toMatchObject({ rows: [], total: 0 });
+    expect((await q({ filters: [{ field: 'id', operator: '=', value: 2 }], offset: 1 })).rows).toEqual([]);
+    await expect(q({ filters: [{ field: 'id', operator: '=', value: 'abc' }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(q({ filters: [{ field: 'id', operator: '=', value: 2 }], selectColumns: ['nope'] })).rejects.toMatchObject({ code: 'NO_SUCH_COLUMN' });
+  });
+
   it('a transaction sees its own writes and commits them together; rollback writes nothing', async () => {
     const ds = await seeded(make);
     const tx = ds.beginTransaction();
