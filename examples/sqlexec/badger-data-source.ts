@@ -2,6 +2,7 @@
 // table layer; plus the seed's maintenance calls (value-log GC, compaction, stats, backup and
 // restore) on that engine.
 
+import { access, constants } from 'node:fs/promises';
 import { open, type DB } from 'sett';
 import { openTables, type Tables } from 'sett/table';
 import { TableDataSource } from './data-source.js';
@@ -125,6 +126,8 @@ export class BadgerDataSource extends TableDataSource<Tables> {
    */
   async restore(path: string): Promise<void> {
     const { db, tables } = this.opened('restore');
+    // A missing or unreadable file is found before anything is dropped.
+    await access(path, constants.R_OK);
     await tables.close();
     try {
       await db.dropAll();
