@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareUserKeys, encodeInternalKey } from '../../src/base/index.js';
 import type { LevelInfo, TableInfo, VlogInfo } from '../../src/cli/commands/info-collect.js';
-import { drawTree, escapeXml, keyAxis, pageOf, type TreeInfo, type TreeOptions } from '../../src/cli/picture/index.js';
+import { drawTree, escapeXml, keyAxis, pageOf, type KeyRange, type TreeInfo, type TreeOptions } from '../../src/cli/picture/index.js';
 import { allElements, parseXml, type XmlElement } from './xml.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -75,9 +75,14 @@ function ofKind(root: XmlElement, kind: string): XmlElement[] {
   return allElements(root).filter((e) => e.attrs['data-kind'] === kind);
 }
 
+const range = (smallest: string | Uint8Array, largest: string | Uint8Array): KeyRange => ({
+  smallest: typeof smallest === 'string' ? bytes(smallest) : smallest,
+  largest: typeof largest === 'string' ? bytes(largest) : largest,
+});
+
 describe('key axis', () => {
-  it('spreads boundary keys evenly in key order and places keys between them by their bytes', () => {
-    const axis = keyAxis([bytes('m'), bytes('a'), bytes('z'), bytes('m')]);
+  it('gives each stretch between boundaries a table spans the same width, and places keys inside by their bytes', () => {
+    const axis = keyAxis([range('a', 'm'), range('m', 'z'), range('m', 'm')]);
     expect(axis.boundaries.map((b) => new TextDecoder().decode(b))).toEqual(['a', 'm', 'z']);
     expect(axis.position(bytes('a'))).toBe(0);
     expect(axis.position(bytes('m'))).toBe(0.5);
@@ -85,21 +90,33 @@ describe('key axis', () => {
     // 'g' is half-way from 'a' to 'm' by byte value: a quarter of the axis.
     expect(axis.position(bytes('g'))).toBeCloseTo(0.25, 5);
     // Shared prefixes do not squeeze: user:0100 is half-way between user:0000 and user:0200.
-    const users = keyAxis([bytes('user:0000'), bytes('user:0200')]);
+    const users = keyAxis([range('user:0000', 'user:0200')]);
     expect(users.position(bytes('user:0100'))).toBeCloseTo(0.5, 2);
     // Outside the boundaries: clamped to the ends. One key: the middle.
     expect(axis.position(bytes(''))).toBe(0);
     expect(axis.position(bytes('zz'))).toBe(1);
-    expect(keyAxis([bytes('k')]).position(bytes('k'))).toBe(0.5);
+    expect(keyAxis([range('k', 'k')]).position(bytes('k'))).toBe(0.5);
     expect(keyAxis([]).position(bytes('k'))).toBe(0.5);
   });
 
-  it('is monotonic over binary keys and keeps every position in [0, 1] (property)', () => {
+  it('draws the stretch between two tables that meet (no table spans it) narrow', () => {
+    // key418999 | key419000: adjacent tables; the gap between them is a tenth of a table wide.
+    const axis = keyAxis([range('key000000', 'key418999'), range('key419000', 'key837999')]);
+    const gap = axis.position(bytes('key419000')) - axis.position(bytes('key418999'));
+    const first = axis.position(bytes('key418999')) - axis.position(bytes('key000000'));
+    expect(gap / first).toBeCloseTo(0.1, 5);
+    // An L0 table over both makes the gap as wide as any stretch.
+    const spanned = keyAxis([range('key000000', 'key418999'), range('key419000', 'key837999'), range('key000000', 'key837999')]);
+    expect(spanned.position(bytes('key419000')) - spanned.position(bytes('key418999'))).toBeCloseTo(1 / 3, 5);
+  });
+
+  it('is monotonic over binary keys and keeps every position in [0, 1], the ends at 0 and 1 (property)', () => {
     const key = fc.uint8Array({ minLength: 0, maxLength: 10, max: 255 });
+    const keyRange = fc.tuple(key, key).map(([a, b]) => (compareUserKeys(a, b) <= 0 ? { smallest: a, largest: b } : { smallest: b, largest: a }));
     fc.assert(
-      fc.property(fc.array(key, { minLength: 1, maxLength: 20 }), fc.array(key, { minLength: 2, maxLength: 20 }), (boundaries, probes) => {
-        const axis = keyAxis(boundaries);
-        const sorted = [...probes].sort(compareUserKeys);
+      fc.property(fc.array(keyRange, { minLength: 1, maxLength: 20 }), fc.array(key, { minLength: 2, maxLength: 20 }), (ranges, probes) => {
+        const axis = keyAxis(ranges);
+        const sorted = [...probes, ...axis.boundaries].sort(compareUserKeys);
         let last = -1;
         for (const k of sorted) {
           const p = axis.position(k);
@@ -108,9 +125,13 @@ describe('key axis', () => {
           expect(p).toBeGreaterThanOrEqual(last);
           last = p;
         }
-        // Each boundary sits at its rank.
         const n = axis.boundaries.length;
-        if (n > 1) axis.boundaries.forEach((b, i) => expect(axis.position(b)).toBeCloseTo(i / (n - 1), 12));
+        if (n > 1) {
+          expect(axis.position(axis.boundaries[0]!)).toBe(0);
+          expect(axis.position(axis.boundaries[n - 1]!)).toBe(1);
+          // Distinct boundaries get distinct positions.
+          for (let i = 1; i < n; i++) expect(axis.position(axis.boundaries[i]!)).toBeGreaterThan(axis.position(axis.boundaries[i - 1]!));
+        }
       }),
       { numRuns: 300 },
     );

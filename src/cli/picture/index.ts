@@ -3,5 +3,5 @@
 
 export { drawTree, type TreeInfo, type TreeOptions, type TargetOptions } from './tree.js';
 export { pageOf } from './page.js';
-export { keyAxis, type KeyAxis } from './key-axis.js';
+export { keyAxis, type KeyAxis, type KeyRange } from './key-axis.js';
 export { escapeXml } from './svg.js';

@@ -4,15 +4,19 @@
 // A plain big-endian fraction of the leading bytes would be the honest "key space", but real key
 // sets share long prefixes (`user:0001` … `user:0999` differ in byte 8) and mix namespaces (`n:…`,
 // `user:…`, `0x00ff…`), so the fraction squeezes most tables into a pixel. Instead the boundary
-// keys of all tables (every smallest and largest) are spread evenly in key order, and a key between
-// two boundaries is placed by the big-endian fraction of its bytes after the prefix the two share.
+// keys of all tables (every smallest and largest) are laid out in key order, each stretch between
+// two neighbours as wide as any other when some table spans it, and narrow (GAP_WEIGHT) when none
+// does (two tables that meet, key000418999 | key000419000, are drawn side by side). A key inside a
+// stretch is placed by the big-endian fraction of its bytes after the prefix the two ends share.
 // The mapping is monotonic, so overlaps between tables, in a level or across levels, are drawn
-// exactly as they are; only the distance between non-overlapping ranges is not to scale.
+// exactly as they are; only the widths of ranges are not to scale.
 
 import { compareUserKeys } from '../../base/index.js';
 
 /** Bytes after the shared prefix that place a key between two boundaries (48 bits: exact in a double). */
 const FRACTION_BYTES = 6;
+/** Width of a stretch between boundaries that no table spans, against 1 for one a table spans. */
+const GAP_WEIGHT = 0.1;
 
 export interface KeyAxis {
   /** Distinct boundary keys in order; empty when no table's key range is known. */
@@ -21,14 +25,51 @@ export interface KeyAxis {
   position(userKey: Uint8Array): number;
 }
 
-export function keyAxis(keys: Iterable<Uint8Array>): KeyAxis {
-  const sorted = [...keys].sort(compareUserKeys);
-  const boundaries: Uint8Array[] = [];
-  for (const k of sorted) if (boundaries.length === 0 || compareUserKeys(boundaries.at(-1)!, k) !== 0) boundaries.push(k);
-  return { boundaries, position: (k) => positionOf(boundaries, k) };
+/** A table's user-key range, inclusive at both ends. */
+export interface KeyRange {
+  smallest: Uint8Array;
+  largest: Uint8Array;
 }
 
-function positionOf(boundaries: readonly Uint8Array[], key: Uint8Array): number {
+export function keyAxis(ranges: Iterable<KeyRange>): KeyAxis {
+  const list = [...ranges];
+  const sorted = list.flatMap((r) => [r.smallest, r.largest]).sort(compareUserKeys);
+  const boundaries: Uint8Array[] = [];
+  for (const k of sorted) if (boundaries.length === 0 || compareUserKeys(boundaries.at(-1)!, k) !== 0) boundaries.push(k);
+  const n = boundaries.length;
+  // starts[i]: where boundary i sits, before scaling to [0, 1]; spans[i]: how many ranges cover stretch i.
+  const spans = new Int32Array(Math.max(n, 1));
+  for (const r of list) {
+    const from = indexOf(boundaries, r.smallest);
+    const to = indexOf(boundaries, r.largest);
+    if (to > from) {
+      spans[from]! += 1;
+      spans[to]! -= 1;
+    }
+  }
+  const starts = new Float64Array(Math.max(n, 1));
+  let covering = 0;
+  for (let i = 0; i + 1 < n; i++) {
+    covering += spans[i]!;
+    starts[i + 1] = starts[i]! + (covering > 0 ? 1 : GAP_WEIGHT);
+  }
+  const total = n > 1 ? starts[n - 1]! : 1;
+  return { boundaries, position: (k) => positionOf(boundaries, starts, total, k) };
+}
+
+/** Index of `key` in the sorted, distinct `boundaries` (it is one of them). */
+function indexOf(boundaries: readonly Uint8Array[], key: Uint8Array): number {
+  let lo = 0;
+  let hi = boundaries.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareUserKeys(boundaries[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function positionOf(boundaries: readonly Uint8Array[], starts: Float64Array, total: number, key: Uint8Array): number {
   const n = boundaries.length;
   if (n <= 1) return 0.5; // one key (or none): the middle, so a point range is still visible
   if (compareUserKeys(key, boundaries[0]!) <= 0) return 0;
@@ -41,7 +82,8 @@ function positionOf(boundaries: readonly Uint8Array[], key: Uint8Array): number 
     if (compareUserKeys(boundaries[mid]!, key) <= 0) lo = mid;
     else hi = mid;
   }
-  return (lo + between(boundaries[lo]!, boundaries[lo + 1]!, key)) / (n - 1);
+  const width = starts[lo + 1]! - starts[lo]!;
+  return (starts[lo]! + width * between(boundaries[lo]!, boundaries[lo + 1]!, key)) / total;
 }
 
 /** Where `key` lies between `a` < `b`, in [0, 1): by the bytes after the prefix a and b share. */

@@ -49,8 +49,10 @@ const L0_LANE_MAX_H = 12;
 const L0_MAX_H = 160;
 const FILE_GAP = 2;
 const FILE_MIN_W = 3;
-const AXIS_LABELS = 5;
 const LABEL_MAX_CHARS = 16;
+/** Width of a character of the 11px monospace labels, and the room kept between two labels. */
+const CHAR_W = 6.7;
+const LABEL_GAP = 12;
 
 const COLOR = {
   l0: '#e07b39',
@@ -79,7 +81,7 @@ const DEFS = el(
 
 export function drawTree(info: TreeInfo, options: TreeOptions): string {
   const keyed = info.tables.filter((t) => !t.sealed && t.smallest !== undefined && t.largest !== undefined);
-  const axis = keyAxis(keyed.flatMap((t) => [userKeyOf(t.smallest!), userKeyOf(t.largest!)]));
+  const axis = keyAxis(keyed.map((t) => ({ smallest: userKeyOf(t.smallest!), largest: userKeyOf(t.largest!) })));
   const targets = targetsOf(info, options.targets);
   const maxTableBytes = info.tables.reduce((m, t) => Math.max(m, t.bytes), 1);
 
@@ -149,7 +151,7 @@ function summaryLine(info: TreeInfo): string {
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 function axisX(position: number): number {
@@ -168,14 +170,21 @@ function axisLabels(axis: KeyAxis, top: number, bottom: number, allSealed: boole
     const why = allSealed ? 'key ranges encrypted (pass --key-file): tables shown in file order' : 'no tables';
     return text({ x: AXIS_X, y: top - 6, class: 'dim' }, why);
   }
-  const shown = new Set<number>();
-  for (let i = 0; i < Math.min(AXIS_LABELS, n); i++) shown.add(Math.round((i * (n - 1)) / Math.max(1, Math.min(AXIS_LABELS, n) - 1)));
-  for (const i of [...shown].sort((a, b) => a - b)) {
+  // Labels left to right, each where it does not touch the one before or the last one.
+  const width = (label: string): number => label.length * CHAR_W;
+  const lastLabel = shortKey(axis.boundaries[n - 1]!);
+  const lastLeft = n > 1 ? axisX(1) - width(lastLabel) : Infinity;
+  let right = -Infinity;
+  for (let i = 0; i < n; i++) {
     const key = axis.boundaries[i]!;
+    const label = shortKey(key);
     const x = axisX(axis.position(key));
-    const anchor = shown.size === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+    const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+    const [left, end] = anchor === 'start' ? [x, x + width(label)] : anchor === 'end' ? [x - width(label), x] : [x - width(label) / 2, x + width(label) / 2];
+    if (i !== n - 1 && (left < right + LABEL_GAP || end > lastLeft - LABEL_GAP)) continue;
+    right = end;
     out.push(el('line', { x1: x, y1: top - 2, x2: x, y2: bottom, stroke: COLOR.grid, 'stroke-width': 1 }));
-    out.push(text({ x, y: top - 6, 'text-anchor': anchor, class: 'dim' }, shortKey(key)));
+    out.push(text({ x, y: top - 6, 'text-anchor': anchor, class: 'dim' }, label));
   }
   return out.join('');
 }
@@ -362,7 +371,7 @@ function vlogRow(info: TreeInfo, y: number): string {
 
 function notes(info: TreeInfo, options: TreeOptions): { text: string; bad: boolean }[] {
   const out: { text: string; bad: boolean }[] = [];
-  out.push({ text: 'Tables: x = key range (in key order, table boundaries evenly spaced), shade = size; L0: one lane per table, newest on top.', bad: false });
+  out.push({ text: 'Tables: x = key range in key order (stretches a table spans equally wide), shade = size; L0: a lane per table, newest on top.', bad: false });
   out.push({ text: 'Value log: green = live bytes, red hatched = discardable (from DISCARD). Bars of the WAL and value-log rows share one scale.', bad: false });
   const o = options.targets;
   out.push({ text: `Targets: L0 ${o.numLevelZeroTables} tables; levels ×${o.levelSizeMultiplier} apart, at least ${showSize(o.baseLevelSize)}${options.targetsNote === undefined ? '' : ` (${options.targetsNote})`}.`, bad: false });
