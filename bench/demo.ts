@@ -1,12 +1,16 @@
 // `npm run demo`, the quick start's main job: open a data directory under the working
 // directory, write 1,000,000 keys in batches, read a sample back, close, reopen, verify every
-// key, and print throughput and the shape of the directory. Then the table layer, shorter than
+// key, and print throughput and the shape of the directory, and draw it (`sett info --svg`) into
+// <dir>-tree.svg beside the directory. Then the table layer, shorter than
 // `npm run demo:tables`: 100,000 rows (SETT_DEMO_TABLES_ROWS; 0 skips it) in a sibling directory.
 
 import { performance } from 'node:perf_hooks';
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { open } from '../src/index.js';
+import { collectInfo } from '../src/cli/commands/info-collect.js';
+import { DEFAULT_TARGETS, DEFAULT_TARGETS_NOTE } from '../src/cli/commands/info-picture.js';
+import { drawTree } from '../src/cli/picture/index.js';
 import { TABLES_DEMO_DIR, runTablesDemo } from './demo-tables.js';
 
 const ENTRIES = Number(process.env['SETT_DEMO_ENTRIES'] ?? 1_000_000);
@@ -76,11 +80,22 @@ async function main(): Promise<void> {
     console.log(`  ${name.padEnd(20)} ${st.isDirectory() ? '(dir)'.padStart(14) : st.size.toLocaleString('en-US').padStart(14)}`);
   }
   await db.close();
+  const picture = await drawPicture(dir);
+  console.log(`\npicture of the tree: ${picture}  (the same as: npx sett info ${path.relative(process.cwd(), dir) || '.'} --svg ${path.relative(process.cwd(), picture)})`);
   if (TABLE_ROWS > 0) {
     console.log('');
     await runTablesDemo({ dir: path.join(path.dirname(dir), TABLES_DEMO_DIR), rows: TABLE_ROWS });
   }
   console.log('\nok');
+}
+
+/** The picture `sett info DIR --svg` draws, written to <dir>-tree.svg beside the directory. */
+async function drawPicture(dataDir: string): Promise<string> {
+  const file = path.join(path.dirname(dataDir), `${path.basename(dataDir)}-tree.svg`);
+  const info = await collectInfo(dataDir);
+  const title = path.relative(process.cwd(), dataDir) || '.';
+  nodeFs.writeFileSync(file, drawTree(info, { title, targets: DEFAULT_TARGETS, targetsNote: DEFAULT_TARGETS_NOTE }));
+  return file;
 }
 
 main().catch((err: unknown) => {
