@@ -1,9 +1,10 @@
 // One partition: its own sett database directory holding one table, `items`, through sett/table.
 //
 // Why the table layer rather than raw engine keys: a queue item is a row with a few typed fields
-// and two access paths that must stay in step with it — the line of items by (state, rank) and
-// the producer's sourceId (unique) — and sett/table keeps a row and its index entries in one
-// engine transaction, checks uniqueness, and plans `state = 'ready' AND rank <= now ORDER BY rank
+// and an access path that must stay in step with it — the line of items by (state, rank) — and
+// a second table for the producer's sourceIds, written in the same transaction; sett/table keeps
+// a row and its index entries in one
+// engine transaction, and plans `state = 'ready' AND rank <= now ORDER BY rank
 // LIMIT n` as one index range that stops after n entries. Written by hand that is the same keys,
 // one more encoding to keep right, and no planner to explain it.
 //
@@ -20,6 +21,13 @@ import { encodeRank, rankCeiling, rankDue } from './rank.js';
 import type { StateCounts } from './types.js';
 
 export const ITEMS_TABLE = 'items';
+/**
+ * sourceId -> item number, for dedupe: a row exactly while the item with that sourceId is stored
+ * (ready, leased or dead). A table of its own rather than a unique index on items.sourceId,
+ * because an index holds an entry for every row, NULLs too: items without a sourceId (most)
+ * would pay an index write on produce and a delete on complete for nothing.
+ */
+export const SOURCES_TABLE = 'sources';
 const BY_RANK = 'by_state_rank';
 export const READY = 'ready';
 export const LEASED = 'leased';
@@ -38,11 +46,19 @@ const SCHEMA: CreateTableOptions = {
     { name: 'state', type: 'VARCHAR', length: 8, nullable: false },
     { name: 'rank', type: 'BLOB', nullable: false },
     { name: 'attempts', type: 'INT', nullable: false },
-    { name: 'sourceId', type: 'VARCHAR', nullable: true, unique: true },
+    { name: 'sourceId', type: 'VARCHAR', nullable: true },
     { name: 'enqueuedAt', type: 'INT', nullable: false },
     { name: 'payload', type: 'BLOB', nullable: false },
   ],
   indexes: [{ name: BY_RANK, columns: ['state', 'rank'] }],
+};
+
+const SOURCES_SCHEMA: CreateTableOptions = {
+  name: SOURCES_TABLE,
+  columns: [
+    { name: 'sourceId', type: 'VARCHAR', primary: true },
+    { name: 'id', type: 'INT', nullable: false },
+  ],
 };
 
 /** An item as stored: `n` is its number within the partition. */
@@ -82,7 +98,9 @@ export class Partition {
     const db = await open(dir, engine);
     try {
       const tables = await openTables({ db, clock });
+      // Created one after the other: a crash between them leaves the second to make at the next open.
       if (!tables.hasTable(ITEMS_TABLE)) await tables.createTable(SCHEMA);
+      if (!tables.hasTable(SOURCES_TABLE)) await tables.createTable(SOURCES_SCHEMA);
       return new Partition(index, dir, storage, tables, db.sequence(POSITION_SEQUENCE, POSITION_LEASE));
     } catch (e) {
       await db.close();
@@ -110,7 +128,7 @@ export class Partition {
       const queued = new Map<string, number>();
       const sourceIds = items.flatMap((it) => (it.sourceId === null ? [] : [it.sourceId]));
       if (sourceIds.length > 0) {
-        const found = tx.querySync(ITEMS_TABLE, { where: { column: 'sourceId', op: 'in', value: sourceIds }, columns: ['id', 'sourceId'] }).rows;
+        const found = tx.querySync(SOURCES_TABLE, { where: { column: 'sourceId', op: 'in', value: sourceIds } }).rows;
         for (const r of found) queued.set(r.sourceId as string, r.id as number);
       }
       const rows: Row[] = [];
@@ -137,6 +155,7 @@ export class Partition {
         rows.push({ state: READY, rank, attempts: 0, sourceId: it.sourceId, enqueuedAt: nowMs, payload: it.payload });
       }
       const ids = rows.length === 0 ? [] : (await tx.insert(ITEMS_TABLE, rows)).ids;
+      if (pending.size > 0) await tx.insert(SOURCES_TABLE, [...pending].map(([sourceId, r]) => ({ sourceId, id: ids[r] })));
       const firstOf = new Set<number>();
       return rowOf.map((r) => {
         if (r < 0) return { n: -1 - r, duplicate: true };
@@ -198,9 +217,13 @@ export class Partition {
     return { leasedFrom: expired.length < REAP_BATCH_MAX ? ceiling : expired[expired.length - 1]!.rank, lowestReady };
   }
 
-  /** Deletes items (already checked to be leased by `read`). */
-  async complete(ns: readonly number[]): Promise<void> {
-    await this.tables.delete(ITEMS_TABLE, { column: 'id', op: 'in', value: [...ns] });
+  /** Deletes items (already checked to be leased by `read`) and their sourceIds. */
+  async complete(items: readonly StoredItem[]): Promise<void> {
+    const sourceIds = items.flatMap((it) => (it.sourceId === null ? [] : [it.sourceId]));
+    await this.tables.transaction(async (tx) => {
+      await tx.delete(ITEMS_TABLE, { column: 'id', op: 'in', value: items.map((it) => it.n) });
+      if (sourceIds.length > 0) await tx.delete(SOURCES_TABLE, { column: 'sourceId', op: 'in', value: sourceIds });
+    });
   }
 
   /**

@@ -33,7 +33,9 @@ export async function openQueue(options: QueueOptions): Promise<Queue> {
   const o = checkOptions(options);
   const storages = typeof o.storage === 'string' ? [{ dir: o.storage, affinity: 1 }] : o.storage;
   const locations = locatePartitions(o.name, o.partitions, storages);
-  const engine: OpenOptions = { ...o.engine, syncWrites: o.syncWrites };
+  // No conflict detection: every write to a partition runs alone (Partition.exclusive), so no
+  // transaction can overwrite another's reads, and the engine need not remember its writes.
+  const engine: OpenOptions = { ...o.engine, syncWrites: o.syncWrites, detectConflicts: false };
   const opened = await Promise.allSettled(
     locations.map((s, i) => Partition.open(i, join(storages[s]!.dir, partitionDirName(o.name, i)), storages[s]!.name ?? storages[s]!.dir, engine, o.clock)),
   );
@@ -146,7 +148,7 @@ export class Queue {
 
   /** Removes leased items for good. Every id is checked before anything is written. */
   async complete(ids: string[]): Promise<void> {
-    await this.onLeased(ids, 'completed', async (part, items) => part.complete(items.map((s) => s.n)));
+    await this.onLeased(ids, 'completed', async (part, items) => part.complete(items));
   }
 
   /**
