@@ -1,7 +1,9 @@
 // `node dist/examples/kv-store/bench.js [--num N]`: put, get and scan through KVStore beside the
 // same calls on a sett DB opened with the same options: the wrapper's cost as a ratio.
 // Both sides run with syncWrites off (an fsync per put would hide the wrapper entirely), plus one
-// row of synced puts, the store's default. Each side runs three times, alternating; the best run counts (the machine may be shared).
+// row of synced puts, the store's default. Both databases are open at once and every phase runs
+// in chunks that alternate between them (which side goes first flips each chunk), so a machine
+// whose load changes mid-run colours both sides alike.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +31,8 @@ function parseNum(argv: readonly string[]): number {
 
 const num = parseNum(process.argv.slice(2));
 const SCAN_WIDTH = 100; // keys per scanned prefix
-const ROUNDS = 3;
+const CHUNKS = 20; // per phase and side
+const WARMUP_OPS = 5_000;
 const value = Buffer.alloc(100, 'v');
 const keyOf = (i: number): string => `user:${String(i).padStart(8, '0')}`;
 
@@ -54,87 +57,70 @@ function storeSide(store: KVStore): Side {
   };
 }
 
-async function timed(count: number, body: () => Promise<void>): Promise<number> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const start = process.hrtime.bigint();
-  await body();
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  return (count / ms) * 1000;
+type Op = (side: Side, i: number) => Promise<void>;
+
+/** Runs `count` ops on both sides in alternating chunks; returns ops/s per side. */
+async function phase(sides: readonly [Side, Side], count: number, op: Op): Promise<[number, number]> {
+  const spentMs = [0, 0];
+  const chunk = Math.ceil(count / CHUNKS);
+  for (let c = 0, from = 0; from < count; c++, from += chunk) {
+    const to = Math.min(count, from + chunk);
+    for (const which of c % 2 === 0 ? [0, 1] : [1, 0]) {
+      const side = sides[which]!;
+      const start = process.hrtime.bigint();
+      for (let i = from; i < to; i++) await op(side, i);
+      spentMs[which]! += Number(process.hrtime.bigint() - start) / 1e6;
+    }
+  }
+  return [(count / spentMs[0]!) * 1000, (count / spentMs[1]!) * 1000];
 }
 
-async function measure(side: Side, puts: number, syncedPuts: Side | undefined): Promise<Record<string, number>> {
-  const r: Record<string, number> = {};
-  // Shuffled order: neither side gets a sequential-key advantage the other lacks.
-  r.put = await timed(puts, async () => {
-    for (let i = 0; i < puts; i++) await side.put(keyOf((i * 7919) % puts), value);
-  });
-  r.get = await timed(puts, async () => {
-    for (let i = 0; i < puts; i++) await side.get(keyOf((i * 104_729) % puts));
-  });
-  const scans = Math.floor(puts / SCAN_WIDTH);
-  r.scan = await timed(scans, async () => {
-    for (let s = 0; s < scans; s++) {
-      const got = await side.scan(keyOf(s * SCAN_WIDTH).slice(0, -2));
-      if (got !== SCAN_WIDTH) throw new Error(`scan ${s} saw ${got} keys, expected ${SCAN_WIDTH}`);
-    }
-  });
-  if (syncedPuts !== undefined) {
-    const synced = Math.max(200, Math.floor(puts / 200));
-    r.syncedPut = await timed(synced, async () => {
-      for (let i = 0; i < synced; i++) await syncedPuts.put(`s:${i}`, value);
-    });
-  }
-  return r;
-}
+const scans = Math.floor(num / SCAN_WIDTH);
+const synced = Math.max(200, Math.floor(num / 200));
+// Multiplying by a prime coprime to num visits every key once in a scattered order, the same
+// order on both sides.
+const putOp: Op = (side, i) => side.put(keyOf((i * 7919) % num), value);
+const getOp: Op = async (side, i) => void (await side.get(keyOf((i * 104_729) % num)));
+const scanOp: Op = async (side, s) => {
+  const got = await side.scan(keyOf(s * SCAN_WIDTH).slice(0, -2));
+  if (got !== SCAN_WIDTH) throw new Error(`scan ${s} saw ${got} keys, expected ${SCAN_WIDTH}`);
+};
+const syncedPutOp: Op = (side, i) => side.put(`s:${i}`, value);
 
-async function run(kind: 'engine' | 'store'): Promise<Record<string, number>> {
-  const dir = mkdtempSync(join(tmpdir(), `sett-kv-bench-${kind}-`));
-  const syncedDir = mkdtempSync(join(tmpdir(), `sett-kv-bench-${kind}-sync-`));
-  try {
-    if (kind === 'engine') {
-      const db = await open(dir, { syncWrites: false, loggingLevel: 'error' });
-      const synced = await open(syncedDir, { syncWrites: true, loggingLevel: 'error' });
-      try {
-        return await measure(engineSide(db), num, engineSide(synced));
-      } finally {
-        await db.close();
-        await synced.close();
-      }
-    }
-    const store = await KVStore.open({ path: dir, syncWrites: false });
-    const synced = await KVStore.openPath(syncedDir);
-    try {
-      return await measure(storeSide(store), num, storeSide(synced));
-    } finally {
-      await store.close();
-      await synced.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(syncedDir, { recursive: true, force: true });
+const dirs = ['engine', 'store', 'engine-sync', 'store-sync'].map((k) => mkdtempSync(join(tmpdir(), `sett-kv-bench-${k}-`)));
+const db = await open(dirs[0]!, { syncWrites: false, loggingLevel: 'error' });
+const store = await KVStore.open({ path: dirs[1]!, syncWrites: false });
+const syncedDb = await open(dirs[2]!, { syncWrites: true, loggingLevel: 'error' });
+const syncedStore = await KVStore.openPath(dirs[3]!);
+const rates: Record<string, [number, number]> = {};
+try {
+  const sides: [Side, Side] = [engineSide(db), storeSide(store)];
+  // Warm the code paths on keys no scan prefix covers, so neither side pays for cold code.
+  for (const side of sides) {
+    for (let i = 0; i < WARMUP_OPS; i++) await side.put(`w:${i}`, value);
+    for (let i = 0; i < WARMUP_OPS; i++) await side.get(`w:${i}`);
+    for (let i = 0; i < WARMUP_OPS / SCAN_WIDTH; i++) await side.scan(`w:${i}`);
   }
-}
-
-const best: Record<'engine' | 'store', Record<string, number>> = { engine: {}, store: {} };
-for (let round = 0; round < ROUNDS; round++) {
-  for (const kind of ['engine', 'store'] as const) {
-    const r = await run(kind);
-    for (const [op, rate] of Object.entries(r)) best[kind][op] = Math.max(best[kind][op] ?? 0, rate);
-  }
+  rates.put = await phase(sides, num, putOp);
+  rates.get = await phase(sides, num, getOp);
+  rates.scan = await phase(sides, scans, scanOp);
+  rates.syncedPut = await phase([engineSide(syncedDb), storeSide(syncedStore)], synced, syncedPutOp);
+} finally {
+  await Promise.all([db.close(), store.close(), syncedDb.close(), syncedStore.close()]);
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const rows: [string, string][] = [
   ['put', `put (${fmt(num)} awaited, one at a time)`],
-  ['get', `get (${fmt(num)} awaited, random order)`],
-  ['scan', `scan (${fmt(num / SCAN_WIDTH)} prefixes x ${SCAN_WIDTH} keys)`],
-  ['syncedPut', `put, syncWrites on (${fmt(Math.max(200, Math.floor(num / 200)))} awaited)`],
+  ['get', `get (${fmt(num)} awaited, scattered order)`],
+  ['scan', `scan (${fmt(scans)} prefixes x ${SCAN_WIDTH} keys)`],
+  ['syncedPut', `put, syncWrites on (${fmt(synced)} awaited)`],
 ];
-console.log(`kv-store: KVStore beside sett's DB, same options (syncWrites off unless said), 100-byte values; best of ${ROUNDS} runs each\n`);
+console.log(`kv-store: KVStore beside sett's DB, same options (syncWrites off unless said), 100-byte values, ${CHUNKS} alternating chunks per phase\n`);
 console.log('| operation | sett DB ops/s | KVStore ops/s | KVStore / DB |');
 console.log('|---|---:|---:|---:|');
 for (const [op, label] of rows) {
-  const e = best.engine[op]!;
-  const s = best.store[op]!;
+  const [e, s] = rates[op]!;
   console.log(`| ${label} | ${fmt(e)} | ${fmt(s)} | ${(s / e).toFixed(2)}x |`);
 }
