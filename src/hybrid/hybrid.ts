@@ -171,6 +171,11 @@ export class Hybrid {
     return this.where(name).t.describeTable(name);
   }
 
+  /** describeTable as one frozen object per definition of the table (Tables.tableInfo). */
+  tableInfo(name: string): Readonly<TableInfo> {
+    return this.where(name).t.tableInfo(name);
+  }
+
   // ---- reads -----------------------------------------------------------------------------
 
   getSync(table: string, pk: unknown): Row | undefined {

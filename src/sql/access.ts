@@ -9,7 +9,7 @@ export interface TableAccess {
   /** The database's name (for messages). */
   readonly db: string;
   readonly inTransaction: boolean;
-  get(table: string, pk: unknown): Promise<Row | undefined>;
+  getSync(table: string, pk: unknown): Row | undefined;
   query(table: string, options: QueryOptions): Promise<{ rows: Row[] }>;
   count(table: string, where: Where | undefined): Promise<number>;
   insert(table: string, rows: Row[]): Promise<{ inserted: number; ids: unknown[] }>;
@@ -23,7 +23,7 @@ export function accessOf(h: Hybrid, db: string, tx?: HybridTransaction): TableAc
     h,
     db,
     inTransaction: tx !== undefined,
-    get: (table, pk) => on.get(table, pk),
+    getSync: (table, pk) => on.getSync(table, pk),
     query: (table, options) => on.query(table, options),
     count: (table, where) => on.count(table, where),
     insert: (table, rows) => on.insert(table, rows),
@@ -44,4 +44,6 @@ export interface StatementEnv {
   readonly params: readonly unknown[];
   /** Access to database `db` (the current one when null), through the session's transaction if one is open. */
   access(db: string | null | undefined): Promise<TableAccess>;
+  /** access(), without a promise, when it is at hand (the database open already); else undefined. */
+  accessNow?(db: string | null | undefined): TableAccess | undefined;
 }

@@ -16,6 +16,8 @@ const NAME = /^[A-Za-z0-9_$][A-Za-z0-9_$-]{0,63}$/;
 
 export class Databases {
   private readonly open = new Map<string, Promise<Hybrid>>();
+  /** The databases of `open` that finished opening: statements reach them without a promise. */
+  private readonly ready = new Map<string, Hybrid>();
   /** In-memory mode: the databases that exist. */
   private readonly memoryNames = new Set<string>([DEFAULT_DATABASE]);
   private closed = false;
@@ -72,6 +74,7 @@ export class Databases {
     }
     const h = this.open.get(name);
     this.open.delete(name);
+    this.ready.delete(name);
     if (h !== undefined) await (await h).close();
     if (this.onDisk) await rm(join(this.dataDir!, name), { recursive: true, force: true });
     else this.memoryNames.delete(name);
@@ -87,10 +90,21 @@ export class Databases {
       h = this.onDisk
         ? openHybrid({ ...this.options, dataDir: join(this.dataDir!, name) })
         : openHybrid({ ...this.options, dataDir: undefined, enableDisk: false });
-      this.open.set(name, h);
-      h.catch(() => this.open.delete(name));
+      const opening = h;
+      this.open.set(name, opening);
+      opening.then(
+        (x) => {
+          if (this.open.get(name) === opening) this.ready.set(name, x);
+        },
+        () => this.open.delete(name),
+      );
     }
     return h;
+  }
+
+  /** The hybrid of database `name` when it is open already (get() opens it otherwise). */
+  opened(name: string): Hybrid | undefined {
+    return this.closed ? undefined : this.ready.get(name);
   }
 
   async close(): Promise<void> {
@@ -98,6 +112,7 @@ export class Databases {
     this.closed = true;
     const all = [...this.open.values()];
     this.open.clear();
+    this.ready.clear();
     // Every database is closed (each releases its directory lock) even when one fails; a failure
     // is then reported, not swallowed: a close that failed may have left its lock held.
     let failed: unknown;

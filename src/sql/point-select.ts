@@ -9,7 +9,7 @@
 import { isSettError } from '../index.js';
 import type { StatementEnv } from './access.js';
 import { columnName, resolveColumn, type Source } from './expr.js';
-import type { ColumnInfo, Row } from './hybrid-types.js';
+import type { ColumnInfo, Row, TableInfo } from './hybrid-types.js';
 import { PARAM_PREFIX, type Node } from './parse.js';
 import { limitOf } from './select.js';
 import { textOf } from './text.js';
@@ -25,36 +25,55 @@ interface PointShape {
   select: { ref: Node; name: string }[] | undefined;
   /** `column = value` pairs of the WHERE. */
   equalities: { ref: Node; value: Node }[];
+  /** The last definition the shape was prepared against (one table's, usually, for its whole life). */
+  prepared?: { info: Readonly<TableInfo>; plan: Prepared | null };
+}
+
+/** A shape against one definition of its table: where each key value comes from, what to output. */
+interface Prepared {
+  /** For each primary-key column in key order: the equality giving its value, and the column. */
+  key: { equality: number; column: Readonly<ColumnInfo> }[];
+  output: { name: string; column: string }[];
+  fields: readonly SqlField[];
 }
 
 /** By AST: parsed statements are cached and frozen, so one analysis serves every execution of a text. */
 const shapes = new WeakMap<object, PointShape | null>();
 
-/** The statement's result when it is a point SELECT this path can answer exactly; otherwise undefined. */
-export async function tryPointSelect(ast: Node, env: StatementEnv): Promise<SqlResult | undefined> {
+/**
+ * The statement's result when it is a point SELECT this path can answer exactly, its database is
+ * open already and its table is there; otherwise undefined. Synchronous: a read from memory needs
+ * no promise of its own.
+ */
+export function pointSelect(ast: Node, env: StatementEnv): SqlResult | undefined {
   let shape = shapes.get(ast);
   if (shape === undefined) {
     shape = shapeOf(ast);
     shapes.set(ast, shape);
   }
   if (shape === null) return undefined;
-  const access = await env.access(shape.db);
-  let info;
+  const access = env.accessNow?.(shape.db);
+  if (access === undefined) return undefined;
+  let info: Readonly<TableInfo>;
   try {
-    info = access.h.describeTable(shape.table);
+    info = access.h.tableInfo(shape.table);
   } catch {
     return undefined;
   }
-  const source: Source = { table: shape.table, alias: shape.alias, columns: info.columns };
-  const pk = primaryKeyOf(shape, source, info.primaryKey, env.params);
-  if (pk === undefined) return undefined;
-  const output = outputOf(shape, source);
-  if (output === undefined) return undefined;
+  if (shape.prepared?.info !== info) shape.prepared = { info, plan: prepare(shape, info) };
+  const plan = shape.prepared.plan;
+  if (plan === null) return undefined;
+  const pk: unknown[] = [];
+  for (const k of plan.key) {
+    const v = literalOf(shape.equalities[k.equality]!.value, env.params);
+    if (!ownType(k.column, v)) return undefined;
+    pk.push(v);
+  }
   const { limit, offset } = limitOf(ast, env.params);
 
   let found: Row | undefined;
   try {
-    found = await access.get(shape.table, pk.length === 1 ? pk[0] : pk);
+    found = access.getSync(shape.table, pk.length === 1 ? pk[0] : pk);
   } catch (e) {
     // A key the table layer refuses (out of the column's range, too long) matches no row there.
     if (isSettError(e) && (e.code === 'INVALID_ARGUMENT' || e.code === 'CONSTRAINT')) return undefined;
@@ -63,17 +82,43 @@ export async function tryPointSelect(ast: Node, env: StatementEnv): Promise<SqlR
   const rows: Row[] = [];
   if (found !== undefined && offset === 0 && limit !== 0) {
     const row: Row = {};
-    for (const c of output) row[c.name] = found[c.column] ?? null;
+    for (const c of plan.output) row[c.name] = found[c.column] ?? null;
     rows.push(row);
   }
-  const seen = new Set<string>();
-  const fields: SqlField[] = [];
-  for (const c of output) {
-    if (seen.has(c.name)) continue;
-    seen.add(c.name);
-    fields.push({ name: c.name, type: c.type });
+  return { rows, fields: plan.fields.map((f) => ({ ...f })), affectedRows: 0, insertId: 0 };
+}
+
+function prepare(shape: PointShape, info: Readonly<TableInfo>): Prepared | null {
+  const source: Source = { table: shape.table, alias: shape.alias, columns: info.columns as ColumnInfo[] };
+  if (shape.equalities.length !== info.primaryKey.length) return null;
+  const byColumn = new Map<string, { equality: number; column: Readonly<ColumnInfo> }>();
+  for (let i = 0; i < shape.equalities.length; i++) {
+    const column = columnOf(source, shape.equalities[i]!.ref);
+    if (column === undefined || byColumn.has(column.name)) return null;
+    byColumn.set(column.name, { equality: i, column });
   }
-  return { rows, fields, affectedRows: 0, insertId: 0 };
+  const key = [];
+  for (const name of info.primaryKey) {
+    const k = byColumn.get(name);
+    if (k === undefined) return null;
+    key.push(k);
+  }
+  let output: Prepared['output'];
+  const types = new Map<string, string>();
+  if (shape.select === undefined) {
+    output = info.columns.map((c) => ({ name: c.name, column: c.name }));
+    for (const c of info.columns) types.set(c.name, c.type);
+  } else {
+    output = [];
+    for (const s of shape.select) {
+      const column = columnOf(source, s.ref);
+      if (column === undefined) return null;
+      output.push({ name: s.name, column: column.name });
+      if (!types.has(s.name)) types.set(s.name, column.type);
+    }
+  }
+  const fields = [...types].map(([name, type]) => ({ name, type }));
+  return { key, output, fields };
 }
 
 function shapeOf(ast: Node): PointShape | null {
@@ -124,26 +169,7 @@ function collectEqualities(where: Node, out: PointShape['equalities']): boolean 
   return true;
 }
 
-/** The primary key's values in key order, when the equalities name exactly its columns with values of their own type. */
-function primaryKeyOf(shape: PointShape, source: Source, primaryKey: readonly string[], params: readonly unknown[]): unknown[] | undefined {
-  if (shape.equalities.length !== primaryKey.length) return undefined;
-  const values = new Map<string, unknown>();
-  for (const q of shape.equalities) {
-    const column = columnOf(source, q.ref);
-    if (column === undefined || values.has(column.name)) return undefined;
-    const v = literalOf(q.value, params);
-    if (!ownType(column, v)) return undefined;
-    values.set(column.name, v);
-  }
-  const pk: unknown[] = [];
-  for (const name of primaryKey) {
-    if (!values.has(name)) return undefined;
-    pk.push(values.get(name));
-  }
-  return pk;
-}
-
-function columnOf(source: Source, ref: Node): ColumnInfo | undefined {
+function columnOf(source: Source, ref: Node): Readonly<ColumnInfo> | undefined {
   try {
     return resolveColumn({ sources: [source], clause: 'where clause' }, ref).column;
   } catch {
@@ -152,7 +178,7 @@ function columnOf(source: Source, ref: Node): ColumnInfo | undefined {
 }
 
 /** Whether `v` compares with `column`'s values without conversion (else the general path decides). */
-function ownType(column: ColumnInfo, v: unknown): boolean {
+function ownType(column: Readonly<ColumnInfo>, v: unknown): boolean {
   switch (column.type) {
     case 'INT':
     case 'BIGINT':
@@ -163,15 +189,4 @@ function ownType(column: ColumnInfo, v: unknown): boolean {
     default:
       return false;
   }
-}
-
-function outputOf(shape: PointShape, source: Source): { name: string; column: string; type: string }[] | undefined {
-  if (shape.select === undefined) return source.columns.map((c) => ({ name: c.name, column: c.name, type: c.type }));
-  const out = [];
-  for (const s of shape.select) {
-    const column = columnOf(source, s.ref);
-    if (column === undefined) return undefined;
-    out.push({ name: s.name, column: column.name, type: column.type });
-  }
-  return out;
 }

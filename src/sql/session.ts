@@ -11,7 +11,7 @@ import type { HybridTransaction } from './hybrid-types.js';
 import { runInsert } from './insert.js';
 import { runDelete, runUpdate } from './modify.js';
 import { parseSql, type Node } from './parse.js';
-import { tryPointSelect } from './point-select.js';
+import { pointSelect } from './point-select.js';
 import { runSelect } from './select.js';
 import { describeTable, explainSelect, showDatabases, showIndex, showTables } from './show.js';
 import { emptyResult, type SqlResult } from './types.js';
@@ -20,6 +20,7 @@ interface OpenTransaction {
   db: string;
   h: Hybrid;
   tx: HybridTransaction;
+  access?: TableAccess;
 }
 
 const DDL = new Set(['create', 'drop', 'alter', 'truncate', 'rename']);
@@ -30,6 +31,8 @@ export class SqlSession {
   private open: OpenTransaction | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private ended = false;
+  /** Autocommit access per database, kept while the database's hybrid stays the same one. */
+  private readonly accesses = new Map<string, TableAccess>();
 
   /** @internal Use `SqlDatabase.session()`. */
   constructor(
@@ -49,10 +52,18 @@ export class SqlSession {
 
   /** Runs one statement (or several separated by `;`, returning the last one's result); `?` placeholders take `params` in order. */
   execute(sql: string, params: readonly unknown[] = []): Promise<SqlResult> {
-    const run = this.queue.then(() => this.run(sql, params));
-    this.queue = run.catch(() => undefined);
+    // Statements run one at a time in call order; one called when none is waiting starts at once
+    // instead of a tick later behind a settled queue.
+    const run = this.pending === 0 ? this.run(sql, params) : this.queue.then(() => this.run(sql, params));
+    this.pending++;
+    this.queue = run.then(this.settled, this.settled);
     return run;
   }
+
+  private pending = 0;
+  private readonly settled = (): void => {
+    this.pending--;
+  };
 
   /** Rolls back an open transaction; the session can no longer execute. */
   async end(): Promise<void> {
@@ -74,6 +85,16 @@ export class SqlSession {
     const parsed = parseSql(sql);
     if (parsed.placeholders !== params.length) throw invalid(`Incorrect arguments: the statement has ${parsed.placeholders} placeholders (?) and ${params.length} values were given`);
     if (parsed.statements.length === 0) throw new SqlError('INVALID_ARGUMENT', 'ER_PARSE_ERROR', 'Query was empty');
+    if (parsed.statements.length === 1 && parsed.statements[0].type === 'select') {
+      // The statement applications repeat most answers without dispatch's promise.
+      let point: SqlResult | undefined;
+      try {
+        point = pointSelect(parsed.statements[0], this.env(params));
+      } catch (e) {
+        throw toSqlError(e, this.current);
+      }
+      if (point !== undefined) return point;
+    }
     let result: SqlResult = emptyResult();
     for (const ast of parsed.statements) {
       const type = String(ast.type);
@@ -98,13 +119,31 @@ export class SqlSession {
       params,
       access: async (db): Promise<TableAccess> => {
         const name = db ?? this.current;
-        if (this.open !== undefined) {
-          if (name !== this.open.db) throw unsupported(`a transaction over two databases (it began in '${this.open.db}')`);
-          return accessOf(this.open.h, name, this.open.tx);
-        }
-        return accessOf(await this.dbs.get(name), name);
+        if (this.open !== undefined) return this.transactionAccess(name);
+        return this.autocommitAccess(name, await this.dbs.get(name));
+      },
+      accessNow: (db): TableAccess | undefined => {
+        const name = db ?? this.current;
+        if (this.open !== undefined) return this.transactionAccess(name);
+        const h = this.dbs.opened(name);
+        return h === undefined ? undefined : this.autocommitAccess(name, h);
       },
     };
+  }
+
+  private transactionAccess(name: string): TableAccess {
+    const open = this.open!;
+    if (name !== open.db) throw unsupported(`a transaction over two databases (it began in '${open.db}')`);
+    return (open.access ??= accessOf(open.h, name, open.tx));
+  }
+
+  private autocommitAccess(name: string, h: Hybrid): TableAccess {
+    let a = this.accesses.get(name);
+    if (a?.h !== h) {
+      a = accessOf(h, name);
+      this.accesses.set(name, a);
+    }
+    return a;
   }
 
   private async dispatch(ast: Node, params: readonly unknown[]): Promise<SqlResult> {
@@ -115,7 +154,7 @@ export class SqlSession {
     const keyword = String(ast.keyword ?? '').toLowerCase();
     switch (type) {
       case 'select':
-        return (await tryPointSelect(ast, env)) ?? runSelect(ast, env);
+        return runSelect(ast, env);
       case 'insert':
       case 'replace':
         return runInsert(ast, env);

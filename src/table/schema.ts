@@ -71,6 +71,8 @@ export class TableMeta {
   /** Whether the primary key is one INT column: lookups by a safe integer need no conversion. */
   readonly pkIsOneInt: boolean;
 
+  private shared: Readonly<TableInfo> | undefined;
+
   constructor(readonly record: TableRecord) {
     record.columns.forEach((c, i) => this.positionByName.set(c.name, i));
     const positionOfId = (id: number): number => {
@@ -125,6 +127,14 @@ export class TableMeta {
     return this.indexes.filter((i) => i.meta.state === 'ready');
   }
 
+  /**
+   * info(), computed once and frozen: the same object for as long as this definition is the
+   * table's (DDL installs a new TableMeta), so callers may cache what they derive from it by it.
+   */
+  sharedInfo(): Readonly<TableInfo> {
+    return (this.shared ??= deepFreeze(this.info()));
+  }
+
   info(): TableInfo {
     const { record } = this;
     return {
@@ -142,6 +152,14 @@ export class TableMeta {
       ),
     };
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function columnInfo(c: ColumnMeta): ColumnInfo {

@@ -119,6 +119,14 @@ export class Tables implements StatementHost {
     return this.meta(name).info();
   }
 
+  /**
+   * describeTable's answer as one frozen object, the same one until DDL changes the table: what
+   * a caller that derives something from a definition (a prepared statement) can cache by.
+   */
+  tableInfo(name: string): Readonly<TableInfo> {
+    return this.meta(name).sharedInfo();
+  }
+
   // ---- reads ---------------------------------------------------------------------------
 
   getSync(table: string, pk: unknown): Row | undefined {

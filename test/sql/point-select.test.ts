@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SqlSession } from '../../src/sql/index.js';
-import { session } from './helpers.js';
+import { failure, session } from './helpers.js';
 
 /** What a statement gives: its result, or its error's code and errno. */
 async function outcome(s: SqlSession, sql: string, params: unknown[]): Promise<unknown> {
@@ -86,5 +86,19 @@ describe('sett/sql: a SELECT by the whole primary key', () => {
     expect(Object.keys((await s.execute(sql, [1])).rows[0]!)).toEqual(['id', 'name', 'big', 'email']);
     await s.execute('DROP TABLE users');
     expect(await outcome(s, sql, [1])).toMatchObject({ errno: 1146 });
+  });
+});
+
+describe('sett/sql: a point SELECT’s errors', () => {
+  it('carry MySQL numbers as the general path’s do', async () => {
+    const s = await tables();
+    await s.execute('CREATE DATABASE other');
+    await s.execute('BEGIN');
+    const e = await failure(s.execute('SELECT * FROM other.users WHERE id = ?', [1]));
+    expect(e.message).toMatch(/does not support a transaction over two databases/);
+    expect(e.errno).toBe(1235);
+    await s.execute('ROLLBACK');
+    const limit = await failure(s.execute('SELECT * FROM users WHERE id = 1 LIMIT ?', [-1]));
+    expect(limit.errno).toBeGreaterThan(0);
   });
 });
