@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 const EXAMPLES = ['kv-store', 'queue', 'registry', 'sqlexec'];
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
+// Example names choose which run; every other argument (`--num 1000`, `--quick`) goes to each one.
+const args = process.argv.slice(2);
+const only = args.filter((a) => EXAMPLES.includes(a));
+const passThrough = args.filter((a) => !EXAMPLES.includes(a));
 let failed = 0;
 for (const name of EXAMPLES) {
   if (only.length > 0 && !only.includes(name)) continue;
