@@ -136,7 +136,7 @@ export abstract class TableDataSource<S extends TableStore> {
       }
     }
     const r = await s.query(table, q);
-    return { columns, rows: r.rows, total: r.total ?? r.rows.length };
+    return { columns, rows: r.rows, total: r.rows.length };
   }
 
   /** The key of a query that is `=` on a one-column primary key and nothing else (offset 0), else undefined. */
@@ -221,7 +221,7 @@ export class DataSourceTransaction {
   async query(table: string, options?: QueryOptions): Promise<QueryResult> {
     const q = toTableQuery(options);
     const r = await this.tx.query(table, q);
-    return { columns: this.columnsOf(table, q.columns), rows: r.rows, total: r.total ?? r.rows.length };
+    return { columns: this.columnsOf(table, q.columns), rows: r.rows, total: r.rows.length };
   }
 
   async update(table: string, filters: Filter[] | undefined, updates: Row): Promise<number> {

@@ -95,7 +95,7 @@ function conditionToWhere(filter: Filter): Where {
   return { column: field, op, value };
 }
 
-/** The table layer's query for sqlexec's QueryOptions. `total` is asked for only when a page is cut. */
+/** The table layer's query for sqlexec's QueryOptions. */
 export function toTableQuery(options: QueryOptions | undefined): TableQuery {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object') throw new FilterError('query options must be an object');
@@ -112,7 +112,6 @@ export function toTableQuery(options: QueryOptions | undefined): TableQuery {
   const offset = count('offset', options.offset);
   if (limit > 0) out.limit = limit;
   if (offset > 0) out.offset = offset;
-  if (limit > 0 || offset > 0) out.total = true;
   const cols = options.selectColumns;
   if (options.selectAll !== true && cols !== undefined && cols !== null) {
     if (!Array.isArray(cols) || cols.some((c) => typeof c !== 'string')) throw new FilterError('selectColumns must be an array of column names');

@@ -64,7 +64,10 @@ export interface TableInfo {
 export interface QueryResult {
   columns: ColumnInfo[];
   rows: Row[];
-  /** Rows matching the filters before limit and offset (the seed counted the page instead). */
+  /**
+   * Rows returned: the page's count, as the seed's Total. Not the matches before limit and
+   * offset: counting those reads every match, which made a LIMIT 10 query 25x slower.
+   */
   total: number;
 }
 

@@ -109,7 +109,7 @@ describe.each(SOURCES)('$kind data source', ({ make }) => {
     expect((await ds.query('users')).total).toBe(4);
   });
 
-  it('applies QueryOptions: order by ASC/DESC, limit, offset, total before paging, select columns', async () => {
+  it('applies QueryOptions: order by ASC/DESC, limit, offset, select columns', async () => {
     const ds = await seeded(make);
     const names = async (o: Parameters<AnySource['query']>[1]): Promise<unknown[]> => (await ds.query('users', o)).rows.map((r) => r.name);
     expect(await names({ orderBy: 'name', order: 'DESC' })).toEqual(['Dave', 'Carol', 'Bob', 'Alice']);
@@ -117,7 +117,7 @@ describe.each(SOURCES)('$kind data source', ({ make }) => {
     expect(await names({ orderBy: 'age', order: 'desc' })).toEqual(['Dave', 'Alice', 'Bob', 'Carol']);
     const page = await ds.query('users', { orderBy: 'id', limit: 2, offset: 1 });
     expect(page.rows.map((r) => r.id)).toEqual([2, 3]);
-    expect(page.total).toBe(4);
+    expect(page.total).toBe(2); // the page's rows, as the seed's Total
     expect((await ds.query('users', { offset: 3 })).rows.map((r) => r.id)).toEqual([4]);
     expect((await ds.query('users', { limit: 0 })).rows).toHaveLength(4); // 0: no limit, as the seed
     const narrow = await ds.query('users', { selectColumns: ['name', 'id'], filters: [{ field: 'id', operator: '=', value: 2 }] });
