@@ -29,7 +29,9 @@ export interface Parsed {
 const PARSE_CACHE_ENTRIES = 512;
 /** Longer texts (bulk INSERTs of literal values) are parsed each time rather than kept. */
 const PARSE_CACHE_MAX_TEXT = 256 * 1024;
-const parsedByText = new Map<string, Parsed>();
+const parsedByText = new Map<string, { parsed: Parsed; used: number }>();
+/** Stamps uses: a hit only writes its stamp, and the scan for the least recent runs on a miss, beside a parse. */
+let uses = 0;
 
 /**
  * The statements of `sql`. Parsing is most of a small statement's cost (node-sql-parser takes about
@@ -41,9 +43,8 @@ export function parseSql(sql: string): Parsed {
   if (typeof sql !== 'string') throw new SqlError('INVALID_ARGUMENT', 'ER_WRONG_ARGUMENTS', 'execute takes an SQL string');
   const cached = parsedByText.get(sql);
   if (cached !== undefined) {
-    parsedByText.delete(sql);
-    parsedByText.set(sql, cached);
-    return cached;
+    cached.used = ++uses;
+    return cached.parsed;
   }
   const { text, edits, placeholders } = rewrite(sql);
   let ast: Node;
@@ -55,10 +56,22 @@ export function parseSql(sql: string): Parsed {
   const statements = (Array.isArray(ast) ? ast : [ast]).filter((s: Node) => s !== null && s !== undefined);
   const parsed: Parsed = settle({ statements, placeholders });
   if (sql.length <= PARSE_CACHE_MAX_TEXT) {
-    parsedByText.set(sql, parsed);
-    if (parsedByText.size > PARSE_CACHE_ENTRIES) parsedByText.delete(parsedByText.keys().next().value!);
+    if (parsedByText.size >= PARSE_CACHE_ENTRIES) evictLeastRecent();
+    parsedByText.set(sql, { parsed, used: ++uses });
   }
   return parsed;
+}
+
+function evictLeastRecent(): void {
+  let oldest: string | undefined;
+  let at = Infinity;
+  for (const [text, entry] of parsedByText) {
+    if (entry.used < at) {
+      at = entry.used;
+      oldest = text;
+    }
+  }
+  if (oldest !== undefined) parsedByText.delete(oldest);
 }
 
 /** `value` frozen, all the way down, with each column reference's quoted qualifiers made names. */

@@ -45,14 +45,14 @@ const shapes = new WeakMap<object, PointShape | null>();
  * open already and its table is there; otherwise undefined. Synchronous: a read from memory needs
  * no promise of its own.
  */
-export function pointSelect(ast: Node, env: StatementEnv): SqlResult | undefined {
+export function pointSelect(ast: Node, params: readonly unknown[], at: Pick<StatementEnv, 'accessNow'>): SqlResult | undefined {
   let shape = shapes.get(ast);
   if (shape === undefined) {
     shape = shapeOf(ast);
     shapes.set(ast, shape);
   }
   if (shape === null) return undefined;
-  const access = env.accessNow?.(shape.db);
+  const access = at.accessNow?.(shape.db);
   if (access === undefined) return undefined;
   let info: Readonly<TableInfo>;
   try {
@@ -65,11 +65,11 @@ export function pointSelect(ast: Node, env: StatementEnv): SqlResult | undefined
   if (plan === null) return undefined;
   const pk: unknown[] = [];
   for (const k of plan.key) {
-    const v = literalOf(shape.equalities[k.equality]!.value, env.params);
+    const v = literalOf(shape.equalities[k.equality]!.value, params);
     if (!ownType(k.column, v)) return undefined;
     pk.push(v);
   }
-  const { limit, offset } = limitOf(ast, env.params);
+  const { limit, offset } = limitOf(ast, params);
 
   let found: Row | undefined;
   try {
@@ -85,7 +85,7 @@ export function pointSelect(ast: Node, env: StatementEnv): SqlResult | undefined
     for (const c of plan.output) row[c.name] = found[c.column] ?? null;
     rows.push(row);
   }
-  return { rows, fields: plan.fields.map((f) => ({ ...f })), affectedRows: 0, insertId: 0 };
+  return { rows, fields: plan.fields.map((f) => ({ name: f.name, type: f.type })), affectedRows: 0, insertId: 0 };
 }
 
 function prepare(shape: PointShape, info: Readonly<TableInfo>): Prepared | null {

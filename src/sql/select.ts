@@ -299,9 +299,11 @@ function groupExpr(node: Node, columns: OutputColumn[], ctx: CompileContext): Co
   return compile(node, ctx);
 }
 
+const NO_LIMIT = Object.freeze({ limit: undefined, offset: 0 });
+
 export function limitOf(ast: Node, params: readonly unknown[]): { limit: number | undefined; offset: number } {
-  const values: Node[] = ast.limit?.value ?? [];
-  if (values.length === 0) return { limit: undefined, offset: 0 };
+  const values: Node[] | undefined = ast.limit?.value;
+  if (values === undefined || values.length === 0) return NO_LIMIT;
   const num = (n: Node): number => {
     const v = literalOf(n, params);
     const x = typeof v === 'bigint' ? Number(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;

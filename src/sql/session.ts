@@ -23,6 +23,7 @@ interface OpenTransaction {
   access?: TableAccess;
 }
 
+const noop = (): void => undefined;
 const DDL = new Set(['create', 'drop', 'alter', 'truncate', 'rename']);
 const WRITES = new Set(['insert', 'replace', 'update', 'delete']);
 
@@ -54,20 +55,20 @@ export class SqlSession {
   execute(sql: string, params: readonly unknown[] = []): Promise<SqlResult> {
     // Statements run one at a time in call order; one called when none is waiting starts at once
     // instead of a tick later behind a settled queue.
-    const run = this.pending === 0 ? this.run(sql, params) : this.queue.then(() => this.run(sql, params));
+    const next = (): Promise<SqlResult> => this.run(sql, params);
     this.pending++;
-    this.queue = run.then(this.settled, this.settled);
+    // The queue may hold a rejected statement: the next one runs after it either way.
+    const run = this.pending === 1 ? next() : this.queue.then(next, next);
+    this.queue = run;
     return run;
   }
 
+  /** Statements called and not yet settled (run() counts itself out when it ends). */
   private pending = 0;
-  private readonly settled = (): void => {
-    this.pending--;
-  };
 
   /** Rolls back an open transaction; the session can no longer execute. */
   async end(): Promise<void> {
-    await this.queue;
+    await this.queue.then(noop, noop);
     this.rollbackOpen();
     this.ended = true;
     this.onEnd(this);
@@ -80,37 +81,51 @@ export class SqlSession {
   }
 
   private async run(sql: string, params: readonly unknown[]): Promise<SqlResult> {
-    if (this.ended) throw new SqlError('CLOSED', 'ER_UNKNOWN_ERROR', 'the SQL session has ended');
-    if (!Array.isArray(params)) throw invalid('execute(sql, params): params must be an array');
-    const parsed = parseSql(sql);
-    if (parsed.placeholders !== params.length) throw invalid(`Incorrect arguments: the statement has ${parsed.placeholders} placeholders (?) and ${params.length} values were given`);
-    if (parsed.statements.length === 0) throw new SqlError('INVALID_ARGUMENT', 'ER_PARSE_ERROR', 'Query was empty');
-    if (parsed.statements.length === 1 && parsed.statements[0].type === 'select') {
-      // The statement applications repeat most answers without dispatch's promise.
-      let point: SqlResult | undefined;
-      try {
-        point = pointSelect(parsed.statements[0], this.env(params));
-      } catch (e) {
-        throw toSqlError(e, this.current);
-      }
-      if (point !== undefined) return point;
-    }
-    let result: SqlResult = emptyResult();
-    for (const ast of parsed.statements) {
-      const type = String(ast.type);
-      try {
-        result = await this.dispatch(ast, params);
-      } catch (e) {
-        const err = toSqlError(e, this.current);
-        // A failed write may have written part of itself into the transaction: the whole transaction is rolled back.
-        if (this.open !== undefined && WRITES.has(type)) {
-          this.rollbackOpen();
-          Object.defineProperty(err, 'transactionRolledBack', { value: true, enumerable: true });
+    try {
+      if (this.ended) throw new SqlError('CLOSED', 'ER_UNKNOWN_ERROR', 'the SQL session has ended');
+      if (!Array.isArray(params)) throw invalid('execute(sql, params): params must be an array');
+      const parsed = parseSql(sql);
+      if (parsed.placeholders !== params.length) throw invalid(`Incorrect arguments: the statement has ${parsed.placeholders} placeholders (?) and ${params.length} values were given`);
+      if (parsed.statements.length === 0) throw new SqlError('INVALID_ARGUMENT', 'ER_PARSE_ERROR', 'Query was empty');
+      if (parsed.statements.length === 1 && parsed.statements[0].type === 'select') {
+        // The statement applications repeat most answers without dispatch's promise.
+        let point: SqlResult | undefined;
+        try {
+          point = pointSelect(parsed.statements[0], params, this.now);
+        } catch (e) {
+          throw toSqlError(e, this.current);
         }
-        throw err;
+        if (point !== undefined) return point;
       }
+      let result: SqlResult = emptyResult();
+      for (const ast of parsed.statements) {
+        const type = String(ast.type);
+        try {
+          result = await this.dispatch(ast, params);
+        } catch (e) {
+          const err = toSqlError(e, this.current);
+          // A failed write may have written part of itself into the transaction: the whole transaction is rolled back.
+          if (this.open !== undefined && WRITES.has(type)) {
+            this.rollbackOpen();
+            Object.defineProperty(err, 'transactionRolledBack', { value: true, enumerable: true });
+          }
+          throw err;
+        }
+      }
+      return result;
+    } finally {
+      this.pending--;
     }
-    return result;
+  }
+
+  /** accessNow for statements that need nothing else of an env. */
+  private readonly now: Pick<StatementEnv, 'accessNow'> = { accessNow: (db) => this.accessNow(db) };
+
+  private accessNow(db: string | null | undefined): TableAccess | undefined {
+    const name = db ?? this.current;
+    if (this.open !== undefined) return this.transactionAccess(name);
+    const h = this.dbs.opened(name);
+    return h === undefined ? undefined : this.autocommitAccess(name, h);
   }
 
   private env(params: readonly unknown[]): StatementEnv {
@@ -122,12 +137,7 @@ export class SqlSession {
         if (this.open !== undefined) return this.transactionAccess(name);
         return this.autocommitAccess(name, await this.dbs.get(name));
       },
-      accessNow: (db): TableAccess | undefined => {
-        const name = db ?? this.current;
-        if (this.open !== undefined) return this.transactionAccess(name);
-        const h = this.dbs.opened(name);
-        return h === undefined ? undefined : this.autocommitAccess(name, h);
-      },
+      accessNow: (db) => this.accessNow(db),
     };
   }
 
