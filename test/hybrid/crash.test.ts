@@ -17,18 +17,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/base/index.js';
-import type { FsOp } from '../../src/fs/index.js';
 import { FaultFS, type OpenOptions } from '../../src/index.js';
 import { openHybrid, type Hybrid, type PersistenceConfig } from '../../src/hybrid/index.js';
 import { MIGRATION_PREFIX } from '../../src/hybrid/migrate.js';
 import type { ColumnDef, Row } from '../../src/table/index.js';
 import { CATALOG_TABLE_ID, TABLE_KEY_SPACE } from '../../src/table/keys.js';
 import { watchUnhandledRejections } from '../crash/harness.js';
+import { captureImages, type StateImage } from '../crash/images.js';
 
 const DIR = '/db';
 const LONG = process.env.SETT_LONG_TESTS === '1';
 const ENGINE: OpenOptions = { memTableSize: 64 * 1024, blockSize: 1024, compression: 'none', syncWrites: true };
-const CHANGING: readonly FsOp[] = ['append', 'write', 'sync', 'syncDir', 'rename', 'unlink', 'truncate'];
 const TIMEOUT = LONG ? 3_600_000 : 120_000;
 const expectNoUnhandled = watchUnhandledRejections();
 
@@ -75,32 +74,6 @@ async function fillItems(h: Hybrid, table: string, n: number, seed: number): Pro
 
 // ---- crash images -----------------------------------------------------------------------------
 
-interface Image<S> {
-  fs: FaultFS;
-  where: string;
-  state: S;
-}
-
-/**
- * From now on, takes an image before every changing operation `pick` selects (by its 1-based
- * number), with what `state()` says was acknowledged; every third one a dropAll power loss.
- */
-function capture<S>(fs: FaultFS, pick: (n: number) => boolean, seed: number, state: () => S): { images: Image<S>[]; changing: () => number; final: (where: string) => void; stop: () => void } {
-  const images: Image<S>[] = [];
-  let changing = 0;
-  const rng = new Rng(seed);
-  const take = (where: string): void => {
-    const s = rng.int(2 ** 31);
-    const dropAll = images.length % 3 === 2;
-    images.push({ fs: fs.crash(s, { mode: dropAll ? 'dropAll' : 'random' }), where: `${where}, ${dropAll ? 'power loss (dropAll)' : `power loss (random, crash seed ${s})`}`, state: state() });
-  };
-  fs.onOperation = (op, path) => {
-    if (!CHANGING.includes(op)) return;
-    changing++;
-    if (pick(changing)) take(`before changing operation ${changing} (${op} ${path})`);
-  };
-  return { images, changing: () => changing, final: (where) => take(where), stop: () => (fs.onOperation = undefined) };
-}
 
 /**
  * Which changing operations to crash before: all with SETT_LONG_TESTS=1; else about `want` spread
@@ -174,7 +147,7 @@ async function base(more: (h: Hybrid) => Promise<void> = async () => undefined):
   return fs;
 }
 
-async function withImage<S>(image: Image<S>, n: number, check: (h: Hybrid, where: string) => Promise<void>): Promise<void> {
+async function withImage<S>(image: StateImage<S>, n: number, check: (h: Hybrid, where: string) => Promise<void>): Promise<void> {
   const where = `image ${n} (${image.where}; ${show(image.state)})`;
   const h = await openOn(image.fs);
   try {
@@ -197,7 +170,7 @@ describe('hybrid crash: migrateToPersistent', () => {
       await h.createTable({ name: ITEMS, columns: ITEM_COLUMNS, indexes: ITEM_INDEXES });
       const source = await fillItems(h, ITEMS, 2000, 1);
       const st = { migrated: false };
-      const cap = capture(fs, pick, 2, () => ({ ...st }));
+      const cap = captureImages(fs, pick, 2, () => ({ ...st }));
       await h.migrateToPersistent(ITEMS);
       st.migrated = true;
       const atSwitch = cap.changing();
@@ -264,7 +237,7 @@ describe('hybrid crash: loadToMemory', () => {
       const fs = copyOf(fs0);
       const h = await openOn(fs);
       const st = { loaded: false };
-      const cap = capture(fs, pick, 4, () => ({ ...st }));
+      const cap = captureImages(fs, pick, 4, () => ({ ...st }));
       await h.loadToMemory(ITEMS);
       st.loaded = true;
       const atSwitch = cap.changing();
@@ -379,7 +352,7 @@ describe('hybrid crash: persistence settings', () => {
     const fs = copyOf(fs0);
     const h = await openOn(fs);
     const st = { acked: 0 };
-    const cap = capture(fs, () => true, 5, () => ({ ...st }));
+    const cap = captureImages(fs, () => true, 5, () => ({ ...st }));
     for (const c of cases) {
       await c.act(h);
       st.acked++;

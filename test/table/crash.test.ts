@@ -21,17 +21,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/base/index.js';
-import type { FsOp } from '../../src/fs/index.js';
 import { FaultFS, open, type OpenOptions } from '../../src/index.js';
 import { openTables, type IndexDef, type Row, type Tables } from '../../src/table/index.js';
 import { AUTO_INCREMENT_INDEX_ID, CATALOG_PENDING_DROP, catalogPrefix, catalogTableKey, ROWS_INDEX_ID, tablePrefix } from '../../src/table/keys.js';
 import { decodeTuple } from '../../src/table/tuple.js';
 import { watchUnhandledRejections } from '../crash/harness.js';
+import { CHANGING, captureImages, everyNth, type StateImage } from '../crash/images.js';
 
 const DIR = '/db';
 const LONG = process.env.SETT_LONG_TESTS === '1';
 const ENGINE: OpenOptions = { memTableSize: 64 * 1024, blockSize: 1024, compression: 'none', syncWrites: true };
-const CHANGING: readonly FsOp[] = ['append', 'write', 'sync', 'syncDir', 'rename', 'unlink', 'truncate'];
 const expectNoUnhandled = watchUnhandledRejections();
 /** Per test: generous, for loaded machines; SETT_LONG_TESTS=1 checks every changing operation. */
 const TIMEOUT = LONG ? 3_600_000 : 180_000;
@@ -220,32 +219,6 @@ async function expectFreshId(t: Tables, high: number, where: string): Promise<vo
 
 // ---- crash images -----------------------------------------------------------------------------
 
-interface Snapshot<S> {
-  fs: FaultFS;
-  where: string;
-  state: S;
-}
-
-/**
- * From now on, takes an image at every `every`-th changing operation (1: all), with what
- * `state()` says was acknowledged by then; alternates random power losses and dropAll ones.
- */
-function capture<S>(fs: FaultFS, every: number, seed: number, state: () => S): { images: Snapshot<S>[]; changing: () => number; final: (where: string) => void } {
-  const images: Snapshot<S>[] = [];
-  let changing = 0;
-  const rng = new Rng(seed);
-  const take = (where: string): void => {
-    const s = rng.int(2 ** 31);
-    const dropAll = images.length % 3 === 2;
-    images.push({ fs: fs.crash(s, { mode: dropAll ? 'dropAll' : 'random' }), where: `${where}, ${dropAll ? 'power loss (dropAll)' : `power loss (random, crash seed ${s})`}`, state: state() });
-  };
-  fs.onOperation = (op, path) => {
-    if (!CHANGING.includes(op)) return;
-    changing++;
-    if ((changing - 1) % every === 0) take(`before changing operation ${changing} (${op} ${path})`);
-  };
-  return { images, changing: () => changing, final: (where) => take(where) };
-}
 
 /** How many changing operations apart the images are: SETT_LONG_TESTS=1 takes all. */
 function stride(total: number, want: number): number {
@@ -303,7 +276,7 @@ describe('table crash: addIndex mid-build', () => {
         const fs = copyOf(base);
         const t = await reopen(fs);
         const st: BuildState = { acked: 0, issued: 0, built: false };
-        const cap = capture(fs, every, 3, () => ({ ...st }));
+        const cap = captureImages(fs, everyNth(every), 3, () => ({ ...st }));
         if (!images) cap.images.length = 0;
         let settled = false;
         const build = t.alterTable(ITEMS, { addIndex: def }).then(() => {
@@ -426,7 +399,7 @@ const FIRST = { grp: 1, code: 'first', name: 'first', val: 1 };
  * Images of a power loss inside the recovery of `fs` (open, the resumed removals, close), at
  * about `want` of its changing operations.
  */
-async function recoveryImages(fs: FaultFS, want: number, seed: number): Promise<Snapshot<null>[]> {
+async function recoveryImages(fs: FaultFS, want: number, seed: number): Promise<StateImage<null>[]> {
   const counting = copyOf(fs);
   let n = 0;
   counting.onOperation = (op) => {
@@ -436,7 +409,7 @@ async function recoveryImages(fs: FaultFS, want: number, seed: number): Promise<
   await t.waitForBackgroundWork();
   await t.close();
   const live = copyOf(fs);
-  const cap = capture(live, Math.max(1, Math.ceil(n / want)), seed, () => null);
+  const cap = captureImages(live, everyNth(Math.max(1, Math.ceil(n / want))), seed, () => null);
   const t2 = await reopen(live);
   await t2.waitForBackgroundWork();
   await t2.close();
@@ -467,7 +440,7 @@ describe('table crash: dropTable / truncateTable', () => {
         const t = await reopen(fs);
         const oldId = t.meta(ITEMS).id;
         const st: DropState = { done: false, created: false, firstAcked: false, otherAcked: false };
-        const cap = capture(fs, every, 13, () => ({ ...st }));
+        const cap = captureImages(fs, everyNth(every), 13, () => ({ ...st }));
         if (op === 'dropTable') await t.dropTable(ITEMS);
         else await t.truncateTable(ITEMS);
         st.done = true;
@@ -574,7 +547,7 @@ describe('table crash: statements are atomic with their index entries', () => {
       const fs = copyOf(base);
       const t = await reopen(fs);
       const st = { acked: 0, issued: 0 };
-      const cap = capture(fs, every, 23, () => ({ ...st }));
+      const cap = captureImages(fs, everyNth(every), 23, () => ({ ...st }));
       for (let j = 0; j < stmts.length; j++) {
         st.issued = j + 1;
         const s = stmts[j]!;
