@@ -8,7 +8,8 @@ export class TableGates {
   private readonly drained = new Map<string, (() => void)[]>();
 
   async shared<T>(table: string, fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(table);
+    // An open gate is taken at once: no await (a turn through the microtask queue) per statement.
+    const release = this.closedBy.has(table) ? await this.acquire(table) : this.hold(table);
     try {
       return await fn();
     } finally {
@@ -19,6 +20,11 @@ export class TableGates {
   /** Holds `table` shared until the returned function is called (a transaction holds until it ends). */
   async acquire(table: string): Promise<() => void> {
     for (let gate = this.closedBy.get(table); gate !== undefined; gate = this.closedBy.get(table)) await gate;
+    return this.hold(table);
+  }
+
+  /** Holds `table` shared now; the caller has checked that no exclusive holder has it closed. */
+  private hold(table: string): () => void {
     this.holders.set(table, (this.holders.get(table) ?? 0) + 1);
     let held = true;
     return () => {

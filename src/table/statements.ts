@@ -2,7 +2,7 @@
 // `Tables` runs each in its own snapshot or transaction, `TableTransaction` in the caller's.
 
 import { ConflictError, InvalidArgumentError, type Transaction } from '../index.js';
-import { matchingRows, runQuery, toRow, type Reader } from './executor.js';
+import { concat, matchingRows, runQuery, toRow, type Reader } from './executor.js';
 import { decodeRow } from './row-codec.js';
 import { compileSet, deleteRows, insertRows, updateRows, WRITE_SLICE_ROWS, yieldToLoop, type IdSource, type Matched } from './mutations.js';
 import { planQuery, type PlanDetail } from './planner.js';
@@ -62,8 +62,28 @@ export function explainQuery(meta: TableMeta, options: QueryOptions = {}): Plan 
   return planQuery(meta, checkOptions(options)).plan;
 }
 
+/**
+ * The primary-key tuple `where` names when it is `{ column: <the one INT primary key>, op: '=',
+ * value: <safe integer> }`, the shape of most single-row writes; undefined for any other where.
+ * Such a where matches at most the row under that key: what the planner's pk-point plan reads,
+ * without planning it.
+ */
+function pointTuple(meta: TableMeta, where: Where | undefined): Uint8Array | undefined {
+  if (!meta.pkIsOneInt || typeof where !== 'object' || where === null) return undefined;
+  const w = where as Record<string, unknown>;
+  if (w.op !== '=' || !Number.isSafeInteger(w.value) || 'and' in w || 'or' in w || 'not' in w) return undefined;
+  if (w.column !== meta.columns[meta.pkPositions[0]!]!.name) return undefined;
+  return encodeTuple(meta.pkTypes, [w.value]);
+}
+
 /** Every row `where` matches, with its primary-key tuple, read through the writing transaction. */
 export async function matchedRows(meta: TableMeta, txn: Transaction, where: Where | undefined): Promise<Matched[]> {
+  const point = pointTuple(meta, where);
+  if (point !== undefined) {
+    // One read in the transaction: it joins the read set, so a concurrent write of the row conflicts.
+    const found = txn.getSync(concat(meta.rowsPrefix, point));
+    return found === undefined ? [] : [{ pk: point, values: decodeRow(meta.rowSchema, found) }];
+  }
   const d: PlanDetail = planQuery(meta, where === undefined ? {} : { where });
   // Writes need whole rows: index entries are rebuilt from every indexed column.
   d.needed = new Set(meta.columns.map((_, i) => i));
