@@ -209,8 +209,9 @@ export class Transaction extends Snapshot {
       );
     }
     // Copy: the caller may reuse its buffers before the commit.
-    entry.key = Uint8Array.from(entry.key);
-    entry.value = Uint8Array.from(entry.value);
+    // new Uint8Array(view) is one memcpy; Uint8Array.from walks the source's iterator (3x slower).
+    entry.key = new Uint8Array(entry.key);
+    entry.value = new Uint8Array(entry.value);
     this.writes.set(ks, entry);
     this.bytes = bytes;
   }

@@ -76,8 +76,9 @@ export class WriteBatch {
     // within chunkBytes (or hold one entry), and so fit a memtable.
     if (this.chunk.length > 0 && this.chunkBytes + weight > this.host.chunkBytes) this.send();
     // Copy: the caller may reuse its buffers right away.
-    entry.key = Uint8Array.from(entry.key);
-    entry.value = Uint8Array.from(entry.value);
+    // new Uint8Array(view) is one memcpy; Uint8Array.from walks the source's iterator (3x slower).
+    entry.key = new Uint8Array(entry.key);
+    entry.value = new Uint8Array(entry.value);
     this.chunk.push(entry);
     this.chunkBytes += weight;
     if (this.chunkBytes >= this.host.chunkBytes) this.send();
