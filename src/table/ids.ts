@@ -1,12 +1,13 @@
 // Auto-increment values and hidden row ids: one counter per table, handed out in memory and
-// persisted as a high-water mark in the same transaction as the rows that used it. At first use
+// persisted as a high-water mark in the same transaction as the rows that used it (where the ids
+// are the row keys, the last key is the mark, and deletes write the stored one). At first use
 // the counter starts past both the stored mark and the table's last key, so an id is never
 // handed out twice, even after the highest row is deleted and the database reopened (TABLES.md §7).
 
 import type { DB } from '../index.js';
 import { lastIntegerKey, parseCounter } from './catalog.js';
 import { autoIncrementKey } from './keys.js';
-import type { IdSource } from './mutations.js';
+import { idsInKeys, type IdSource } from './mutations.js';
 import type { TableMeta } from './schema.js';
 
 export class TableIds implements IdSource {
@@ -44,8 +45,7 @@ export class TableIds implements IdSource {
   private load(meta: TableMeta): number {
     let high = this.highByTable.get(meta.id);
     if (high === undefined) {
-      const keyedByCounter = meta.hiddenRowId || (meta.autoIncrementPosition >= 0 && meta.pkPositions[0] === meta.autoIncrementPosition);
-      high = Math.max(parseCounter(this.db.getSync(autoIncrementKey(meta.id))), keyedByCounter ? lastIntegerKey(this.db, meta) : 0);
+      high = Math.max(parseCounter(this.db.getSync(autoIncrementKey(meta.id))), idsInKeys(meta) ? lastIntegerKey(this.db, meta) : 0);
       this.highByTable.set(meta.id, high);
     }
     return high;

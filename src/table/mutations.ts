@@ -50,8 +50,19 @@ export async function insertRows(ctx: WriteContext, meta: TableMeta, rows: reado
     if (generated !== undefined || meta.autoIncrementPosition >= 0 || meta.hiddenRowId) usedIds = true;
     writeRow(ctx, meta, values, generated !== undefined);
   }
-  if (usedIds) ctx.txn.put(autoIncrementKey(meta.id), String(ctx.ids.high(meta)));
+  // Where the ids are the row keys, the last key carries the high-water mark (TableIds reads it
+  // back), so an insert writes no mark; a delete does (deleteRows).
+  if (usedIds && !idsInKeys(meta)) ctx.txn.put(autoIncrementKey(meta.id), String(ctx.ids.high(meta)));
   return ids;
+}
+
+/**
+ * Whether the table's ids are its row keys (hidden row ids, or an auto-increment first primary-key
+ * column): then the last row key is at least every id a committed insert used, and TableIds
+ * starts past it, so the stored mark need only cover rows deleted since.
+ */
+export function idsInKeys(meta: TableMeta): boolean {
+  return meta.hiddenRowId || (meta.autoIncrementPosition >= 0 && meta.pkPositions[0] === meta.autoIncrementPosition);
 }
 
 /** A user's row as the table's canonical values, defaults and auto-increment applied. */
@@ -165,6 +176,9 @@ export async function deleteRows(ctx: WriteContext, meta: TableMeta, matched: re
     for (const view of meta.indexes) deleteIndexEntry(ctx, view, values, pk);
     ctx.txn.delete(concat(meta.rowsPrefix, pk));
   }
+  // The deleted rows may have held the last key, which stood for the mark (insertRows): write it,
+  // in the same transaction, so their ids are never handed out again.
+  if (matched.length > 0 && idsInKeys(meta)) ctx.txn.put(autoIncrementKey(meta.id), String(ctx.ids.high(meta)));
 }
 
 /** The `set` of an update, checked and converted to the columns' canonical values. */
