@@ -127,6 +127,7 @@ export class DB implements AsyncDisposable {
       make: this.make,
       maxTxnBytes: Math.floor(parts.options.memTableSize / 2),
       maxTxnCount: Math.floor(parts.options.memTableSize / 2 / entryOverheadBytes),
+      tracksReads: parts.options.detectConflicts,
     });
     this.lsm.discardVersion = () => this.readVersions.min(this.committer.visibleVersion);
     // Another process may hold the directory now: writing on would corrupt its files. Fail-stop
@@ -534,6 +535,7 @@ export class DB implements AsyncDisposable {
     make: undefined as unknown as EntryMaker, // set in the constructor
     maxTxnBytes: 0,
     maxTxnCount: 0,
+    tracksReads: true,
     nowMs: () => this.clock.nowMs(),
     readAt: (key, version) => {
       this.counters.gets++;

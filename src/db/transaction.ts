@@ -26,6 +26,8 @@ export interface TxnHost {
   readonly make: EntryMaker;
   readonly maxTxnBytes: number;
   readonly maxTxnCount: number;
+  /** Whether commits are checked for conflicts: without it a transaction's read set serves nothing. */
+  readonly tracksReads: boolean;
   nowMs(): number;
   /** The newest entry of `key` at or below `version`, resolved to its user value; undefined if none, deleted or expired. */
   readAt(key: Uint8Array, version: number): Buffer | undefined;
@@ -111,6 +113,8 @@ export class Transaction extends Snapshot {
   /** Pending writes by key; the last write of a key wins. */
   private readonly writes = new Map<string, Entry>();
   private readonly reads = new Set<string>();
+  /** Read-write with conflict detection on: reads are recorded for the commit's check. */
+  private readonly tracking: boolean;
   private bytes = 0;
   private done = false;
 
@@ -124,6 +128,7 @@ export class Transaction extends Snapshot {
   ) {
     super(host, readVersion, releaseHolds);
     this.readOnly = readOnly;
+    this.tracking = !readOnly && host.tracksReads;
   }
 
   get readVersion(): number {
@@ -133,13 +138,16 @@ export class Transaction extends Snapshot {
   override getSync(key: Uint8Array | string): Buffer | undefined {
     this.checkLive();
     const k = this.host.make.key(key);
-    const ks = keyString(k);
-    const pending = this.writes.get(ks);
-    if (pending !== undefined) {
-      if (isDeleted(pending.meta) || isExpired(pending.expiresAt, this.host.nowMs())) return undefined;
-      return Buffer.from(pending.value);
+    // The key as a string only for what needs one: a pending write's lookup, the read set.
+    if (this.writes.size > 0 || this.tracking) {
+      const ks = keyString(k);
+      const pending = this.writes.get(ks);
+      if (pending !== undefined) {
+        if (isDeleted(pending.meta) || isExpired(pending.expiresAt, this.host.nowMs())) return undefined;
+        return Buffer.from(pending.value);
+      }
+      if (this.tracking) this.reads.add(ks);
     }
-    if (!this.readOnly) this.reads.add(ks);
     return this.host.readAt(k, this.version);
   }
 
@@ -157,7 +165,7 @@ export class Transaction extends Snapshot {
     const pending = [...this.writes.values()]
       .map((e) => [encodeInternalKey(e.key, this.version), encodeValueStruct(e)] as const)
       .sort((a, b) => compareInternalKeys(a[0], b[0]));
-    const onKey = this.readOnly ? undefined : (key: Uint8Array) => this.reads.add(keyString(key));
+    const onKey = this.tracking ? (key: Uint8Array) => this.reads.add(keyString(key)) : undefined;
     return this.host.iteratorAt(this.version, options, pending.length > 0 ? new ArrayIterator(pending) : undefined, onKey);
   }
 

@@ -56,6 +56,26 @@ describe('transactions', () => {
     await off.close();
   });
 
+  it('sees its own writes with detectConflicts: false (no read set kept)', async () => {
+    const db = await openSmall(faultFS(), { detectConflicts: false });
+    await db.put('a', 'old');
+    await db.put('b', 'kept');
+    const t = db.transaction();
+    expect(text(t.getSync('a'))).toBe('old');
+    t.put('a', 'new');
+    t.delete('b');
+    t.put('c', 'fresh');
+    expect(text(t.getSync('a'))).toBe('new');
+    expect(t.getSync('b')).toBeUndefined();
+    expect(text(t.getSync('c'))).toBe('fresh');
+    expect([...t.iterator()].map(([k, v]) => `${k}=${v}`)).toEqual(['a=new', 'c=fresh']);
+    expect(text(db.getSync('a'))).toBe('old');
+    await t.commit();
+    expect(text(db.getSync('a'))).toBe('new');
+    expect(db.getSync('b')).toBeUndefined();
+    await db.close();
+  });
+
   it('update() commits or rethrows, view() reads, snapshots stay at their version', async () => {
     const db = await openSmall(faultFS());
     await db.update(async (txn) => {
