@@ -87,6 +87,9 @@ async function measure(syncWrites: boolean, waiting: number, args: Args): Promis
     const q = await openQueue({ name: 'bench', storage: dir, syncWrites });
     try {
       const fillRate = await fill(q, waiting);
+      // The fill's flushes and compactions finish before measuring starts (with 1M waiting they
+      // would otherwise run inside the produce and lease phases).
+      await q.waitForBackgroundWork();
       const produce = await timed(args.ops, async () => {
         for (let done = 0; done < args.ops; done += args.batch) await q.produce(Array.from({ length: args.batch }, () => ({ payload })));
       });

@@ -275,6 +275,11 @@ export class Partition {
     return { ready, scheduled, leased, expired, dead, total: ready + scheduled + leased + expired + dead };
   }
 
+  /** Resolves once the partition's database has no flush or compaction running or due (benches measure after it). */
+  waitForBackgroundWork(): Promise<void> {
+    return this.tables.db.waitForBackgroundWork();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

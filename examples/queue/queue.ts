@@ -185,6 +185,15 @@ export class Queue {
     return { ...total, partitions };
   }
 
+  /**
+   * Resolves once no partition's database has a flush or compaction running or due: a bench
+   * waits for it after filling, so the fill's compactions do not run inside what it measures.
+   */
+  async waitForBackgroundWork(): Promise<void> {
+    this.checkOpen();
+    await Promise.all(this.parts.map((p) => p.waitForBackgroundWork()));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
