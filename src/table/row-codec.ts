@@ -245,6 +245,36 @@ export function decodeRow(schema: RowSchema, bytes: Uint8Array, wanted?: readonl
   return values;
 }
 
+/**
+ * Whether the row's field for column `position` is exactly the bytes `expected`, read without
+ * decoding the row: true or false when the row holds the field as bytes (a VARCHAR, TEXT or
+ * BLOB), undefined when it cannot say (the field is absent or of another wire type; decodeRow
+ * then gives the answer, or the error). A filtered scan rejects most rows with this alone.
+ */
+export function fieldBytesEqual(schema: RowSchema, bytes: Uint8Array, position: number, expected: Uint8Array): boolean | undefined {
+  const { positionById } = indexOf(schema);
+  const reader = new RowReader(bytes);
+  reader.header();
+  while (reader.at < bytes.length) {
+    const fieldAt = reader.at;
+    const key = reader.varint();
+    const wire = key % WIRE_BITS;
+    const id = (key - wire) / WIRE_BITS;
+    if (id >= positionById.length || positionById[id] !== position) {
+      reader.skip(wire, fieldAt);
+      continue;
+    }
+    if (wire !== WIRE_BYTES) return undefined;
+    const n = reader.varint();
+    reader.need(n, 'bytes value');
+    if (n !== expected.length) return false;
+    const at = reader.at;
+    for (let i = 0; i < n; i++) if (bytes[at + i] !== expected[i]) return false;
+    return true;
+  }
+  return undefined;
+}
+
 function copyDefault(value: unknown): unknown {
   // Callers own the rows they get: never hand out the schema's own Date or Buffer.
   if (value instanceof Date) return new Date(value.getTime());
@@ -254,13 +284,18 @@ function copyDefault(value: unknown): unknown {
 
 class RowReader {
   readonly bytes: Uint8Array;
-  readonly buf: Buffer;
+  private buffer: Buffer | undefined;
   at = 0;
   version = 0;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
-    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** `bytes` as a Buffer, made when first needed: most rows are read without one. */
+  get buf(): Buffer {
+    const bytes = this.bytes;
+    return (this.buffer ??= Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   header(): void {
@@ -377,10 +412,19 @@ class RowReader {
   text(encoding: 'utf8' | 'latin1'): string {
     const n = this.varint();
     this.need(n, 'bytes value');
-    const s = this.buf.toString(encoding, this.at, this.at + n);
+    const start = this.at;
     this.at += n;
-    return s;
+    return encoding === 'utf8' ? utf8Slice(this.bytes, start, start + n) : this.buf.toString(encoding, start, start + n);
   }
+}
+
+// Buffer's native UTF-8 decoder reads any Uint8Array (bounds checked): a row that is a view of a
+// memtable or block then needs no Buffer made around it. Undocumented, hence the fallback.
+const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string }).utf8Slice;
+
+function utf8Slice(bytes: Uint8Array, start: number, end: number): string {
+  if (nativeUtf8Slice !== undefined) return nativeUtf8Slice.call(bytes, start, end);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end);
 }
 
 function unzigzag(z: number): number {
