@@ -37,7 +37,7 @@ export async function openQueue(options: QueueOptions): Promise<Queue> {
   // transaction can overwrite another's reads, and the engine need not remember its writes.
   const engine: OpenOptions = { ...o.engine, syncWrites: o.syncWrites, detectConflicts: false };
   const opened = await Promise.allSettled(
-    locations.map((s, i) => Partition.open(i, join(storages[s]!.dir, partitionDirName(o.name, i)), storages[s]!.name ?? storages[s]!.dir, engine, o.clock)),
+    locations.map((s, i) => Partition.open(i, join(storages[s]!.dir, partitionDirName(o.name, i)), storages[s]!.name ?? storages[s]!.dir, engine)),
   );
   const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const partitions = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

@@ -1,19 +1,14 @@
 // An item's place in its state's line: when it is due (ms since the epoch) and a position drawn
-// from a per-partition sequence that breaks ties (items due in the same millisecond, a retried
+// from a per-partition counter (keys.ts, key N) that breaks ties (items due in the same millisecond, a retried
 // item behind everything already waiting).
 //
 //   +------------------------------+------------------------------+
 //   | due: 7 groups of 7 bits      | position: 7 groups of 7 bits |   14 bytes, each 0x80 | bits,
 //   +------------------------------+------------------------------+   most significant first
 //
-// Compared bytewise, ranks order as (due, position). Every byte has its high bit set, so a rank
-// holds no 0x00: the table layer's tuple encoding escapes zero bytes in a BLOB, and decoding an
-// escaped BLOB takes a slow path (pieces, Buffer.concat) on every index entry a lease reads.
-//
-// One BLOB column rather than two INT columns because the partition's cursors (partition.ts)
-// need a single-column lower bound: `rank >= cursor` is a range the table planner reads as one
-// index range; `(due, pos) >= (d, p)` over two columns it cannot express, and a bound on `due`
-// alone would step over the tombstones of every item leased in that millisecond on every lease.
+// Compared bytewise, ranks order as (due, position), so a line key (keys.ts) that starts with
+// one orders the line. The 7-bit groups (no 0x00 byte) come from the table-layer version, whose
+// tuple codec escaped zero bytes; kept so the record and key layout stay as documented.
 
 import { InvalidArgumentError } from 'sett';
 
