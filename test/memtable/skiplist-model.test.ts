@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeInternalKey, MAX_VERSION } from '../../src/base/index.js';
+import { compareInternalKeys, encodeInternalKey, MAX_VERSION } from '../../src/base/index.js';
 import { SkipList } from '../../src/memtable/index.js';
 import { current, SortedModel, type ModelEntry } from './helpers.js';
 
@@ -134,6 +134,35 @@ describe('SkipList against a sorted-array model', () => {
     fc.assert(
       fc.property(fc.array(opArb(anchored), { maxLength: 300 }), fc.integer(), fc.integer({ min: 0, max: 5 }), (ops, seed, prefixAt) => run(ops, seed, prefixAt)),
       { numRuns: 200 },
+    );
+  });
+
+  it('matches when runs of puts come in internal-key order and each search starts from the last splice', () => {
+    // Sorted runs between unsorted puts: a run may start anywhere relative to the kept splice,
+    // repeat a (key, version) (replace in place: the splice is not kept), and grow the list's height.
+    const put = fc.record({ key: keyArb, version: versionArb, value: valueArb });
+    const step = fc.oneof(
+      fc.record({ sorted: fc.constant(false), puts: fc.array(put, { maxLength: 2 }) }),
+      fc.record({ sorted: fc.constant(true), puts: fc.array(put, { maxLength: 40 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), fc.integer(), (steps, seed) => {
+        const list = SkipList.create(1 << 20, seed);
+        const model = new SortedModel();
+        for (const s of steps) {
+          const puts = s.sorted ? [...s.puts].sort((a, b) => compareInternalKeys(encodeInternalKey(a.key, a.version), encodeInternalKey(b.key, b.version))) : s.puts;
+          for (const p of puts) {
+            expect(list.put(p.key, p.version, p.value, s.sorted)).toBe(true);
+            model.put(p.key, p.version, p.value);
+          }
+        }
+        const it = list.iterator();
+        const forward: ModelEntry[] = [];
+        for (it.seekToFirst(); it.valid(); it.next()) forward.push(current(it));
+        expect(forward).toEqual(model.entries);
+        list.checkInvariants();
+      }),
+      { numRuns: 300 },
     );
   });
 
