@@ -12,6 +12,8 @@ import type { WriteRequest } from './write-queue.js';
 
 /** Entries inserted into the memtable between two turns of the event loop (about 0.5 ms of work). */
 export const insertSliceEntries = 256;
+/** Runs of at least this many entries go into the memtable in key order (sortedForInsert). */
+export const sortedInsertMinEntries = 16;
 
 export class Committer {
   /** The highest version handed to a write. */
@@ -91,8 +93,9 @@ export class Committer {
       // loop run between them. Nothing reads the new entries early: their versions are above
       // visibleVersion until the whole run is in; only this writer touches the active memtable.
       // In key order, each insert's search starts where the last one ended (a batch of rows with
-      // increasing keys then costs a few steps per entry, not a search from the head).
-      const ordered = run.length > 1 ? sortedForInsert(run) : run;
+      // increasing keys then costs a few steps per entry, not a search from the head). A run of a
+      // few entries is not sorted: its keys are far apart, and a search from the head is cheaper.
+      const ordered = run.length >= sortedInsertMinEntries ? sortedForInsert(run) : run;
       for (let from = 0; from < ordered.length; from += insertSliceEntries) {
         if (from > 0) await new Promise((resolve) => setImmediate(resolve));
         const to = Math.min(ordered.length, from + insertSliceEntries);

@@ -228,14 +228,14 @@ export class Memtable {
 
   /**
    * Inserts batch[from, to) into the skiplist: the second half of apply(), after log(batch).
-   * `sorted`: the batch is in internal-key order (sortedForInsert), so each search starts where
-   * the last one ended.
+   * `sorted`: the batch is in internal-key order (sortedForInsert), so each search after the
+   * batch's first starts where the last one ended.
    */
   insert(batch: readonly Entry[], from: number, to: number, sorted = false): void {
     const skiplist = this.skiplist;
     for (let i = from; i < to; i++) {
       const e = batch[i]!;
-      const ok = skiplist.putValueStruct(e.key, e.version, e, sorted);
+      const ok = skiplist.putValueStruct(e.key, e.version, e, sorted && i > 0);
       assert(ok, 'skiplist ran out of room after hasRoomFor said the batch fits');
       this.index.add(KeyIndex.hash(e.key), skiplist.lastPutNode);
     }
