@@ -1,22 +1,29 @@
-// A partition's keys and values on the raw engine (format 1; examples/queue/README.md has the
+// A partition's keys and values on the raw engine (format 2; examples/queue/README.md has the
 // same layout as a table). Numbers are unsigned big-endian so keys order as their numbers.
 //
-//   'V'                              -> format version, one byte (1)
-//   'N'                              -> counters: next item number u64, next position u64
-//   'i' n:u64                        -> the item record (below)
-//   'r' rank:14 n:u64                -> (empty) the ready line: waiting items by due time, position
-//   'l' rank:14 n:u64                -> (empty) the lease line: leased items by deadline
-//   'd' n:u64                        -> (empty) the dead letters, by item number
-//   's' sourceId (UTF-8)             -> n:u64, while the item with that sourceId is stored
+//   'V'                     -> format version, one byte (2; 1 was a key per item in each line)
+//   'N'                     -> counters: next item number u64, next position u64
+//   'i' n:u64               -> the item record (below)
+//   'r' rank:14             -> n:u64 ...: a run of waiting items, all due at rank's due time,
+//                              in position order, the first at rank's position or later, all
+//                              before the next run's (the ready line)
+//   'l' rank:14             -> n:u64 ...: the items one lease call leased, rank = (deadline,
+//                              a position of its own); an item is still in it only while its
+//                              record says leased with this same rank (the lease line)
+//   'd' n:u64               -> (empty) the dead letters, by item number
+//   's' sourceId (UTF-8)    -> n:u64, while the item with that sourceId is stored
 //
 // Item record: state u8 (0 ready, 1 leased, 2 dead), rank (14 bytes, rank.ts), attempts u32,
 // enqueuedAt u64 (ms), sourceId length u32 (0xffffffff: none), sourceId (UTF-8), payload (the rest).
-// The rank in the record is the one in the item's line key, so complete and retry find the
-// lease entry to delete from the record alone.
+//
+// Runs rather than a key per item: one memtable insert per lease call instead of one per item in
+// each line (the inserts were most of a lease's cost). A lease run is never edited when its items
+// are completed or retried: the record no longer matches, and the run goes when lease takes back
+// the expired ones after its deadline.
 
 import { RANK_BYTES, rankCeiling } from './rank.js';
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const FORMAT_KEY = Buffer.from('V');
 export const COUNTERS_KEY = Buffer.from('N');
 export const PREFIX = { item: 0x69, ready: 0x72, leased: 0x6c, dead: 0x64, source: 0x73 } as const;
@@ -50,25 +57,40 @@ export function deadKey(n: number): Buffer {
   return k;
 }
 
-/** A ready or lease line key: prefix, rank, item number. */
-export function lineKey(prefix: number, rank: Uint8Array, n: number): Buffer {
-  const k = Buffer.allocUnsafe(1 + RANK_BYTES + 8);
+/** A ready or lease run's key: prefix, then the rank of its first item (ready) or of the lease call. */
+export function runKey(prefix: number, rank: Uint8Array): Buffer {
+  const k = Buffer.allocUnsafe(1 + RANK_BYTES);
   k[0] = prefix;
   k.set(rank, 1);
-  putNumber(k, 1 + RANK_BYTES, n);
   return k;
+}
+
+export function runRank(key: Buffer): Buffer {
+  return key.subarray(1, 1 + RANK_BYTES);
+}
+
+export function encodeNumbers(ns: readonly number[]): Buffer {
+  const b = Buffer.allocUnsafe(8 * ns.length);
+  for (let i = 0; i < ns.length; i++) putNumber(b, 8 * i, ns[i]!);
+  return b;
+}
+
+export function decodeNumbers(b: Uint8Array): number[] {
+  const ns = new Array<number>(b.length >>> 3);
+  for (let i = 0; i < ns.length; i++) ns[i] = numberAt(b, 8 * i);
+  return ns;
 }
 
 export function lineStart(prefix: number): Buffer {
   return Buffer.of(prefix);
 }
 
-/** Above every line key due at or before `nowMs`, below every one due later (an exclusive upper bound). */
+/** Above every run key due at or before `nowMs`, below every one due later (an exclusive upper bound). */
 export function lineCeiling(prefix: number, nowMs: number): Buffer {
   const k = Buffer.allocUnsafe(2 + RANK_BYTES);
   k[0] = prefix;
   rankCeiling(nowMs).copy(k, 1);
-  // Ranks never use the last position, and an item number's first byte is below 0xff.
+  // Ranks never use the last position; the extra byte keeps the bound above one that did.
   k[1 + RANK_BYTES] = 0xff;
   return k;
 }

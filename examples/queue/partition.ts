@@ -15,7 +15,7 @@
 // entry below it. It starts unset (from the start of the line) at open.
 
 import { InvalidArgumentError, open, type BatchOperation, type DB, type OpenOptions } from 'sett';
-import { COUNTERS_KEY, decodeItem, deadKey, encodeCounters, encodeItem, FORMAT_KEY, FORMAT_VERSION, itemKey, lineCeiling, lineKey, lineStart, numberAt, PREFIX, sourceKey, decodeCounters, type StoredItem } from './keys.js';
+import { COUNTERS_KEY, decodeCounters, decodeItem, decodeNumbers, deadKey, encodeCounters, encodeItem, encodeNumbers, FORMAT_KEY, FORMAT_VERSION, itemKey, lineCeiling, lineStart, numberAt, PREFIX, runKey, runRank, sourceKey, type StoredItem } from './keys.js';
 import { encodeRank, rankDue } from './rank.js';
 import type { StateCounts } from './types.js';
 
@@ -82,7 +82,7 @@ export class Partition {
     const c = { ...this.counters };
     const ops: BatchOperation[] = [];
     const pending = new Map<string, number>();
-    let lowest: Buffer | undefined;
+    const runs = new RunWriter(ops);
     const out = items.map((it) => {
       if (it.sourceId !== null) {
         const earlier = pending.get(it.sourceId);
@@ -91,13 +91,8 @@ export class Partition {
         if (stored !== undefined) return { n: numberAt(stored, 0), duplicate: true };
       }
       const n = c.n++;
-      const rank = encodeRank(it.dueMs, c.position++);
-      const ready = lineKey(PREFIX.ready, rank, n);
-      lowest = minKey(lowest, ready);
-      ops.push(
-        { type: 'put', key: itemKey(n), value: encodeItem({ n, state: READY, rank, attempts: 0, sourceId: it.sourceId, enqueuedAt: nowMs, payload: it.payload }) },
-        { type: 'put', key: ready, value: EMPTY },
-      );
+      const rank = runs.add(it.dueMs, c.position++, n);
+      ops.push({ type: 'put', key: itemKey(n), value: encodeItem({ n, state: READY, rank, attempts: 0, sourceId: it.sourceId, enqueuedAt: nowMs, payload: it.payload }) });
       if (it.sourceId !== null) {
         pending.set(it.sourceId, n);
         ops.push({ type: 'put', key: sourceKey(it.sourceId), value: numberBytes(n) });
@@ -105,6 +100,7 @@ export class Partition {
       return { n, duplicate: false };
     });
     if (ops.length === 0) return out;
+    const lowest = runs.finish();
     ops.push({ type: 'put', key: COUNTERS_KEY, value: encodeCounters(c.n, c.position) });
     await this.db.batch(ops);
     this.counters = c;
@@ -120,90 +116,107 @@ export class Partition {
     const c = { ...this.counters };
     const ops: BatchOperation[] = [];
     const reaped = this.reap(ops, c, nowMs, maxAttempts);
-    // Taken-back items are not in the batch's reads (it is not written yet): merge them, already
-    // in key order, with the ready index read from the cursor.
+    // Taken-back runs are not in the batch's reads (it is not written yet): merge them, already
+    // in key order, with the ready runs read from the cursor.
     const back = reaped.ready;
     const ceiling = lineCeiling(PREFIX.ready, nowMs);
-    const it = this.db.iterator({ gte: this.readyFrom ?? lineStart(PREFIX.ready), lt: ceiling, limit: count, values: false });
-    const chosen: { key: Buffer; item: StoredItem; fromBack: boolean }[] = [];
+    const it = this.db.iterator({ gte: this.readyFrom ?? lineStart(PREFIX.ready), lt: ceiling });
+    const taken: StoredItem[] = [];
+    let lastKey: Buffer | undefined;
     let b = 0;
     let next = it.nextEntry();
-    while (chosen.length < count && (next !== undefined || b < back.length)) {
-      const fromIndex = next?.[0];
-      if (fromIndex !== undefined && (b === back.length || Buffer.compare(fromIndex, back[b]!.key) < 0)) {
-        const n = numberAt(fromIndex, fromIndex.length - 8);
-        const item = this.db.getSync(itemKey(n));
-        if (item === undefined) throw new Error(`queue partition ${this.dir}: ready index entry without its item`);
-        chosen.push({ key: fromIndex, item: decodeItem(n, item), fromBack: false });
+    while (taken.length < count && (next !== undefined || b < back.length)) {
+      const fromIndex = next !== undefined && (b === back.length || Buffer.compare(next[0]!, back[b]!.key) < 0);
+      const run = fromIndex ? { key: next![0]!, ns: decodeNumbers(next![1]!) } : back[b]!;
+      lastKey = run.key;
+      const k = Math.min(count - taken.length, run.ns.length);
+      for (let i = 0; i < k; i++) {
+        const n = run.ns[i]!;
+        const item = fromIndex ? this.item(n) : (run as BackRun).items[i]!;
+        taken.push(item);
+      }
+      if (fromIndex) {
+        // The rest of the run stays under its key: later positions, still before the next run.
+        ops.push(k === run.ns.length ? { type: 'del', key: run.key } : { type: 'put', key: run.key, value: encodeNumbers(run.ns.slice(k)) });
         next = it.nextEntry();
       } else {
-        chosen.push({ key: back[b]!.key, item: back[b]!.item, fromBack: true });
+        if (k < run.ns.length) putBackRun(ops, run as BackRun, k);
         b++;
       }
     }
     it.close();
-    // Taken back but not leased again now: into the ready line.
-    for (; b < back.length; b++) {
-      const { key, item } = back[b]!;
-      ops.push({ type: 'put', key, value: EMPTY }, { type: 'put', key: itemKey(item.n), value: encodeItem(item) });
+    // Taken back but not reached: into the ready line as they are.
+    for (; b < back.length; b++) putBackRun(ops, back[b]!, 0);
+    let leased: StoredItem[] = [];
+    let leaseKey: Buffer | undefined;
+    if (taken.length > 0) {
+      const leaseRank = encodeRank(nowMs + leaseMs, c.position++);
+      leaseKey = runKey(PREFIX.leased, leaseRank);
+      leased = taken.map((item) => ({ ...item, state: LEASED, rank: leaseRank, attempts: item.attempts + 1 }));
+      for (const l of leased) ops.push({ type: 'put', key: itemKey(l.n), value: encodeItem(l) });
+      ops.push({ type: 'put', key: leaseKey, value: encodeNumbers(leased.map((l) => l.n)) });
     }
-    const leaseRank = encodeRank(nowMs + leaseMs, 0);
-    const leased = chosen.map(({ key, item, fromBack }) => {
-      const l: StoredItem = { ...item, state: LEASED, rank: leaseRank, attempts: item.attempts + 1 };
-      if (!fromBack) ops.push({ type: 'del', key });
-      ops.push({ type: 'put', key: lineKey(PREFIX.leased, leaseRank, l.n), value: EMPTY }, { type: 'put', key: itemKey(l.n), value: encodeItem(l) });
-      return l;
-    });
     if (ops.length > 0) {
       if (c.position !== this.counters.position) ops.push({ type: 'put', key: COUNTERS_KEY, value: encodeCounters(c.n, c.position) });
       await this.db.batch(ops);
     }
     this.counters = c;
     this.leasedFrom = reaped.leasedFrom;
-    if (leased.length > 0) this.leasedFrom = lower(this.leasedFrom, lineKey(PREFIX.leased, leaseRank, 0));
-    this.readyFrom = chosen.length < count ? ceiling : chosen[chosen.length - 1]!.key;
+    if (leaseKey !== undefined) this.leasedFrom = lower(this.leasedFrom, leaseKey);
+    this.readyFrom = taken.length < count ? ceiling : lastKey;
     return leased;
   }
 
   /**
-   * Expired leases, oldest deadline first: the ones past maxAttempts go to the dead letters (their
-   * writes added to `ops`); the rest are returned, due at their old deadline, for lease to hand
-   * out again or put back in the ready line.
+   * Expired leases, oldest deadline first, at most REAP_BATCH_MAX items: the ones past
+   * maxAttempts go to the dead letters (their writes added to `ops`); the rest come back as one
+   * run per lease run, due at its old deadline, for lease to hand out again or put back in line.
    */
-  private reap(ops: BatchOperation[], c: Counters, nowMs: number, maxAttempts: number): { leasedFrom: Buffer; ready: { key: Buffer; item: StoredItem }[] } {
+  private reap(ops: BatchOperation[], c: Counters, nowMs: number, maxAttempts: number): { leasedFrom: Buffer; ready: BackRun[] } {
     const ceiling = lineCeiling(PREFIX.leased, nowMs);
-    const it = this.db.iterator({ gte: this.leasedFrom ?? lineStart(PREFIX.leased), lt: ceiling, limit: REAP_BATCH_MAX, values: false });
-    const ready: { key: Buffer; item: StoredItem }[] = [];
-    let seen = 0;
-    let last: Buffer | undefined;
+    const it = this.db.iterator({ gte: this.leasedFrom ?? lineStart(PREFIX.leased), lt: ceiling });
+    const ready: BackRun[] = [];
+    let reaped = 0;
+    let leasedFrom = ceiling;
     for (let e = it.nextEntry(); e !== undefined; e = it.nextEntry()) {
       const key = e[0]!;
-      seen++;
-      last = key;
-      const n = numberAt(key, key.length - 8);
-      const bytes = this.db.getSync(itemKey(n));
-      if (bytes === undefined) throw new Error(`queue partition ${this.dir}: lease index entry without its item`);
-      const item = decodeItem(n, bytes);
-      ops.push({ type: 'del', key });
-      const position = c.position++;
-      if (item.attempts >= maxAttempts) {
-        const dead: StoredItem = { ...item, state: DEAD, rank: encodeRank(nowMs, position) };
-        ops.push({ type: 'put', key: deadKey(n), value: EMPTY }, { type: 'put', key: itemKey(n), value: encodeItem(dead) });
-      } else {
-        const rank = encodeRank(rankDue(item.rank), position);
-        ready.push({ key: lineKey(PREFIX.ready, rank, n), item: { ...item, state: READY, rank } });
+      const rank = runRank(key);
+      const ns = decodeNumbers(e[1]!);
+      let run: BackRun | undefined;
+      let i = 0;
+      for (; i < ns.length && reaped < REAP_BATCH_MAX; i++) {
+        const n = ns[i]!;
+        const bytes = this.db.getSync(itemKey(n));
+        if (bytes === undefined) continue; // completed
+        const item = decodeItem(n, bytes);
+        if (item.state !== LEASED || !item.rank.equals(rank)) continue; // retried, or leased again since
+        reaped++;
+        const position = c.position++;
+        if (item.attempts >= maxAttempts) {
+          ops.push({ type: 'put', key: deadKey(n), value: EMPTY }, { type: 'put', key: itemKey(n), value: encodeItem({ ...item, state: DEAD, rank: encodeRank(nowMs, position) }) });
+          continue;
+        }
+        const readyRank = encodeRank(rankDue(rank), position);
+        if (run === undefined) ready.push((run = { key: runKey(PREFIX.ready, readyRank), ns: [], items: [] }));
+        run.ns.push(n);
+        run.items.push({ ...item, state: READY, rank: readyRank });
+      }
+      ops.push(i === ns.length ? { type: 'del', key } : { type: 'put', key, value: encodeNumbers(ns.slice(i)) });
+      if (reaped >= REAP_BATCH_MAX) {
+        leasedFrom = key;
+        break;
       }
     }
     it.close();
-    // Due times are the old deadlines, in order, and positions rise: the list is in key order.
-    return { leasedFrom: seen < REAP_BATCH_MAX ? ceiling : last!, ready };
+    // Old deadlines in order and rising positions: the runs are in key order.
+    return { leasedFrom, ready };
   }
 
-  /** Deletes items (already checked to be leased by `read`), their lease entries and their sourceIds. */
+  /** Deletes items (already checked to be leased by `read`) and their sourceIds; their lease runs go when reaped. */
   async complete(items: readonly StoredItem[]): Promise<void> {
     const ops: BatchOperation[] = [];
     for (const it of items) {
-      ops.push({ type: 'del', key: itemKey(it.n) }, { type: 'del', key: lineKey(PREFIX.leased, it.rank, it.n) });
+      ops.push({ type: 'del', key: itemKey(it.n) });
       if (it.sourceId !== null) ops.push({ type: 'del', key: sourceKey(it.sourceId) });
     }
     await this.db.batch(ops);
@@ -216,24 +229,28 @@ export class Partition {
   async retry(items: readonly StoredItem[], dueMs: number, nowMs: number, maxAttempts: number): Promise<void> {
     const c = { ...this.counters };
     const ops: BatchOperation[] = [];
-    let lowest: Buffer | undefined;
+    const runs = new RunWriter(ops);
     for (const it of items) {
-      ops.push({ type: 'del', key: lineKey(PREFIX.leased, it.rank, it.n) });
       const position = c.position++;
       if (it.attempts >= maxAttempts) {
         ops.push({ type: 'put', key: deadKey(it.n), value: EMPTY }, { type: 'put', key: itemKey(it.n), value: encodeItem({ ...it, state: DEAD, rank: encodeRank(nowMs, position) }) });
       } else {
-        const rank = encodeRank(dueMs, position);
-        const key = lineKey(PREFIX.ready, rank, it.n);
-        lowest = minKey(lowest, key);
-        ops.push({ type: 'put', key, value: EMPTY }, { type: 'put', key: itemKey(it.n), value: encodeItem({ ...it, state: READY, rank }) });
+        const rank = runs.add(dueMs, position, it.n);
+        ops.push({ type: 'put', key: itemKey(it.n), value: encodeItem({ ...it, state: READY, rank }) });
       }
     }
     if (ops.length === 0) return;
+    const lowest = runs.finish();
     ops.push({ type: 'put', key: COUNTERS_KEY, value: encodeCounters(c.n, c.position) });
     await this.db.batch(ops);
     this.counters = c;
     if (lowest !== undefined) this.readyFrom = lower(this.readyFrom, lowest);
+  }
+
+  private item(n: number): StoredItem {
+    const bytes = this.db.getSync(itemKey(n));
+    if (bytes === undefined) throw new Error(`queue partition ${this.dir}: ready run holds item ${n}, which is not stored`);
+    return decodeItem(n, bytes);
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -269,22 +286,30 @@ export class Partition {
     return out;
   }
 
-  /** Items per state, counted through the index keys (the whole partition: an admin call, not a hot path). */
+  /** Items per state, read from the runs (the whole partition: an admin call, not a hot path). */
   async counts(nowMs: number): Promise<StateCounts> {
-    const count = (options: { gte?: Buffer; lt?: Buffer; prefix: Buffer }): number => {
-      let k = 0;
-      const it = this.db.iterator({ ...options, values: false });
-      while (it.nextView() !== undefined) k++;
-      return k;
-    };
-    const line = (prefix: number): [number, number] => {
-      const ceiling = lineCeiling(prefix, nowMs);
-      return [count({ lt: ceiling, prefix: Buffer.of(prefix) }), count({ gte: ceiling, prefix: Buffer.of(prefix) })];
-    };
-    const [ready, scheduled] = line(PREFIX.ready);
-    const [expired, leased] = line(PREFIX.leased);
-    const dead = count({ prefix: Buffer.of(PREFIX.dead) });
-    return { ready, scheduled, leased, expired, dead, total: ready + scheduled + leased + expired + dead };
+    const c: StateCounts = { ready: 0, scheduled: 0, leased: 0, expired: 0, dead: 0, total: 0 };
+    const readyCeiling = lineCeiling(PREFIX.ready, nowMs);
+    for (const [key, value] of this.db.iterator({ prefix: Buffer.of(PREFIX.ready) })) {
+      if (Buffer.compare(key!, readyCeiling) < 0) c.ready += value!.length / 8;
+      else c.scheduled += value!.length / 8;
+    }
+    const leasedCeiling = lineCeiling(PREFIX.leased, nowMs);
+    for (const [key, value] of this.db.iterator({ prefix: Buffer.of(PREFIX.leased) })) {
+      const rank = runRank(key!);
+      // Only the items whose record still names this run.
+      const live = decodeNumbers(value!).filter((n) => {
+        const bytes = this.db.getSync(itemKey(n));
+        if (bytes === undefined) return false;
+        const item = decodeItem(n, bytes);
+        return item.state === LEASED && item.rank.equals(rank);
+      }).length;
+      if (Buffer.compare(key!, leasedCeiling) < 0) c.expired += live;
+      else c.leased += live;
+    }
+    for (const _ of this.db.iterator({ prefix: Buffer.of(PREFIX.dead), values: false })) c.dead++;
+    c.total = c.ready + c.scheduled + c.leased + c.expired + c.dead;
+    return c;
   }
 
   /** Resolves once the partition's database has no flush or compaction running or due (benches measure after it). */
@@ -300,6 +325,62 @@ export class Partition {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Items per ready run at most: a lease that takes part of a run rewrites the rest, so keep runs short. */
+const RUN_MAX = 256;
+
+/** A run of items taken back from an expired lease, not yet written. */
+interface BackRun {
+  key: Buffer;
+  ns: number[];
+  items: StoredItem[];
+}
+
+/** Writes the items of a back run from the `from`th on: the run under its own key (a run's key ranks at or below its items), and their records. */
+function putBackRun(ops: BatchOperation[], run: BackRun, from: number): void {
+  const items = run.items.slice(from);
+  ops.push({ type: 'put', key: runKey(PREFIX.ready, items[0]!.rank), value: encodeNumbers(run.ns.slice(from)) });
+  for (const item of items) ops.push({ type: 'put', key: itemKey(item.n), value: encodeItem(item) });
+}
+
+/**
+ * Groups items entering the ready line into runs: consecutive items due at the same time, at
+ * consecutive positions, at most RUN_MAX to a run.
+ */
+class RunWriter {
+  private key: Buffer | undefined;
+  private due = -1;
+  private nextPosition = -1;
+  private ns: number[] = [];
+  private lowest: Buffer | undefined;
+
+  constructor(private readonly ops: BatchOperation[]) {}
+
+  /** Adds item `n` due at `dueMs` at `position`; returns its rank. */
+  add(dueMs: number, position: number, n: number): Buffer {
+    const rank = encodeRank(dueMs, position);
+    if (this.key === undefined || dueMs !== this.due || position !== this.nextPosition || this.ns.length >= RUN_MAX) {
+      this.flush();
+      this.key = runKey(PREFIX.ready, rank);
+      this.due = dueMs;
+      this.lowest = minKey(this.lowest, this.key);
+    }
+    this.ns.push(n);
+    this.nextPosition = position + 1;
+    return rank;
+  }
+
+  /** Writes the last run; returns the lowest run key written. */
+  finish(): Buffer | undefined {
+    this.flush();
+    return this.lowest;
+  }
+
+  private flush(): void {
+    if (this.key !== undefined && this.ns.length > 0) this.ops.push({ type: 'put', key: this.key, value: encodeNumbers(this.ns) });
+    this.ns = [];
+  }
+}
+
 
 /**
  * The stored counters, after checking the format version; a new partition gets the version key

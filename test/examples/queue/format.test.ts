@@ -28,7 +28,7 @@ describe('partition format', () => {
     await writeInto(join(root, partitionDirName('q', 0)), 'queue/position', Buffer.of(1));
     const err = await openQueue({ name: 'q', storage: root, syncWrites: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect((err as Error).message).toMatch(/not a queue partition of format 1/);
+    expect((err as Error).message).toMatch(/not a queue partition of format 2/);
   });
 
   it('refuses another format version, and reopens its own', async () => {
@@ -38,7 +38,7 @@ describe('partition format', () => {
     const again = await openQueue({ name: 'q', storage: root, syncWrites: false });
     expect((await again.list()).map((it) => it.id)).toEqual(ids);
     await again.close();
-    await writeInto(join(root, partitionDirName('q', 0)), 'V', Buffer.of(2));
-    await expect(openQueue({ name: 'q', storage: root, syncWrites: false })).rejects.toThrow(/format 02 is not the one this version reads \(1\)/);
+    await writeInto(join(root, partitionDirName('q', 0)), 'V', Buffer.of(9));
+    await expect(openQueue({ name: 'q', storage: root, syncWrites: false })).rejects.toThrow(/format 09 is not the one this version reads \(2\)/);
   });
 });
