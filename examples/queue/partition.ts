@@ -25,6 +25,8 @@ export const LEASED = 'leased';
 export const DEAD = 'dead';
 /** Expired leases taken back per lease call at most, so one call's work stays bounded. */
 export const REAP_BATCH_MAX = 1024;
+/** Lease-run entries a lease call looks at at most, counting those completed or retried since (read and dropped). */
+const REAP_EXAMINE_MAX = 8 * REAP_BATCH_MAX;
 
 export interface NewItem {
   sourceId: string | null;
@@ -177,6 +179,7 @@ export class Partition {
     const it = this.db.iterator({ gte: this.leasedFrom ?? lineStart(PREFIX.leased), lt: ceiling });
     const ready: BackRun[] = [];
     let reaped = 0;
+    let examined = 0;
     let leasedFrom = ceiling;
     for (let e = it.nextEntry(); e !== undefined; e = it.nextEntry()) {
       const key = e[0]!;
@@ -184,7 +187,7 @@ export class Partition {
       const ns = decodeNumbers(e[1]!);
       let run: BackRun | undefined;
       let i = 0;
-      for (; i < ns.length && reaped < REAP_BATCH_MAX; i++) {
+      for (; i < ns.length && reaped < REAP_BATCH_MAX && examined < REAP_EXAMINE_MAX; i++, examined++) {
         const n = ns[i]!;
         const bytes = this.db.getSync(itemKey(n));
         if (bytes === undefined) continue; // completed
@@ -202,7 +205,7 @@ export class Partition {
         run.items.push({ ...item, state: READY, rank: readyRank });
       }
       ops.push(i === ns.length ? { type: 'del', key } : { type: 'put', key, value: encodeNumbers(ns.slice(i)) });
-      if (reaped >= REAP_BATCH_MAX) {
+      if (reaped >= REAP_BATCH_MAX || examined >= REAP_EXAMINE_MAX) {
         leasedFrom = key;
         break;
       }
