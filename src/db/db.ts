@@ -11,6 +11,7 @@ import {
   isDeleted,
   isExpired,
   toBytes,
+  compareRanges,
   type Clock,
   META_DELETE,
   type Entry,
@@ -25,7 +26,7 @@ import { ValueLogGC } from './value-gc.js';
 import { Snapshot, Transaction, syncOption, type CommitOptions, type TransactionOptions, type TxnHost } from './transaction.js';
 import { Sequence } from './sequence.js';
 import { WriteBatch } from './write-batch.js';
-import { DBIterator, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
+import { DBIterator, prefixSuccessor, type IteratorOptions, type ResolvedBounds } from './db-iterator.js';
 import type { Lsm } from './lsm.js';
 import type { Logger, Options } from './options.js';
 import type { Counters, DBStats } from './stats.js';
@@ -340,13 +341,14 @@ export class DB implements AsyncDisposable {
     if (typeof sinceVersion !== 'number' || !Number.isSafeInteger(sinceVersion) || sinceVersion < 0) {
       throw new InvalidArgumentError('iterator option sinceVersion must be a non-negative integer');
     }
-    const { iterators, release } = this.lsm.sources();
+    const { iterators, release } = this.lsm.sources(sourceRange(bounds));
     if (extra !== undefined) iterators.unshift(extra);
     const releaseVersion = this.readVersions.hold(readVersion);
     const releaseEpoch = this.holdEpoch();
     this.counters.iterators++;
     return new DBIterator(
-      new MergeIterator(iterators),
+      // One source (a lone memtable, the common case of a small or in-memory table) needs no merge.
+      iterators.length === 1 ? iterators[0]! : new MergeIterator(iterators),
       readVersion,
       bounds,
       options.reverse === true,
@@ -791,4 +793,19 @@ export class DB implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The user keys an iteration within `bounds` can reach, both ends inclusive (a superset is fine). */
+function sourceRange(b: ResolvedBounds): { lower: Uint8Array | undefined; upper: Uint8Array | undefined } | undefined {
+  let { lower, upper } = b;
+  if (b.prefix !== undefined) {
+    if (lower === undefined || compareBytes(lower, b.prefix) < 0) lower = b.prefix;
+    const end = prefixSuccessor(b.prefix);
+    if (end !== undefined && (upper === undefined || compareBytes(end, upper) < 0)) upper = end;
+  }
+  return lower === undefined && upper === undefined ? undefined : { lower, upper };
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return compareRanges(a, 0, a.length, b, 0, b.length);
 }

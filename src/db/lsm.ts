@@ -191,8 +191,13 @@ export class Lsm {
     return v;
   }
 
-  /** Iterators over every source, newest first, and a function that releases what they hold. */
-  sources(): { iterators: InternalIterator[]; release: () => void } {
+  /**
+   * Iterators over every source, newest first, and a function that releases what they hold.
+   * With `range` (user keys, both ends inclusive, undefined unbounded), tables wholly outside it
+   * get no iterator: an iteration confined to the range would only seek them to find nothing
+   * (a block read and search per table per seek).
+   */
+  sources(range?: { lower: Uint8Array | undefined; upper: Uint8Array | undefined }): { iterators: InternalIterator[]; release: () => void } {
     const version = this.version;
     version.refAll();
     // Each memtable is held until release(): its arena must not be reused while the iterator reads it.
@@ -202,11 +207,20 @@ export class Lsm {
       m.ref();
       iterators.push(m.iterator());
     }
+    const lower = range?.lower;
+    const upper = range?.upper;
     // L0 tables overlap: each is a source. A deeper level is one source whatever its size (its
     // tables are sorted and disjoint): a seek opens one table per level, not every table.
-    const [l0, ...deeper] = version.levels;
-    for (const t of l0!) iterators.push(t.iterator());
-    for (const level of deeper) {
+    const levels = version.levels;
+    for (const t of levels[0]!) if (range === undefined || t.overlaps(lower, upper)) iterators.push(t.iterator());
+    for (let l = 1; l < levels.length; l++) {
+      let level = levels[l]!;
+      if (range !== undefined && level.length > 0) {
+        // Sorted and disjoint: the tables in range are a run of them.
+        const from = lower === undefined ? 0 : countWhile(level, (t) => !t.overlaps(lower, undefined));
+        const to = upper === undefined ? level.length : countWhile(level, (t) => t.overlaps(undefined, upper));
+        if (from !== 0 || to !== level.length) level = level.slice(from, Math.max(from, to));
+      }
       if (level.length === 1) iterators.push(level[0]!.iterator());
       else if (level.length > 1) iterators.push(new ConcatIterator(level));
     }
@@ -483,3 +497,14 @@ function findTable(level: readonly Table[], userKey: Uint8Array): Table | undefi
   return lo < level.length ? level[lo] : undefined;
 }
 
+/** How many tables, from the first, satisfy `holds` (true for a prefix of them): a binary search. */
+function countWhile(tables: readonly Table[], holds: (t: Table) => boolean): number {
+  let lo = 0;
+  let hi = tables.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(tables[mid]!)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -301,6 +301,16 @@ export class Table {
   }
 
   /**
+   * Whether the table's user keys reach into [lower, upper] (both inclusive; undefined is
+   * unbounded): an iteration confined to that range needs no iterator over a table that does not.
+   */
+  overlaps(lower: Uint8Array | undefined, upper: Uint8Array | undefined): boolean {
+    const p = this.properties;
+    if (lower !== undefined && compareRanges(p.largest, 0, this.largestUserEnd, lower, 0, lower.length) < 0) return false;
+    return upper === undefined || compareRanges(p.smallest, 0, this.smallestUserEnd, upper, 0, upper.length) <= 0;
+  }
+
+  /**
    * The newest entry of `userKey` with version <= readVersion, or undefined. The returned key is
    * a copy; the value is a view into an immutable cached block.
    */
