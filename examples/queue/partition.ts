@@ -132,11 +132,8 @@ export class Partition {
       const run = fromIndex ? { key: next![0]!, ns: decodeNumbers(next![1]!) } : back[b]!;
       lastKey = run.key;
       const k = Math.min(count - taken.length, run.ns.length);
-      for (let i = 0; i < k; i++) {
-        const n = run.ns[i]!;
-        const item = fromIndex ? this.item(n) : (run as BackRun).items[i]!;
-        taken.push(item);
-      }
+      if (fromIndex) this.items(run.ns, k, taken);
+      else for (let i = 0; i < k; i++) taken.push((run as BackRun).items[i]!);
       if (fromIndex) {
         // The rest of the run stays under its key: later positions, still before the next run.
         ops.push(k === run.ns.length ? { type: 'del', key: run.key } : { type: 'put', key: run.key, value: encodeNumbers(run.ns.slice(k)) });
@@ -250,10 +247,35 @@ export class Partition {
     if (lowest !== undefined) this.readyFrom = lower(this.readyFrom, lowest);
   }
 
-  private item(n: number): StoredItem {
-    const bytes = this.db.getSync(itemKey(n));
-    if (bytes === undefined) throw new Error(`queue partition ${this.dir}: ready run holds item ${n}, which is not stored`);
-    return decodeItem(n, bytes);
+  /**
+   * Appends the records of the first `k` items of a ready run to `out`. Items produced together
+   * have consecutive numbers: then one range read of their records, which costs less per item
+   * than a point read each (with 1M waiting, point reads went through every level's tables).
+   */
+  private items(ns: readonly number[], k: number, out: StoredItem[]): void {
+    const first = ns[0]!;
+    const last = first + k - 1;
+    let consecutive = true;
+    for (let i = 1; i < k && consecutive; i++) consecutive = ns[i] === first + i;
+    if (consecutive) {
+      const it = this.db.iterator({ gte: itemKey(first), lt: itemKey(last + 1) });
+      let expected = first;
+      for (let e = it.nextEntry(); e !== undefined; e = it.nextEntry()) {
+        const n = numberAt(e[0]!, 1);
+        if (n !== expected) break;
+        out.push(decodeItem(n, e[1]!));
+        expected++;
+      }
+      it.close();
+      if (expected !== last + 1) throw new Error(`queue partition ${this.dir}: ready run holds item ${expected}, which is not stored`);
+      return;
+    }
+    for (let i = 0; i < k; i++) {
+      const n = ns[i]!;
+      const bytes = this.db.getSync(itemKey(n));
+      if (bytes === undefined) throw new Error(`queue partition ${this.dir}: ready run holds item ${n}, which is not stored`);
+      out.push(decodeItem(n, bytes));
+    }
   }
 
   // ---- reads ------------------------------------------------------------------------------
