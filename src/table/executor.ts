@@ -26,7 +26,7 @@ export function* matchingRows(meta: TableMeta, d: PlanDetail, reader: Reader, at
   const filterColumns = conditionColumns(d.residual);
   const filterWanted = d.residual !== undefined && filterColumns.size < d.needed.size ? meta.columns.map((_, i) => filterColumns.has(i)) : undefined;
   // Cheaper still, `column = 'text'` conjuncts reject a row by comparing its field's bytes.
-  const probes = d.view === undefined ? textProbes(d.residual) : undefined;
+  const probes = d.view === undefined ? textProbes(meta, d.residual) : undefined;
   const ranges = d.plan.reverse ? [...d.ranges].reverse() : d.ranges;
   const prefix = d.view === undefined ? meta.rowsPrefix : d.view.prefix;
   for (const range of ranges) {
@@ -50,7 +50,7 @@ export function* matchingRows(meta: TableMeta, d: PlanDetail, reader: Reader, at
         const value = e[1]!;
         let values: unknown[] | undefined;
         if (d.view === undefined) {
-          if (probes !== undefined && rejects(meta, value, probes)) continue;
+          if (probes !== undefined && rejects(value, probes)) continue;
           if (filterWanted !== undefined && !passes(d, decodeRow(meta.rowSchema, value, filterWanted))) continue;
           values = decodeRow(meta.rowSchema, value, wanted);
           if (at !== undefined) at.pk = copyFrom(key, prefix.length);
@@ -79,13 +79,13 @@ function copyFrom(bytes: Uint8Array, start: number): Uint8Array {
   return Uint8Array.prototype.slice.call(bytes, start);
 }
 
-/** A conjunct `column = 'text'` as the bytes its field must hold. */
+/** A conjunct `column = 'text'` as the bytes its field (column id `id`) must hold. */
 interface TextProbe {
-  position: number;
+  id: number;
   expected: Uint8Array;
 }
 
-function textProbes(residual: Condition | undefined): TextProbe[] | undefined {
+function textProbes(meta: TableMeta, residual: Condition | undefined): TextProbe[] | undefined {
   if (residual === undefined) return undefined;
   const out: TextProbe[] = [];
   for (const c of conjuncts(residual)) {
@@ -94,14 +94,14 @@ function textProbes(residual: Condition | undefined): TextProbe[] | undefined {
     // surrogate) and holds no U+FFFD (what malformed bytes decode to): otherwise decode.
     const expected = Buffer.from(c.operand, 'utf8');
     if (c.operand.includes('\uFFFD') || expected.toString('utf8') !== c.operand) continue;
-    out.push({ position: c.position, expected });
+    out.push({ id: meta.rowSchema.columns[c.position]!.id, expected });
   }
   return out.length === 0 ? undefined : out;
 }
 
 /** Whether some probe's field holds other bytes: the row fails the residual (an AND of them). */
-function rejects(meta: TableMeta, row: Uint8Array, probes: readonly TextProbe[]): boolean {
-  for (const p of probes) if (fieldBytesEqual(meta.rowSchema, row, p.position, p.expected) === false) return true;
+function rejects(row: Uint8Array, probes: readonly TextProbe[]): boolean {
+  for (const p of probes) if (fieldBytesEqual(row, p.id, p.expected) === false) return true;
   return false;
 }
 

@@ -246,33 +246,60 @@ export function decodeRow(schema: RowSchema, bytes: Uint8Array, wanted?: readonl
 }
 
 /**
- * Whether the row's field for column `position` is exactly the bytes `expected`, read without
- * decoding the row: true or false when the row holds the field as bytes (a VARCHAR, TEXT or
- * BLOB), undefined when it cannot say (the field is absent or of another wire type; decodeRow
- * then gives the answer, or the error). A filtered scan rejects most rows with this alone.
+ * Whether the row's field of column `columnId` is exactly the bytes `expected`, read in place
+ * without decoding the row: true or false when the row holds the field as bytes (a VARCHAR, TEXT
+ * or BLOB), undefined when it cannot say (the field is absent or of another wire type, or the
+ * row is malformed; decodeRow then gives the answer, or the error). A filtered scan rejects most
+ * rows with this alone.
  */
-export function fieldBytesEqual(schema: RowSchema, bytes: Uint8Array, position: number, expected: Uint8Array): boolean | undefined {
-  const { positionById } = indexOf(schema);
-  const reader = new RowReader(bytes);
-  reader.header();
-  while (reader.at < bytes.length) {
-    const fieldAt = reader.at;
-    const key = reader.varint();
+export function fieldBytesEqual(bytes: Uint8Array, columnId: number, expected: Uint8Array): boolean | undefined {
+  const end = bytes.length;
+  if (end === 0 || bytes[0] !== ROW_FORMAT_VERSION) return undefined;
+  if (readVarint(bytes, 1, end) < 0) return undefined; // the schema version
+  let at = varintEnd;
+  while (at < end) {
+    const key = readVarint(bytes, at, end);
+    if (key < 0) return undefined;
+    at = varintEnd;
     const wire = key % WIRE_BITS;
-    const id = (key - wire) / WIRE_BITS;
-    if (id >= positionById.length || positionById[id] !== position) {
-      reader.skip(wire, fieldAt);
-      continue;
-    }
-    if (wire !== WIRE_BYTES) return undefined;
-    const n = reader.varint();
-    reader.need(n, 'bytes value');
-    if (n !== expected.length) return false;
-    const at = reader.at;
-    for (let i = 0; i < n; i++) if (bytes[at + i] !== expected[i]) return false;
-    return true;
+    if (wire === WIRE_VARINT) {
+      if (readVarint(bytes, at, end) < 0) return undefined;
+      at = varintEnd;
+    } else if (wire === WIRE_FIXED8) at += 8;
+    else if (wire === WIRE_BYTES) {
+      const n = readVarint(bytes, at, end);
+      if (n < 0 || varintEnd + n > end) return undefined;
+      at = varintEnd;
+      if ((key - wire) / WIRE_BITS === columnId) {
+        if (n !== expected.length) return false;
+        for (let i = 0; i < n; i++) if (bytes[at + i] !== expected[i]) return false;
+        return true;
+      }
+      at += n;
+    } else return undefined;
+    if ((key - wire) / WIRE_BITS === columnId) return undefined;
   }
   return undefined;
+}
+
+/** Where the last readVarint ended. */
+let varintEnd = 0;
+
+/** The varint at `at` (at most 8 bytes, <= 2^53), or -1 if there is none; sets varintEnd. */
+function readVarint(bytes: Uint8Array, at: number, end: number): number {
+  let result = 0;
+  let scale = 1;
+  for (let i = at; i < end && i < at + 8; i++) {
+    const b = bytes[i]!;
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      if (result > Number.MAX_SAFE_INTEGER) return -1;
+      varintEnd = i + 1;
+      return result;
+    }
+    scale *= 128;
+  }
+  return -1;
 }
 
 function copyDefault(value: unknown): unknown {

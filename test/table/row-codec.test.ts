@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeRow, encodeRow, rowSchemaVersion, type RowColumn, type RowSchema } from '../../src/table/row-codec.js';
+import { decodeRow, encodeRow, fieldBytesEqual, rowSchemaVersion, type RowColumn, type RowSchema } from '../../src/table/row-codec.js';
 import { compareValues } from '../../src/table/values.js';
 import type { ColumnType } from '../../src/table/types.js';
 import { ALL_TYPES, nullableArb } from './arbitraries.js';
@@ -154,4 +154,23 @@ describe('row codec test vectors (docs/format.md)', () => {
       schema.columns.forEach((c, i) => expectSame(c.type, decoded[i], values[i] ?? null));
     });
   }
+
+  it('fieldBytesEqual agrees with decodeRow on text fields, or defers (undefined) when the field is absent', () => {
+    const schema: RowSchema = { version: 1, columns: [column(1, 'INT'), column(3, 'VARCHAR'), column(2, 'DOUBLE'), column(7, 'TEXT')] };
+    const text = fc.oneof(fc.constantFrom('', 'Paris', 'é', '😀', 'a\u0000'), fc.string({ unit: 'grapheme', maxLength: 6 }));
+    fc.assert(
+      fc.property(fc.option(fc.integer(), { nil: null }), fc.option(text, { nil: null }), fc.option(fc.double({ noNaN: true }), { nil: null }), fc.option(text, { nil: null }), text, (a, b, c, d, probe) => {
+        const row = encodeRow(schema, [a, b, c, d]);
+        for (const [position, value] of [[1, b], [3, d]] as const) {
+          for (const candidate of [probe, value ?? probe]) {
+            const got = fieldBytesEqual(row, schema.columns[position]!.id, Buffer.from(candidate, 'utf8'));
+            if (value === null) expect(got).toBeUndefined();
+            else expect(got).toBe(decodeRow(schema, row)[position] === candidate);
+          }
+        }
+        expect(fieldBytesEqual(row, 9, Buffer.from(probe))).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
