@@ -38,12 +38,15 @@ interface ModelItem {
   due: number;
   pos: number;
   attempts: number;
+  /** Order of the item's latest lease among all leases. */
+  leasedAs: number;
 }
 
 class Model {
   items = new Map<string, ModelItem>();
   private nextN = 1;
   private nextPos = 0;
+  private nextLease = 0;
   constructor(private readonly clock: ManualClock) {}
 
   produce(items: { sourceId: string | null; dueMs: number }[]): string[] {
@@ -51,7 +54,7 @@ class Model {
     return items.map(({ sourceId, dueMs }) => {
       const existing = sourceId === null ? undefined : [...this.items.values()].find((it) => it.sourceId === sourceId);
       if (existing !== undefined) return existing.id;
-      const it: ModelItem = { id: `0:${this.nextN++}`, sourceId, state: 'ready', due: Math.max(now, dueMs), pos: this.nextPos++, attempts: 0 };
+      const it: ModelItem = { id: `0:${this.nextN++}`, sourceId, state: 'ready', due: Math.max(now, dueMs), pos: this.nextPos++, attempts: 0, leasedAs: -1 };
       this.items.set(it.id, it);
       return it.id;
     });
@@ -59,14 +62,15 @@ class Model {
 
   lease(count: number, leaseMs: number): string[] {
     const now = this.clock.nowMs();
-    const expired = [...this.items.values()].filter((it) => it.state === 'leased' && it.due <= now).sort((a, b) => a.due - b.due || n(a) - n(b)).slice(0, REAP_BATCH_MAX);
+    // Expired leases go back by deadline, and leases of one deadline in the order they were leased.
+    const expired = [...this.items.values()].filter((it) => it.state === 'leased' && it.due <= now).sort((a, b) => a.due - b.due || a.leasedAs - b.leasedAs).slice(0, REAP_BATCH_MAX);
     for (const it of expired) {
       it.pos = this.nextPos++;
       if (it.attempts >= MAX_ATTEMPTS) Object.assign(it, { state: 'dead', due: now });
       else it.state = 'ready';
     }
     const ready = [...this.items.values()].filter((it) => it.state === 'ready' && it.due <= now).sort((a, b) => a.due - b.due || a.pos - b.pos).slice(0, count);
-    for (const it of ready) Object.assign(it, { state: 'leased', due: now + leaseMs, attempts: it.attempts + 1 });
+    for (const it of ready) Object.assign(it, { state: 'leased', due: now + leaseMs, attempts: it.attempts + 1, leasedAs: this.nextLease++ });
     return ready.map((it) => it.id);
   }
 
