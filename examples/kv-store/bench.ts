@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type DB } from 'sett';
 import { KVStore } from './index.js';
+import { intOption } from '../bench-args.js';
 
 interface Side {
   put(key: string, value: Buffer): Promise<void>;
@@ -17,19 +18,7 @@ interface Side {
   scan(prefix: string): Promise<number>;
 }
 
-function parseNum(argv: readonly string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const text = a.startsWith('--num=') ? a.slice(6) : a === '--num' ? argv[i + 1] : undefined;
-    if (text === undefined) continue;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1000) throw new Error(`--num takes an integer >= 1000, got ${JSON.stringify(text)}`);
-    return n;
-  }
-  return 100_000;
-}
-
-const num = parseNum(process.argv.slice(2));
+const num = intOption('num', 1000, 100_000);
 const SCAN_WIDTH = 100; // keys per scanned prefix
 const CHUNKS = 20; // per phase and side
 const WARMUP_OPS = 5_000;

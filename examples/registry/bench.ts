@@ -8,23 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openBadgerEngine, openMemoryEngine, type Engine } from './index.js';
+import { intOption } from '../bench-args.js';
 
 const BATCH = 100;
 const WARMUP_ROUNDS = 5;
 
-function parseRounds(argv: readonly string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const text = a.startsWith('--rounds=') ? a.slice(9) : a === '--rounds' ? argv[i + 1] : undefined;
-    if (text === undefined) continue;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--rounds takes a positive integer, got ${JSON.stringify(text)}`);
-    return n;
-  }
-  return 30;
-}
-
-const rounds = parseRounds(process.argv.slice(2));
+const rounds = intOption('rounds', 1, 30);
 const value = Buffer.from(JSON.stringify({ address: '10.0.0.1', port: 8500, tags: ['primary', 'v1'] }));
 
 async function ms(body: () => Promise<void>): Promise<number> {

@@ -12,6 +12,7 @@ import { open } from 'sett';
 import { openHybrid } from 'sett/hybrid';
 import { openTables, type Row, type Where } from 'sett/table';
 import { BadgerDataSource, HybridDataSource, type Filter, type TableInfo } from './index.js';
+import { intOption } from '../bench-args.js';
 
 /** The calls measured, in each side's own idiom. */
 interface Side {
@@ -23,19 +24,7 @@ interface Side {
   close(): Promise<void>;
 }
 
-function parseRows(argv: readonly string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const text = a.startsWith('--rows=') ? a.slice(7) : a === '--rows' ? argv[i + 1] : undefined;
-    if (text === undefined) continue;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1000) throw new Error(`--rows takes an integer >= 1000, got ${JSON.stringify(text)}`);
-    return n;
-  }
-  return 30_000;
-}
-
-const ROWS = parseRows(process.argv.slice(2));
+const ROWS = intOption('rows', 1000, 30_000);
 const BATCH_ROWS = 1000;
 const POINT_READS = Math.min(ROWS, 10_000);
 const AGE_QUERIES = 2_000;
