@@ -1,7 +1,7 @@
 // HybridDataSource (seed 004): each table in memory or on disk, chosen per table, over sett/hybrid;
 // the seed's persistence control, migrations and counters with its names (Badger reads, not disk).
 
-import { openHybrid, type Hybrid } from 'sett/hybrid';
+import { openHybrid, type Hybrid, type HybridStats } from 'sett/hybrid';
 import { TableDataSource } from './data-source.js';
 import { hybridOpenOptions, type HybridSourceOptions } from './options.js';
 import type { DataSourceConfig } from './types.js';
@@ -22,20 +22,8 @@ export interface PersistenceConfig {
 }
 
 /** The seed's counters (rows read and written per side), with the row cache's beside them. */
-export interface HybridSourceStats {
-  totalReads: number;
-  memoryReads: number;
-  badgerReads: number;
-  totalWrites: number;
-  memoryWrites: number;
-  badgerWrites: number;
-  cacheHits: number;
-  cacheMisses: number;
-  cacheEvictions: number;
-  cacheBytes: number;
-  memoryTables: number;
-  persistentTables: number;
-}
+/** sett/hybrid's counters under the seed's names: its disk side is "badger". */
+export type HybridSourceStats = Omit<HybridStats, 'diskReads' | 'diskWrites'> & { badgerReads: number; badgerWrites: number };
 
 export class HybridDataSource extends TableDataSource<Hybrid> {
   private readonly hybridOptions: ReturnType<typeof hybridOpenOptions>;
