@@ -23,12 +23,12 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `node <script> ...args`, collecting output; never rejects on a nonzero exit. */
-export function node(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** Runs `node <script> ...args`, collecting output (with `input` on stdin, if given); never rejects on a nonzero exit. */
+export function node(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       // A SETT_KEY_FILE of the person running the tests must not change what the commands do.
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, SETT_KEY_FILE: undefined, ...options.env },
     });
@@ -38,6 +38,7 @@ export function node(script: string, args: readonly string[], options: { cwd?: s
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }
 

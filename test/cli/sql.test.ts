@@ -1,28 +1,15 @@
 // `sett sql DIR`: one-shot statements (-e), --json, errors and their exit code, and the shell driven
 // over stdin (a statement over several lines, then end of input).
 
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node, SETT, type Run } from './helpers.js';
 
-/** `sett ...args` with `input` on stdin (helpers.ts's runs have none). */
+/** `sett ...args` with `input` on stdin, and no history file. */
 function settWithInput(input: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, SETT_SQL_HISTORY: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return node(cli, args, { input, env: { SETT_SQL_HISTORY: '' } });
 }
 
 /** A run as text, for assertion messages: what a failing run printed is the diagnosis. */
