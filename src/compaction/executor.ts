@@ -11,6 +11,10 @@ import { resolveWorkerEntry } from './worker-entry.js';
 export interface Executor {
   readonly kind: 'worker' | 'inline';
   run<J extends Job>(job: J): Promise<JobResult<J>>;
+  /** Worker threads running now (busy or idle); none for an executor without threads. */
+  readonly threads?: number;
+  /** Stops the workers that have no job now (a new job starts one again). Optional: an executor of the caller's may have none. */
+  retireIdle?(): Promise<void>;
   /** Waits for running jobs and stops the workers. */
   close(): Promise<void>;
 }

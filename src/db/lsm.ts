@@ -372,6 +372,16 @@ export class Lsm {
     }
   }
 
+  /** Worker threads of the executor alive now. */
+  backgroundThreads(): number {
+    return this.config.executor.threads ?? 0;
+  }
+
+  /** Stops the background workers that have no job now. */
+  retireIdleWorkers(): Promise<void> {
+    return this.config.executor.retireIdle?.() ?? Promise.resolve();
+  }
+
   /** Resolves when no flush is running and none is waiting (or the tree has failed). */
   async waitForFlushes(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;

@@ -128,6 +128,8 @@ export interface DBStats {
   /** Keys the conflict oracle tracks: written since the oldest open read-write transaction began (bounded by maxConflictKeys). */
   conflictKeys: number;
   lastVersion: number;
+  /** Worker threads of the background executor alive now (0 with the inline executor): idle ones retire. */
+  backgroundThreads: number;
   /** Bytes written to disk (WALs, value log, flushed and compacted tables) per byte of keys and values written. */
   writeAmplification: number;
 }

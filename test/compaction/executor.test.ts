@@ -106,6 +106,30 @@ describe('WorkerExecutor', () => {
     }
   });
 
+  it('waitForBackgroundWork retires the idle workers (stats().backgroundThreads), and a later flush starts one again', { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    const db = await open(dir, { memTableSize: 64 * 1024 });
+    try {
+      const fill = async (from: number): Promise<void> => {
+        for (let i = from; i < from + 2_000; i++) await db.put(`key${String(i).padStart(6, '0')}`, 'v'.repeat(100));
+      };
+      await fill(0);
+      expect(db.stats().counters.memtableRotations).toBeGreaterThan(0);
+      expect(db.stats().backgroundThreads).toBeGreaterThan(0);
+      await db.waitForBackgroundWork();
+      expect(db.stats().counters.flushes).toBeGreaterThan(0);
+      expect(db.stats().backgroundThreads).toBe(0);
+      const flushes = db.stats().counters.flushes;
+      await fill(2_000);
+      await db.waitForBackgroundWork();
+      expect(db.stats().counters.flushes).toBeGreaterThan(flushes);
+      expect(db.stats().backgroundThreads).toBe(0);
+      expect(db.getSync('key003999')?.toString()).toBe('v'.repeat(100));
+    } finally {
+      await db.close();
+    }
+  });
+
   it('retires a busy worker only once its job is done', { timeout: 20_000 }, async () => {
     const dir = tempDir();
     const executor = new WorkerExecutor(1);
