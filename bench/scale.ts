@@ -14,6 +14,8 @@
 //
 //   --num N          entries (default 10M; 250k, 10M, 1e7 accepted)
 //   --reads N        random getSync reads after the fill (default 500k)
+//   --deletes N      then N distinct keys deleted in random order, in batches of 1,000 (default
+//                    0): the harness's deleterandom, whose peak RSS at 10M was over the bound
 //   --value-size B   value bytes (default 100)
 //   --sample-ms MS   sampling interval (default 5000)
 //   --dir DIR        database directory (default a fresh one under the OS temp dir, removed after)
@@ -41,6 +43,7 @@ const BLOCK_CACHE_BYTES = 256 * MiB;
 interface Args {
   num: number;
   reads: number;
+  deletes: number;
   valueSize: number;
   sampleMs: number;
   dir: string | undefined;
@@ -62,10 +65,15 @@ interface Sample {
   debtMiB: number;
   diskMiB: number;
   stallMs: number;
+  /** Memtables alive (active + immutable), free pooled arenas, block cache bytes, worker threads. */
+  memtables: number;
+  freeArenas: number;
+  cacheMiB: number;
+  threads: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const out: Args = { num: 10_000_000, reads: 500_000, valueSize: 100, sampleMs: 5000, dir: undefined, keep: false, json: undefined };
+  const out: Args = { num: 10_000_000, reads: 500_000, deletes: 0, valueSize: 100, sampleMs: 5000, dir: undefined, keep: false, json: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -79,6 +87,9 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--reads':
         out.reads = parseCount(arg, value());
+        break;
+      case '--deletes':
+        out.deletes = parseCount(arg, value());
         break;
       case '--value-size':
         out.valueSize = parseCount(arg, value());
@@ -96,7 +107,7 @@ function parseArgs(argv: readonly string[]): Args {
         out.json = value();
         break;
       default:
-        throw new Error(`unknown argument ${JSON.stringify(arg)}; allowed: --num --reads --value-size --sample-ms --dir --keep --json`);
+        throw new Error(`unknown argument ${JSON.stringify(arg)}; allowed: --num --reads --deletes --value-size --sample-ms --dir --keep --json`);
     }
   }
   if (out.valueSize < 8) throw new Error('--value-size must be at least 8 (values carry their key number)');
@@ -199,7 +210,8 @@ async function main(): Promise<void> {
     const rss = mem.rss;
     peakRss = Math.max(peakRss, rss);
     const debt = compactionDebt(db);
-    const c = db.stats().counters;
+    const stats = db.stats();
+    const c = stats.counters;
     const s: Sample = {
       phase,
       seconds: Math.round((performance.now() - started) / 100) / 10,
@@ -213,10 +225,14 @@ async function main(): Promise<void> {
       debtMiB: mib(debt.debtBytes),
       diskMiB: mib(dirBytes(dir)),
       stallMs: Math.round(c.writeStallMs + c.l0StallMs),
+      memtables: stats.memtables.active + stats.memtables.immutable,
+      freeArenas: stats.memtables.arenasFree,
+      cacheMiB: mib(stats.blockCache.bytes),
+      threads: stats.backgroundThreads,
     };
     samples.push(s);
     process.stderr.write(
-      `${s.seconds}s ${s.phase} ${s.done.toLocaleString()} rss=${s.rssMiB}MiB heap=${s.heapMiB}MiB buffers=${s.arrayBuffersMiB}MiB maps=${s.maps} L0=${s.l0Tables} debt=${s.debtMiB}MiB disk=${s.diskMiB}MiB levels=[${s.levelMiB.join(',')}]\n`,
+      `${s.seconds}s ${s.phase} ${s.done.toLocaleString()} rss=${s.rssMiB}MiB heap=${s.heapMiB}MiB buffers=${s.arrayBuffersMiB}MiB maps=${s.maps} L0=${s.l0Tables} debt=${s.debtMiB}MiB disk=${s.diskMiB}MiB levels=[${s.levelMiB.join(',')}] memtables=${s.memtables}+${s.freeArenas} cache=${s.cacheMiB}MiB threads=${s.threads}\n`,
     );
     return s;
   };
@@ -267,6 +283,33 @@ async function main(): Promise<void> {
       if (i % 10_000 === 9_999) await new Promise((res) => setImmediate(res));
     }
     times.readSeconds = (performance.now() - t) / 1000;
+    if (args.deletes > 0) {
+      phase = 'delete';
+      done = 0;
+      sample();
+      t = performance.now();
+      const count = Math.min(args.deletes, args.num);
+      // Distinct keys in a scrambled order: i * stride mod num visits each number once when the
+      // stride is coprime to num.
+      let stride = 1_000_003;
+      while (gcd(stride, args.num) !== 1) stride += 2;
+      for (let at = 0; at < count; at += BATCH_ENTRIES) {
+        const n = Math.min(BATCH_ENTRIES, count - at);
+        const ops = new Array<{ type: 'del'; key: Uint8Array }>(n);
+        for (let i = 0; i < n; i++) {
+          const k = new Uint8Array(KEY_BYTES);
+          writeKey(k, 0, ((at + i) * stride) % args.num);
+          ops[i] = { type: 'del', key: k };
+        }
+        await db.batch(ops);
+        done = at + n;
+        if ((at / BATCH_ENTRIES) % 16 === 0) await new Promise((r) => setImmediate(r));
+      }
+      times.deleteSeconds = (performance.now() - t) / 1000;
+      phase = 'delete-settle';
+      sample();
+      await db.waitForBackgroundWork();
+    }
     phase = 'end';
     const last = sample();
     const memoryBound = MEMTABLE_BYTES * NUM_MEMTABLES + BLOCK_CACHE_BYTES + MEMORY_SLACK_BYTES;
@@ -279,9 +322,12 @@ async function main(): Promise<void> {
       settleSeconds: round(times.settleSeconds),
       readSeconds: round(times.readSeconds),
       readOpsPerSec: Math.round(args.reads / times.readSeconds),
+      ...(args.deletes > 0 ? { deleteSeconds: round(times.deleteSeconds), deleteOpsPerSec: Math.round(Math.min(args.deletes, args.num) / times.deleteSeconds!) } : {}),
       peakRssMiB: mib(peakRss),
+      // The kernel's high-water mark catches a peak between two samples.
+      vmHwmMiB: mib(vmHwmBytes()),
       memoryBoundMiB: mib(memoryBound),
-      memoryWithinBound: peakRss <= memoryBound,
+      memoryWithinBound: Math.max(peakRss, vmHwmBytes()) <= memoryBound,
       mapsAtEnd: last.maps,
       maxMaps: Math.max(...samples.map((s) => s.maps)),
       spaceAmplification: round(dirBytes(dir) / liveBytes),
@@ -307,6 +353,21 @@ async function main(): Promise<void> {
   }
 }
 
+/** VmHWM of /proc/self/status: the process's peak RSS so far (0 where there is no /proc). */
+function vmHwmBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m === null ? 0 : Number(m[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
 function round(x: number | undefined): number {
   return Math.round((x ?? 0) * 100) / 100;
 }
@@ -314,12 +375,12 @@ function round(x: number | undefined): number {
 function printReport(summary: Record<string, number | boolean>, samples: readonly Sample[]): void {
   const lines = ['| figure | value |', '|---|---:|'];
   for (const [k, v] of Object.entries(summary)) lines.push(`| ${k} | ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)} |`);
-  lines.push('', '| s | phase | done | RSS MiB | heap MiB | buffers MiB | maps | L0 | debt MiB | disk MiB | levels MiB |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('', '| s | phase | done | RSS MiB | heap MiB | buffers MiB | maps | L0 | debt MiB | disk MiB | levels MiB | memtables + free arenas | cache MiB | threads |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|');
   // At most ~40 rows: every k-th sample.
   const every = Math.max(1, Math.ceil(samples.length / 40));
   samples.forEach((s, i) => {
     if (i % every === 0 || i === samples.length - 1) {
-      lines.push(`| ${s.seconds} | ${s.phase} | ${s.done.toLocaleString('en-US')} | ${s.rssMiB} | ${s.heapMiB} | ${s.arrayBuffersMiB} | ${s.maps} | ${s.l0Tables} | ${s.debtMiB} | ${s.diskMiB} | ${s.levelMiB.join(' / ')} |`);
+      lines.push(`| ${s.seconds} | ${s.phase} | ${s.done.toLocaleString('en-US')} | ${s.rssMiB} | ${s.heapMiB} | ${s.arrayBuffersMiB} | ${s.maps} | ${s.l0Tables} | ${s.debtMiB} | ${s.diskMiB} | ${s.levelMiB.join(' / ')} | ${s.memtables} + ${s.freeArenas} | ${s.cacheMiB} | ${s.threads} |`);
     }
   });
   process.stdout.write(`${lines.join('\n')}\n`);
