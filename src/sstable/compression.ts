@@ -25,7 +25,7 @@
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { decompress as zstdDecompress } from 'fzstd';
 import { CorruptionError, InternalError, InvalidArgumentError } from '../base/index.js';
-import { snappyCompress, snappyUncompress } from './snappy.js';
+import { snappyCompress, snappyCompressTransient, snappyUncompress } from './snappy.js';
 
 export type CompressionName = 'none' | 'snappy' | 'zstd';
 
@@ -85,6 +85,14 @@ export function compressBlock(name: CompressionName, data: Uint8Array, zstdLevel
     default:
       return unknownName(name);
   }
+}
+
+/**
+ * compressBlock, except that a snappy result is a view of a scratch array that the next call
+ * reuses: for a caller that copies the bytes before compressing again (TableBuilder).
+ */
+export function compressBlockTransient(name: CompressionName, data: Uint8Array, zstdLevel: number): Uint8Array {
+  return name === 'snappy' ? snappyCompressTransient(data) : compressBlock(name, data, zstdLevel);
 }
 
 /**

@@ -23,6 +23,7 @@
 // reads or writes outside its arrays, and never allocates more than the input could produce.
 
 import { compress as snappyjsCompress } from 'snappyjs';
+import { SnappyCompressor } from 'snappyjs/snappy_compressor.js';
 import { CorruptionError } from '../base/index.js';
 
 /** What decode errors name as the file; callers that know the real file and offset rethrow. */
@@ -54,6 +55,26 @@ export function snappyCompress(data: Uint8Array): Uint8Array {
   // output for a plain Uint8Array: hand it the latter so a stored block keeps no slack alive.
   const plain = Buffer.isBuffer(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
   return snappyjsCompress(plain);
+}
+
+/** Scratch of snappyCompressTransient; a block needing more than this gets an array of its own. */
+let compressScratch = new Uint8Array(0);
+const COMPRESS_SCRATCH_MAX_BYTES = 1 << 20;
+
+/**
+ * snappyCompress into an array reused by the next call: the result is a view valid only until
+ * then. For a table builder, which copies each block into its output at once: a flush or a
+ * compaction compresses thousands of blocks, and snappyCompress made two arrays per block (the
+ * worst-case output and the exact copy), garbage a worker's heap kept until its next GC — its
+ * malloc arena grew to 64 MiB and stayed, after the worker was gone, in the process's RSS.
+ */
+export function snappyCompressTransient(data: Uint8Array): Uint8Array {
+  const compressor = new SnappyCompressor(data);
+  const most = compressor.maxCompressedLength();
+  if (most > COMPRESS_SCRATCH_MAX_BYTES) return snappyCompress(data);
+  if (compressScratch.length < most) compressScratch = new Uint8Array(Math.min(COMPRESS_SCRATCH_MAX_BYTES, Math.max(most, 2 * compressScratch.length, 8 << 10)));
+  const n = compressor.compressToBuffer(compressScratch);
+  return new Uint8Array(compressScratch.buffer, 0, n);
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 import { FileCipher, type DataKey } from '../crypto/index.js';
 import { BlockBuilder } from './block-builder.js';
 import { BloomFilter, hashKey } from './bloom.js';
-import { COMPRESSION_CODE, compressBlock, type CompressionName } from './compression.js';
+import { COMPRESSION_CODE, compressBlockTransient, type CompressionName } from './compression.js';
 import {
   BLOCK_TRAILER_BYTES,
   ENCRYPTED_HEADER_BYTES,
@@ -62,6 +62,20 @@ export const DEFAULT_TABLE_BUILDER_OPTIONS: TableBuilderOptions = {
 
 /** Writes of a finished table go out in pieces of this size (or the whole file when smaller). */
 export const TABLE_WRITE_CHUNK_BYTES = 4 << 20;
+/**
+ * The output buffer of a released builder, for the next builder of this thread (module state:
+ * one per worker). Each builder grew its own from 64 KiB by doubling, about 8 MiB of garbage per
+ * table; a compaction writes many 2 MiB tables, and a worker's heap kept that garbage until its
+ * next GC, growing the worker's malloc arena (which outlives the worker in the process's RSS).
+ * Only builders whose caller says it is done with their bytes (release(), TableWriter) give
+ * theirs back.
+ */
+let spareOut: Uint8Array | undefined;
+/** The key hashes of the last finished builder of this thread, for the next (the same garbage, by doubling). */
+let spareHashes: Uint32Array | undefined;
+/** A buffer larger than this (a table with huge blocks) is not kept. */
+const SPARE_OUT_MAX_BYTES = 2 * TABLE_WRITE_CHUNK_BYTES;
+
 /** Bits per key a bloom filter costs at 1% false positives, for estimatedSize(). */
 const BLOOM_ESTIMATE_BYTES_PER_KEY = 1.25;
 
@@ -80,13 +94,14 @@ export class TableBuilder {
   private readonly handleScratch = new Uint8Array(20);
   private lastKey: Uint8Array = new Uint8Array(64);
   private lastKeyLength = 0;
-  private hashes: Uint32Array = new Uint32Array(1024);
+  private hashes: Uint32Array = takeSpareHashes();
   private hashCount = 0;
   private entries = 0;
   private maxVersion = 0;
   private smallest: InternalKey | undefined;
   private readonly vlogBytes = new Map<number, number>();
   private result: TableProperties | undefined;
+  private released = false;
 
   constructor(readonly options: TableBuilderOptions) {
     assert(Number.isInteger(options.blockSize) && options.blockSize >= 16, () => `blockSize ${options.blockSize} must be an integer >= 16`);
@@ -96,7 +111,12 @@ export class TableBuilder {
     );
     assert(options.compression in COMPRESSION_CODE, () => `unknown compression ${String(options.compression)}`);
     this.dataBlock = new BlockBuilder(RESTART_INTERVAL, options.blockSize + options.blockSize / 4);
-    this.out = new Uint8Array(Math.max(64 << 10, options.blockSize * 4));
+    const initial = Math.max(64 << 10, options.blockSize * 4);
+    const spare = spareOut;
+    spareOut = undefined;
+    // Zeroed as a new array would be: every byte of a table is written explicitly, but a stale
+    // byte must never be able to reach a file.
+    this.out = spare !== undefined && spare.length >= initial ? spare.fill(0) : new Uint8Array(initial);
     if (options.encryption === undefined) {
       this.cipher = undefined;
       this.formatVersion = TABLE_FORMAT_VERSION;
@@ -144,7 +164,7 @@ export class TableBuilder {
    * builds hundreds of MiB). finish() then returns only what was not drained.
    */
   drain(write: (bytes: Uint8Array) => void): void {
-    assert(this.result === undefined, 'TableBuilder.drain after finish');
+    assert(this.result === undefined && !this.released, 'TableBuilder.drain after finish or release');
     if (this.pos === this.base) return;
     write(this.out.subarray(0, this.pos - this.base));
     this.base = this.pos;
@@ -152,7 +172,7 @@ export class TableBuilder {
 
   /** Adds an entry. Keys must be strictly increasing internal keys (checked always: it is cheap). */
   add(key: InternalKey, value: Uint8Array): void {
-    assert(this.result === undefined, 'TableBuilder.add after finish');
+    assert(this.result === undefined && !this.released, 'TableBuilder.add after finish or release');
     assert(key.length >= VERSION_BYTES, () => `internal key of ${key.length} bytes is shorter than its version`);
     const userLength = key.length - VERSION_BYTES;
     let newUserKey = true;
@@ -182,7 +202,7 @@ export class TableBuilder {
    * was never called). The builder cannot be used afterwards.
    */
   finish(): Uint8Array {
-    assert(this.result === undefined, 'TableBuilder.finish called twice');
+    assert(this.result === undefined && !this.released, 'TableBuilder.finish called twice or after release');
     assert(this.entries > 0, 'TableBuilder.finish on an empty table: check isEmpty() first');
     if (!this.dataBlock.isEmpty()) this.flushDataBlock();
     const dataEnd = this.pos;
@@ -218,8 +238,21 @@ export class TableBuilder {
       keyId: this.cipher?.keyId ?? 0,
     };
     const file = this.out.subarray(0, this.pos - this.base);
+    // The filter is built: the hashes are no longer needed, by this builder or by anyone.
+    if (this.hashes.byteLength <= SPARE_OUT_MAX_BYTES && (spareHashes === undefined || spareHashes.length < this.hashes.length)) spareHashes = this.hashes;
     this.hashes = new Uint32Array(0);
     return file;
+  }
+
+  /**
+   * The caller is done with every byte this builder handed out (drain's views, finish's result):
+   * its output buffer goes to the next builder of this thread. The builder is unusable after.
+   */
+  release(): void {
+    const out = this.out;
+    this.out = new Uint8Array(0);
+    this.released = true;
+    if (out.length <= SPARE_OUT_MAX_BYTES && (spareOut === undefined || spareOut.length < out.length)) spareOut = out;
   }
 
   /** The properties of the finished table (after finish()). */
@@ -243,7 +276,8 @@ export class TableBuilder {
     let stored = raw;
     let code: number = COMPRESSION_CODE.none;
     if (compression !== 'none') {
-      const compressed = compressBlock(compression, raw, this.options.zstdLevel);
+      // A view of the compressor's scratch: copied into `out` below, before the next block.
+      const compressed = compressBlockTransient(compression, raw, this.options.zstdLevel);
       if (compressed.length < raw.length - Math.floor(raw.length / MIN_COMPRESSION_SAVING_DIVISOR)) {
         stored = compressed;
         code = COMPRESSION_CODE[compression];
@@ -282,6 +316,12 @@ export class TableBuilder {
     grown.set(this.out.subarray(0, this.pos - this.base));
     this.out = grown;
   }
+}
+
+function takeSpareHashes(): Uint32Array {
+  const spare = spareHashes;
+  spareHashes = undefined;
+  return spare ?? new Uint32Array(1024);
 }
 
 function sameUserPrefix(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): boolean {

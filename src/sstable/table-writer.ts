@@ -37,6 +37,8 @@ export class TableWriter {
       for (let at = 0; at < tail.length; at += TABLE_WRITE_CHUNK_BYTES) {
         file.append(tail.subarray(at, Math.min(tail.length, at + TABLE_WRITE_CHUNK_BYTES)));
       }
+      // Every byte is in the file: the builder's buffer can serve the next table of this thread.
+      this.builder.release();
       await file.sync();
       file.close();
       this.file = undefined;

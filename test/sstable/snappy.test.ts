@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { uncompress as snappyjsUncompress } from 'snappyjs';
 import { isSettError } from '../../src/base/index.js';
-import { snappyCompress, snappyDeclaredLength, snappyUncompress, snappyUncompressFromScratch } from '../../src/sstable/snappy.js';
+import { snappyCompress, snappyCompressTransient, snappyDeclaredLength, snappyUncompress, snappyUncompressFromScratch } from '../../src/sstable/snappy.js';
 
 const bytes = (...parts: (number | string | Uint8Array)[]): Uint8Array => {
   const out: number[] = [];
@@ -248,6 +248,33 @@ describe('snappy round trip (snappyjs compressor, our decoder)', () => {
       expect(compressed.byteLength).toBe(compressed.buffer.byteLength);
       expect(snappyUncompress(compressed, data.length)).toEqual(data);
     }
+  });
+});
+
+describe('snappyCompressTransient (the table builder: output in a reused scratch array)', () => {
+  it('makes the same bytes as snappyCompress, in a view that the next call reuses (property)', () => {
+    fc.assert(
+      fc.property(blockData, blockData, (a, b) => {
+        const first = snappyCompressTransient(a);
+        expect(Buffer.compare(first, snappyCompress(a))).toBe(0);
+        const kept = Uint8Array.from(first);
+        const second = snappyCompressTransient(b);
+        expect(Buffer.compare(second, snappyCompress(b))).toBe(0);
+        expect(snappyUncompress(kept, a.length)).toEqual(a);
+        // Both views share one scratch unless the second block needed a larger one.
+        if (second.buffer === first.buffer) expect(first.byteOffset).toBe(second.byteOffset);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives a block too large for the scratch an array of its own', () => {
+    const data = new Uint8Array(2 << 20);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 27;
+    const small = snappyCompressTransient(latin1('abc'.repeat(100)));
+    const large = snappyCompressTransient(data);
+    expect(large.buffer).not.toBe(small.buffer);
+    expect(snappyUncompress(large, data.length)).toEqual(data);
   });
 });
 
