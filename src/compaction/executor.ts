@@ -89,6 +89,15 @@ interface PoolWorker {
 export const WORKER_IDLE_MS = 10_000;
 
 /**
+ * A worker's young generation (V8's default is 16 MiB per semispace and more). A job's garbage is
+ * short-lived (views of keys and values, small arrays): a small young generation collects it,
+ * and the ArrayBuffers it held, every few MiB instead of every few tens of MiB. That garbage sits
+ * in the worker's malloc arena until then, and the arena keeps its high-water mark in the
+ * process's RSS after the worker is gone.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 4;
+
+/**
  * A pool of up to `size` worker threads, started lazily, idle ones unref'd so they never keep a
  * process alive, and stopped after `idleMs` without work.
  */
@@ -173,7 +182,7 @@ export class WorkerExecutor implements Executor {
   }
 
   private spawn(): PoolWorker {
-    const worker = new Worker(this.entry);
+    const worker = new Worker(this.entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     const pw: PoolWorker = { worker, busy: undefined, threadId: worker.threadId };
     pw.worker.on('message', (msg: { ok: boolean; result?: unknown; error?: SerializedError }) => {
       const pending = pw.busy;
