@@ -310,7 +310,9 @@ export class TableBuilder {
   private ensure(extra: number): void {
     const need = this.pos - this.base + extra;
     if (need <= this.out.length) return;
-    let cap = this.out.length * 2;
+    // Doubling, but not past what a writer that drains at TABLE_WRITE_CHUNK_BYTES needs (a chunk
+    // and a block): doubling from 64 KiB would reach 8 MiB, kept per thread (spareOut).
+    let cap = Math.min(this.out.length * 2, Math.max(need, TABLE_WRITE_CHUNK_BYTES + (256 << 10)));
     while (cap < need) cap *= 2;
     const grown = new Uint8Array(cap);
     grown.set(this.out.subarray(0, this.pos - this.base));
