@@ -51,7 +51,8 @@ export class Committer {
     for (const r of all) r.onChecked?.();
     this.counters.groups++;
     this.counters.groupedRequests += group.length;
-    if (group.length > this.counters.maxGroupSize) this.counters.maxGroupSize = group.length;
+    // Not a branch: its first run in a new database deoptimized this function (no type feedback).
+    this.counters.maxGroupSize = Math.max(this.counters.maxGroupSize, group.length);
     let version = this.lastVersion;
     for (const r of group) {
       // GC rewrites too get a new version: the rewritten value is then the newest version of

@@ -98,9 +98,16 @@ export class WriteQueue {
         this.pending -= bytes;
         this.pendingCount--;
       };
+      // Every field always present, in one order: one object shape for every request, so the
+      // writer's reads of them stay monomorphic (a spread of `extra` made a shape per kind of
+      // write, and a database's first writes of a new kind deoptimized the commit path).
       this.queue.push({
         entries,
         bytes,
+        rewriteOf: extra.rewriteOf,
+        conflictCheck: extra.conflictCheck,
+        sync: extra.sync,
+        onChecked: extra.onChecked,
         resolve: () => {
           settle();
           resolve();
@@ -109,7 +116,6 @@ export class WriteQueue {
           settle();
           reject(err);
         },
-        ...extra,
       });
       this.pending += bytes;
       this.pendingCount++;
