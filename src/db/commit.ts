@@ -15,6 +15,8 @@ export const insertSliceEntries = 256;
 /** Runs of at least this many entries go into the memtable in key order (sortedForInsert). */
 export const sortedInsertMinEntries = 16;
 
+const NO_OPEN_TRANSACTIONS = { min: (fallback: number): number => fallback };
+
 export class Committer {
   /** The highest version handed to a write. */
   lastVersion: number;
@@ -36,8 +38,12 @@ export class Committer {
 
   /** Conflict detection (read-write transactions). */
   readonly oracle: Oracle;
-  /** The oldest read version of an open read-write transaction (the oracle forgets older commits). */
-  oldestTransaction: () => number = () => Infinity;
+  /**
+   * Read versions of the open read-write transactions; min() is the oldest (the oracle forgets
+   * older commits). An object of one class for every database, not a closure per database: a
+   * closure is a new call target, and a second database's first commit deoptimized this code.
+   */
+  openTransactions: { min(fallback: number): number } = NO_OPEN_TRANSACTIONS;
   /** Called with each committed request's entries, in commit order (subscriptions). */
   onCommit: ((entries: readonly Entry[]) => void) | undefined;
 
@@ -113,7 +119,7 @@ export class Committer {
       }
       this.visibleVersion = runVersion;
       this.recordWrites(group, start, i);
-      this.oracle.prune(Math.min(this.visibleVersion, this.oldestTransaction()));
+      this.oracle.prune(Math.min(this.visibleVersion, this.openTransactions.min(Infinity)));
       for (let j = start; j < i; j++) {
         const r = group[j]!;
         if (this.onCommit !== undefined && r.rewriteOf === undefined) this.notify(r.entries);
@@ -132,7 +138,7 @@ export class Committer {
    */
   private recordWrites(group: readonly WriteRequest[], start: number, end: number): void {
     if (!this.options.detectConflicts) return;
-    const oldest = this.oldestTransaction();
+    const oldest = this.openTransactions.min(Infinity);
     for (let j = start; j < end; j++) {
       const r = group[j]!;
       // A GC rewrite moves a value without changing it: no transaction that read it conflicts.

@@ -122,8 +122,8 @@ export class DB implements AsyncDisposable {
     this.clock = parts.clock;
     this.committer = new Committer(parts.lsm, parts.vlog, parts.options, parts.counters, parts.lastVersion, parts.log);
     this.make = new EntryMaker(parts.options, parts.vlog !== undefined, () => this.clock.nowMs());
-    this.writer = new WriteQueue((group) => this.committer.commitGroup(group), parts.options.maxPendingWriteBytes, () => this.counters.writeQueueRejections++);
-    this.committer.oldestTransaction = () => this.txnReadVersions.min(Infinity);
+    this.writer = new WriteQueue(this.committer, parts.options.maxPendingWriteBytes, () => this.counters.writeQueueRejections++);
+    this.committer.openTransactions = this.txnReadVersions;
     Object.assign(this.txnHost, {
       make: this.make,
       maxTxnBytes: Math.floor(parts.options.memTableSize / 2),

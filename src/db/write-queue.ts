@@ -56,11 +56,13 @@ export class WriteQueue {
   private pendingCount = 0;
 
   /**
-   * `commit` writes a group and resolves/rejects each request in it. `maxPendingBytes` bounds
+   * `committer.commitGroup` writes a group and resolves/rejects each request in it. `maxPendingBytes` bounds
    * the bytes admit() lets in (maxPendingWriteBytes); `onReject` counts refusals.
    */
   constructor(
-    private readonly commit: (group: WriteRequest[]) => Promise<void>,
+    // An object, not a closure: every database's writer then calls one function (a closure per
+    // database is a new call target, and a second database's first group deoptimized run()).
+    private readonly committer: { commitGroup(group: WriteRequest[]): Promise<void> },
     readonly maxPendingBytes: number = Number.MAX_SAFE_INTEGER,
     private readonly onReject: () => void = () => {},
   ) {}
@@ -170,7 +172,7 @@ export class WriteQueue {
         }
         const group = this.queue.splice(0, n) as WriteRequest[];
         try {
-          await this.commit(group);
+          await this.committer.commitGroup(group);
         } catch (err) {
           for (const r of group) r.reject(err);
         }
