@@ -29,7 +29,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { levelTargets } from '../src/compaction/index.js';
-import { open, type DB } from '../src/index.js';
+import { open, type BatchOperation, type DB } from '../src/index.js';
 
 const MiB = 1024 * 1024;
 const KEY_BYTES = 16;
@@ -243,20 +243,12 @@ async function main(): Promise<void> {
     // Fill: batches of 1,000 in a random order (the key numbers are shuffled by the key scramble).
     let t = performance.now();
     const batchBuf = new Uint8Array(BATCH_ENTRIES * (KEY_BYTES + args.valueSize));
-    for (let at = 0; at < args.num; at += BATCH_ENTRIES) {
-      const n = Math.min(BATCH_ENTRIES, args.num - at);
-      const ops = new Array<{ type: 'put'; key: Uint8Array; value: Uint8Array }>(n);
-      for (let i = 0; i < n; i++) {
-        const base = i * (KEY_BYTES + args.valueSize);
-        writeKey(batchBuf, base, at + i);
-        writeValue(batchBuf, base + KEY_BYTES, at + i, args.valueSize);
-        ops[i] = { type: 'put', key: batchBuf.subarray(base, base + KEY_BYTES), value: batchBuf.subarray(base + KEY_BYTES, base + KEY_BYTES + args.valueSize) };
-      }
-      await db.batch(ops);
-      done = at + n;
-      // One event-loop turn per batch, as a server would yield: lets the sampler run.
-      if ((at / BATCH_ENTRIES) % 16 === 0) await new Promise((r) => setImmediate(r));
-    }
+    await inBatches(db, args.num, (at, i) => {
+      const base = i * (KEY_BYTES + args.valueSize);
+      writeKey(batchBuf, base, at + i);
+      writeValue(batchBuf, base + KEY_BYTES, at + i, args.valueSize);
+      return { type: 'put', key: batchBuf.subarray(base, base + KEY_BYTES), value: batchBuf.subarray(base + KEY_BYTES, base + KEY_BYTES + args.valueSize) };
+    }, (n) => (done = n));
     times.fillSeconds = (performance.now() - t) / 1000;
     phase = 'settle';
     sample();
@@ -293,18 +285,11 @@ async function main(): Promise<void> {
       // stride is coprime to num.
       let stride = 1_000_003;
       while (gcd(stride, args.num) !== 1) stride += 2;
-      for (let at = 0; at < count; at += BATCH_ENTRIES) {
-        const n = Math.min(BATCH_ENTRIES, count - at);
-        const ops = new Array<{ type: 'del'; key: Uint8Array }>(n);
-        for (let i = 0; i < n; i++) {
-          const k = new Uint8Array(KEY_BYTES);
-          writeKey(k, 0, ((at + i) * stride) % args.num);
-          ops[i] = { type: 'del', key: k };
-        }
-        await db.batch(ops);
-        done = at + n;
-        if ((at / BATCH_ENTRIES) % 16 === 0) await new Promise((r) => setImmediate(r));
-      }
+      await inBatches(db, count, (at, i) => {
+        const k = new Uint8Array(KEY_BYTES);
+        writeKey(k, 0, ((at + i) * stride) % args.num);
+        return { type: 'del', key: k };
+      }, (n) => (done = n));
       times.deleteSeconds = (performance.now() - t) / 1000;
       phase = 'delete-settle';
       sample();
@@ -350,6 +335,22 @@ async function main(): Promise<void> {
     await db.close();
     if (args.dir === undefined && !args.keep) rmSync(dir, { recursive: true, force: true });
     else process.stderr.write(`database kept in ${dir}\n`);
+  }
+}
+
+/**
+ * Writes `count` operations in atomic batches of BATCH_ENTRIES: `make(at, i)` is entry i of the
+ * batch starting at `at`; `progress` gets the count written after each batch.
+ */
+async function inBatches(db: DB, count: number, make: (at: number, i: number) => BatchOperation, progress: (written: number) => void): Promise<void> {
+  for (let at = 0; at < count; at += BATCH_ENTRIES) {
+    const n = Math.min(BATCH_ENTRIES, count - at);
+    const ops = new Array<BatchOperation>(n);
+    for (let i = 0; i < n; i++) ops[i] = make(at, i);
+    await db.batch(ops);
+    progress(at + n);
+    // One event-loop turn every few batches, as a server would yield: lets the sampler run.
+    if ((at / BATCH_ENTRIES) % 16 === 0) await new Promise((r) => setImmediate(r));
   }
 }
 
