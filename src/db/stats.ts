@@ -120,7 +120,8 @@ export interface DBStats {
     arenasFree: number;
   };
   levels: LevelStats[];
-  blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number };
+  /** `heldBytes`: `bytes` plus blocks dropped with their table whose memory the cache frees when its eviction reaches them. */
+  blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number; heldBytes: number };
   files: { tables: number; tableBytes: number; wals: number; walBytes: number; manifestBytes: number };
   valueLog: { files: number; bytes: number; discardableBytes: number; pendingDeletions: number };
   /** Writes queued or being committed (bounded by maxPendingWriteBytes). */

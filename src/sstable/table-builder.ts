@@ -51,6 +51,8 @@ export interface TableBuilderOptions {
    * (docs/format.md §Encryption). Plain data, so that it crosses to a worker with the job.
    */
   encryption?: DataKey;
+  /** Entries between restart points of a data block (docs/format.md §SST.block); RESTART_INTERVAL when not given. */
+  restartInterval?: number;
 }
 
 export const DEFAULT_TABLE_BUILDER_OPTIONS: TableBuilderOptions = {
@@ -110,7 +112,7 @@ export class TableBuilder {
       () => `bloomFalsePositive ${options.bloomFalsePositive} must be in [0, 1)`,
     );
     assert(options.compression in COMPRESSION_CODE, () => `unknown compression ${String(options.compression)}`);
-    this.dataBlock = new BlockBuilder(RESTART_INTERVAL, options.blockSize + options.blockSize / 4);
+    this.dataBlock = new BlockBuilder(options.restartInterval ?? RESTART_INTERVAL, options.blockSize + options.blockSize / 4);
     const initial = Math.max(64 << 10, options.blockSize * 4);
     const spare = spareOut;
     spareOut = undefined;
@@ -307,13 +309,21 @@ export class TableBuilder {
     this.hashes[this.hashCount++] = hash;
   }
 
+  /** @internal Times the output buffer grew: logarithmic in the table's size (a regression test checks). */
+  outGrowths = 0;
+
   private ensure(extra: number): void {
     const need = this.pos - this.base + extra;
     if (need <= this.out.length) return;
     // Doubling, but not past what a writer that drains at TABLE_WRITE_CHUNK_BYTES needs (a chunk
-    // and a block): doubling from 64 KiB would reach 8 MiB, kept per thread (spareOut).
-    let cap = Math.min(this.out.length * 2, Math.max(need, TABLE_WRITE_CHUNK_BYTES + (256 << 10)));
+    // and a block) while that is enough: doubling from 64 KiB would reach 8 MiB, kept per thread
+    // (spareOut). A builder nobody drains (writeTable) doubles on past it: growing by the need
+    // alone copied the whole table once per block.
+    const drained = TABLE_WRITE_CHUNK_BYTES + (256 << 10);
+    let cap = this.out.length * 2;
+    if (cap > drained && need <= drained) cap = drained;
     while (cap < need) cap *= 2;
+    this.outGrowths++;
     const grown = new Uint8Array(cap);
     grown.set(this.out.subarray(0, this.pos - this.base));
     this.out = grown;

@@ -25,6 +25,7 @@ import {
   TableBuilder,
   ensureCompressionReady,
   writeTable,
+  newBlockCache,
   type Block,
   type CompressionName,
   type TableBuilderOptions,
@@ -269,6 +270,33 @@ describe('table build, open and read', () => {
     checkGets(table, entries, rng, 500);
     table.unref();
     expect(cache.stats().entries).toBe(0); // the last unref evicts the file's blocks
+  });
+
+  it.each(COMPRESSIONS)('answers as the model does through the engine\'s cache, small enough to evict and relocate blocks (%s)', async (compression) => {
+    const rng = new Rng(12);
+    const entries = randomEntries(rng, 3000);
+    const fsys = new FaultFS();
+    await buildTable(fsys, '/t.sst', entries, options({ compression, blockSize: 256 }));
+    const cache = newBlockCache(8 << 10);
+    const table = Table.open(fsys, '/t.sst', 4, { cache });
+    // Gets and scans interleaved: hits earn second chances, misses evict, so blocks move between
+    // chunks while iterators and earlier answers still hold the old ones.
+    const iterators = [];
+    for (let round = 0; round < 4; round++) {
+      checkGets(table, entries, rng, 400);
+      const it = table.iterator();
+      checkIteratorAgainstModel(it, entries, rng, 200);
+      iterators.push(it); // still positioned on its block while the next rounds move blocks
+    }
+    for (const it of iterators) it.close();
+    const stats = cache.stats();
+    expect(stats.evictions).toBeGreaterThan(100);
+    expect(stats.heldBytes).toBeLessThanOrEqual(8 << 10);
+    // Cached blocks live in the cache's chunks, not in arrays of their own.
+    const block = table.blockAt(0);
+    expect(block.data.buffer.byteLength).toBe(cache.memory!.chunkBytes);
+    table.unref();
+    expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
   });
 
   it('counts references: iterators hold one, the last unref closes the file and runs onZero', async () => {
