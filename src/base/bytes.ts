@@ -49,6 +49,17 @@ export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
  * A copy of bytes[start, end) that shares no memory with `bytes`. Never use `.slice()` for
  * this: on a Buffer (which callers pass freely as a Uint8Array) `slice` returns a view.
  */
+/**
+ * A Buffer of its own holding a copy of `bytes`. allocUnsafe (from Node's pool for small sizes,
+ * every byte then overwritten) and set() cost about 2/3 of Buffer.from(uint8Array), which goes
+ * through its generic array-like path: 80-100 ns a call on the point-read path.
+ */
+export function bufferCopy(bytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
   const out = new Uint8Array(end - start);
   out.set(bytes.subarray(start, end));

@@ -3,6 +3,7 @@
 // prefix, direction and limit. Usable with for...of and for await...of.
 
 import {
+  bufferCopy,
   MAX_VERSION,
   compareRanges,
   decodeValueStruct,
@@ -204,7 +205,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     if (this.mode.isCollected?.(key.subarray(0, userEnd), readVersion(key, userEnd), v.meta, v.value) === true) return undefined;
     const userKey = key.subarray(0, userEnd);
     const deleted = isDeleted(v.meta) || isExpired(v.expiresAt, this.nowMs());
-    const out: IteratorEntry = [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues && !isDeleted(v.meta) ? this.resolveValue(userKey, v.meta, v.value) : undefined];
+    const out: IteratorEntry = [this.wantKeys ? bufferCopy(userKey) : undefined, this.wantValues && !isDeleted(v.meta) ? this.resolveValue(userKey, v.meta, v.value) : undefined];
     return Object.assign(out, { version: readVersion(key, userEnd), userMeta: v.userMeta, expiresAt: v.expiresAt, deleted });
   }
 
@@ -280,7 +281,7 @@ export class DBIterator implements Iterable<IteratorEntry>, AsyncIterable<Iterat
     // The clock is read only for entries with a TTL: most have none.
     if (isDeleted(v.meta) || (v.expiresAt !== 0 && isExpired(v.expiresAt, this.nowMs()))) return undefined;
     const userKey = key.subarray(0, userEnd);
-    const out: IteratorEntry = [this.wantKeys ? Buffer.from(userKey) : undefined, this.wantValues ? this.resolveValue(userKey, v.meta, v.value) : undefined];
+    const out: IteratorEntry = [this.wantKeys ? bufferCopy(userKey) : undefined, this.wantValues ? this.resolveValue(userKey, v.meta, v.value) : undefined];
     if (this.mode.withMeta) Object.assign(out, { version: readVersion(key, userEnd), userMeta: v.userMeta, expiresAt: v.expiresAt, deleted: false });
     return out;
   }

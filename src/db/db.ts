@@ -2,6 +2,7 @@
 // (write-queue.ts) and recovery (open.ts).
 
 import {
+  bufferCopy,
   ClosedError,
   InvalidArgumentError,
   META_VALUE_POINTER,
@@ -301,7 +302,7 @@ export class DB implements AsyncDisposable {
 
   /** The user's value of an entry: a copy of the inline bytes, or read through its value pointer. */
   private resolveValue(userKey: Uint8Array, meta: number, value: Uint8Array): Buffer {
-    if ((meta & META_VALUE_POINTER) === 0) return Buffer.from(value);
+    if ((meta & META_VALUE_POINTER) === 0) return bufferCopy(value);
     this.counters.vlogReads++;
     const bytes = this.parts.vlog!.read(ValuePointer.decode(value), userKey);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

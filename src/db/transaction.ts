@@ -3,6 +3,7 @@
 // Snapshots are read-only views at a fixed version with the same read path.
 
 import {
+  bufferCopy,
   ArrayIterator,
   ClosedError,
   InvalidArgumentError,
@@ -144,7 +145,7 @@ export class Transaction extends Snapshot {
       const pending = this.writes.get(ks);
       if (pending !== undefined) {
         if (isDeleted(pending.meta) || isExpired(pending.expiresAt, this.host.nowMs())) return undefined;
-        return Buffer.from(pending.value);
+        return bufferCopy(pending.value);
       }
       if (this.tracking) this.reads.add(ks);
     }
