@@ -22,7 +22,7 @@ import { FaultFS, acquireDirLock, nodeFS, onRealFiles, readAll, type DirLock, ty
 import { MANIFEST_FILE, MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
 import { Memtable } from '../memtable/index.js';
 import { DISCARD_FILE, DiscardStats, ValueLog } from '../vlog/index.js';
-import { newBlockCache, Table, type Block, type BlockCache } from '../sstable/index.js';
+import { BlockCache, Table, type Block } from '../sstable/index.js';
 import { DB } from './db.js';
 import { fileName, joinPath, parseFileName } from './file-names.js';
 import { checkNotForeign } from './foreign-dir.js';
@@ -107,7 +107,7 @@ async function openInMemory(dir: string, options: Options): Promise<DB> {
   fs.mkdir(dir);
   const counters = newCounters();
   const clock = options.clock ?? systemClock;
-  const cache = newBlockCache(options.blockCacheSize);
+  const cache = new BlockCache<Block>(options.blockCacheSize);
   const executor = typeof options.executor === 'object' ? options.executor : new InlineExecutor(fs);
   const log = levelLogger(options.logger, options.loggingLevel);
   const lsm = new Lsm(
@@ -152,7 +152,7 @@ async function openOnDisk(dir: string, options: Options): Promise<DB> {
     const manifest = await openManifest(fs, dir, options, counters);
     opened.manifest = manifest;
     checkKeysFitManifest(manifest, keys, options);
-    const cache = newBlockCache(options.blockCacheSize);
+    const cache = new BlockCache<Block>(options.blockCacheSize);
     const version = openTables(fs, dir, manifest, options, cache, opened.tables, keys);
 
     const names = fs.list(dir);

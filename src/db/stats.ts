@@ -120,8 +120,7 @@ export interface DBStats {
     arenasFree: number;
   };
   levels: LevelStats[];
-  /** `heldBytes`: `bytes` plus blocks dropped with their table whose memory the cache frees when its eviction reaches them. */
-  blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number; heldBytes: number };
+  blockCache: { hits: number; misses: number; bytes: number; entries: number; evictions: number; capacityBytes: number };
   files: { tables: number; tableBytes: number; wals: number; walBytes: number; manifestBytes: number };
   valueLog: { files: number; bytes: number; discardableBytes: number; pendingDeletions: number };
   /** Writes queued or being committed (bounded by maxPendingWriteBytes). */

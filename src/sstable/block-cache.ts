@@ -28,16 +28,8 @@
 // deleted table's blocks in O(its blocks) instead of scanning the whole cache.
 // File ids are never reused, so without evictFile a dead table's blocks would
 // only age out; evictFile returns their bytes at once.
-//
-// With `relocate` (the engine's cache of decoded blocks, whose bytes live in shared chunks:
-// block-memory.ts), an entry that earns a second chance is moved by relocate() as it goes to
-// the young end, and an entry dropped out of order (replaced, evictFile) keeps counting
-// against the capacity until the hand reaches its place in the queue: only then is no block
-// of the chunks carved before it still cached, so only then is its memory free. The queue is
-// then never compacted (dead entries count as bytes, which bounds it).
 
 import { InternalError, InvalidArgumentError } from '../base/index.js';
-import type { BlockMemory } from './block-memory.js';
 
 /** File ids must stay below this for fileId * 2^32 + offset to be an exact double. */
 export const BLOCK_CACHE_MAX_FILE_ID = 2 ** 21;
@@ -48,8 +40,7 @@ const OFFSET_SPAN = 2 ** 32;
 
 export interface CacheEntry<V> {
   readonly key: number;
-  /** Replaced by relocate() when the entry gets a second chance. */
-  value: V;
+  readonly value: V;
   readonly sizeBytes: number;
   referenced: boolean;
   /** The slot array that points at this entry (setAt), cleared when the entry leaves. */
@@ -77,24 +68,10 @@ export interface BlockCacheStats {
   /** Entries dropped to make room (not those dropped by evictFile or replaced by set). */
   evictions: number;
   capacityBytes: number;
-  /**
-   * Bytes the cache keeps alive: `bytes` plus entries dropped out of order (replaced, evictFile)
-   * whose memory is held until eviction reaches them. Equal to `bytes` in a cache without relocate.
-   */
-  heldBytes: number;
-}
-
-export interface BlockCacheOptions<V> {
-  /** Where the cache's users put the bytes of values they cache (BlockMemory.allocate). */
-  memory?: BlockMemory;
-  /** Moves a value getting a second chance to fresh memory (see the header). */
-  relocate?: (value: V) => V;
 }
 
 export class BlockCache<V> {
   readonly capacityBytes: number;
-  /** BlockCacheOptions.memory. */
-  readonly memory: BlockMemory | undefined;
   private readonly entries = new Map<number, CacheEntry<V>>();
   /** Eviction order, oldest first from `head` (CLOCK's hand); may hold dead entries. */
   private queue: (CacheEntry<V> | undefined)[] = [];
@@ -102,26 +79,16 @@ export class BlockCache<V> {
   private deadInQueue = 0;
   private readonly offsetsByFile = new Map<number, Set<number>>();
   private bytes = 0;
-  /** Bytes of dropped entries still in the queue; counted against capacity only with relocate. */
-  private deadBytes = 0;
-  private readonly relocate: ((value: V) => V) | undefined;
   private hits = 0;
   private misses = 0;
   private evictions = 0;
 
   /** capacityBytes 0 disables the cache: get always misses, set keeps nothing. */
-  constructor(capacityBytes: number, options: BlockCacheOptions<V> = {}) {
+  constructor(capacityBytes: number) {
     if (!Number.isSafeInteger(capacityBytes) || capacityBytes < 0) {
       throw new InvalidArgumentError(`block cache capacity must be a non-negative integer of bytes, got ${capacityBytes}`);
     }
     this.capacityBytes = capacityBytes;
-    this.relocate = options.relocate;
-    this.memory = options.memory;
-  }
-
-  /** Bytes that count against the capacity. */
-  private get heldBytes(): number {
-    return this.relocate === undefined ? this.bytes : this.bytes + this.deadBytes;
   }
 
   get(fileId: number, blockOffset: number): V | undefined {
@@ -172,7 +139,7 @@ export class BlockCache<V> {
       return;
     }
     // Room first: an entry being inserted must not be the one its own insertion evicts.
-    while (this.heldBytes + sizeBytes > this.capacityBytes) this.evictOldest();
+    while (this.bytes + sizeBytes > this.capacityBytes) this.evictOldest();
     const entry: CacheEntry<V> = { key, value, sizeBytes, referenced: false, slots, slot, live: true };
     this.entries.set(key, entry);
     this.queue.push(entry);
@@ -213,15 +180,13 @@ export class BlockCache<V> {
       entries: this.entries.size,
       evictions: this.evictions,
       capacityBytes: this.capacityBytes,
-      heldBytes: this.heldBytes,
     };
   }
 
-  /** Frees room: evicts the oldest live entry, or with relocate stops at the first dead one (its bytes were still counted). */
   private evictOldest(): void {
     for (;;) {
       if (this.head >= this.queue.length) {
-        throw new InternalError(`block cache: ${this.heldBytes} bytes accounted but no entries left`);
+        throw new InternalError(`block cache: ${this.bytes} bytes accounted but no entries left`);
       }
       const entry = this.queue[this.head]!;
       this.queue[this.head++] = undefined;
@@ -232,14 +197,11 @@ export class BlockCache<V> {
       }
       if (!entry.live) {
         this.deadInQueue--;
-        this.deadBytes -= entry.sizeBytes;
-        if (this.relocate !== undefined) return;
         continue;
       }
       if (entry.referenced) {
         // A second chance: every entry is looked at most twice, so this ends.
         entry.referenced = false;
-        if (this.relocate !== undefined) entry.value = this.relocate(entry.value);
         this.queue.push(entry);
         continue;
       }
@@ -254,12 +216,10 @@ export class BlockCache<V> {
     entry.live = false;
     unslot(entry);
     this.deadInQueue++;
-    this.deadBytes += entry.sizeBytes;
   }
 
   /** Rebuilds the queue without its dead entries once they outnumber the live ones. */
   private compactQueueIfSparse(): void {
-    if (this.relocate !== undefined) return;
     if (this.deadInQueue <= 1024 || this.deadInQueue * 2 <= this.queue.length - this.head) return;
     const live: CacheEntry<V>[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
@@ -269,7 +229,6 @@ export class BlockCache<V> {
     this.queue = live;
     this.head = 0;
     this.deadInQueue = 0;
-    this.deadBytes = 0;
   }
 
   private evict(key: number, entry: CacheEntry<V>): void {

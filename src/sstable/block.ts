@@ -9,7 +9,6 @@
 // reading past the entries or looping.
 
 import { CorruptionError, type InternalIterator, type InternalKey } from '../base/index.js';
-import type { BlockMemory } from './block-memory.js';
 import { getU32 } from './format.js';
 import { compareInternalRanges } from './key-compare.js';
 
@@ -45,11 +44,6 @@ export class Block {
       previous = r;
     }
     return new Block(data, restartsOffset, numRestarts, sizeBytes, file, offset);
-  }
-
-  /** This block with its contents copied into `memory` (the block cache's relocate). */
-  copiedTo(memory: BlockMemory): Block {
-    return new Block(memory.copy(this.data), this.restartsOffset, this.numRestarts, this.sizeBytes, this.file, this.offset);
   }
 
   restartPoint(i: number): number {

@@ -27,8 +27,6 @@ export {
 export { compareInternalRanges } from './key-compare.js';
 export { BloomFilter, hashKey } from './bloom.js';
 export { BlockCache } from './block-cache.js';
-export { BlockMemory } from './block-memory.js';
-export { newBlockCache } from './decoded-block-cache.js';
 export {
   COMPRESSION_CODE,
   compressBlock,

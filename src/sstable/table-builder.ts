@@ -51,8 +51,6 @@ export interface TableBuilderOptions {
    * (docs/format.md §Encryption). Plain data, so that it crosses to a worker with the job.
    */
   encryption?: DataKey;
-  /** Entries between restart points of a data block (docs/format.md §SST.block); RESTART_INTERVAL when not given. */
-  restartInterval?: number;
 }
 
 export const DEFAULT_TABLE_BUILDER_OPTIONS: TableBuilderOptions = {
@@ -112,7 +110,7 @@ export class TableBuilder {
       () => `bloomFalsePositive ${options.bloomFalsePositive} must be in [0, 1)`,
     );
     assert(options.compression in COMPRESSION_CODE, () => `unknown compression ${String(options.compression)}`);
-    this.dataBlock = new BlockBuilder(options.restartInterval ?? RESTART_INTERVAL, options.blockSize + options.blockSize / 4);
+    this.dataBlock = new BlockBuilder(RESTART_INTERVAL, options.blockSize + options.blockSize / 4);
     const initial = Math.max(64 << 10, options.blockSize * 4);
     const spare = spareOut;
     spareOut = undefined;

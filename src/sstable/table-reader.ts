@@ -26,7 +26,6 @@ import { FileCipher, type DataKeySource } from '../crypto/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { Block, BlockIterator } from './block.js';
 import { newBlockSlots, type BlockCache, type BlockSlots } from './block-cache.js';
-import type { BlockMemory } from './block-memory.js';
 import { BlockIndex } from './block-index.js';
 import { BloomFilter, hashKey } from './bloom.js';
 import { COMPRESSION_CODE, decompressBlock } from './compression.js';
@@ -90,7 +89,6 @@ function unpackStored(
   cipher: FileCipher | undefined,
   inScratch: boolean,
   into?: BlockBuffer,
-  memory?: BlockMemory,
 ): Uint8Array {
   assert(end - start >= BLOCK_TRAILER_BYTES, 'unpackBlock: shorter than a trailer');
   const trailer = end - BLOCK_TRAILER_BYTES;
@@ -109,9 +107,8 @@ function unpackStored(
   if (code === COMPRESSION_CODE.none) {
     if (rawLength !== size) throw new CorruptionError(file, offset, `uncompressed block of ${size} bytes declares ${rawLength}`);
     if (!inScratch) return buf.subarray(start, trailer);
-    if (into === undefined && memory === undefined) return buf.slice(start, trailer);
-    const room = into !== undefined ? roomIn(into, size) : memory!.allocate(size);
-    const out = new Uint8Array(room.buffer, room.byteOffset, size);
+    if (into === undefined) return buf.slice(start, trailer);
+    const out = new Uint8Array(roomIn(into, size).buffer, 0, size);
     out.set(buf.subarray(start, trailer));
     return out;
   }
@@ -121,7 +118,7 @@ function unpackStored(
   try {
     raw =
       inScratch && code === COMPRESSION_CODE.snappy && rawLength <= start
-        ? snappyUncompressFromScratch(buf, start, trailer, rawLength, into !== undefined ? roomIn(into, rawLength) : memory?.allocate(rawLength))
+        ? snappyUncompressFromScratch(buf, start, trailer, rawLength, into === undefined ? undefined : roomIn(into, rawLength))
         : decompressBlock(code, buf.subarray(start, trailer), rawLength);
   } catch (err) {
     throw new CorruptionError(file, offset, `${name} decompression failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -164,7 +161,6 @@ function readDataBlock(
   verifyChecksum: boolean,
   cipher: FileCipher | undefined,
   into?: BlockBuffer,
-  memory?: BlockMemory,
 ): Uint8Array {
   const wanted = Math.max(BLOCK_SCRATCH_MIN_BYTES, length * (BLOCK_SCRATCH_ROOM_FACTOR + 1));
   if (wanted > BLOCK_SCRATCH_MAX_BYTES) {
@@ -174,7 +170,7 @@ function readDataBlock(
   const scratch = blockScratch;
   const at = scratch.length - length;
   readExactInto(handle, file, position, scratch, at, length);
-  return unpackStored(scratch, at, scratch.length, file, position, verifyChecksum, cipher, true, into, memory);
+  return unpackStored(scratch, at, scratch.length, file, position, verifyChecksum, cipher, true, into);
 }
 
 /** What getUnfiltered found: a caller keeps one and passes it to every call (no result object per get). */
@@ -381,9 +377,7 @@ export class Table {
       const cached = cache.getAt(this.blockSlots, i);
       if (cached !== undefined) return cached;
     }
-    // A block for the cache goes into the cache's memory (block-memory.ts); one decoded `into` is the caller's.
-    const memory = into === undefined ? cache?.memory : undefined;
-    const contents = readDataBlock(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES, this.verifyChecksums, this.cipher, into, memory);
+    const contents = readDataBlock(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES, this.verifyChecksums, this.cipher, into);
     const block = Block.decode(contents, this.name, offset, contents.byteLength);
     if (cache !== undefined && into === undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes);
     return block;

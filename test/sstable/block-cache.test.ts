@@ -71,7 +71,7 @@ describe('BlockCache', () => {
     cache.set(1, 1, 'y', 10);
     expect(cache.get(1, 0)).toBeUndefined();
     expect(cache.get(1, 1)).toBeUndefined();
-    expect(cache.stats()).toEqual({ hits: 0, misses: 2, bytes: 0, entries: 0, evictions: 0, capacityBytes: 0, heldBytes: 0 });
+    expect(cache.stats()).toEqual({ hits: 0, misses: 2, bytes: 0, entries: 0, evictions: 0, capacityBytes: 0 });
   });
 
   it('counts hits and misses', () => {
@@ -115,19 +115,12 @@ describe('BlockCache', () => {
   // and compaction thresholds (1,024 consumed or dead entries).
   const SMALL = { offsets: 6, capacityMax: 1000, maxOps: 200, numRuns: 300 };
   const LARGE = { offsets: 1500, capacityMax: 20_000, maxOps: 4000, numRuns: 8 };
-  // Relocating: the engine's cache (decoded-block-cache.ts). A second chance moves the value
-  // (here: adds RELOCATED to it), and an entry dropped out of order stays in the queue, its
-  // bytes counted in heldBytes and against the capacity, until the hand reaches it.
-  const RELOCATED = 1_000_000;
   it.each([
-    ['by (file, offset)', false, SMALL, false],
-    ['through slot arrays (a table\'s path; gets mix getAt and get)', true, SMALL, false],
-    ['by (file, offset), thousands of blocks', false, LARGE, false],
-    ['through slot arrays, thousands of blocks', true, LARGE, false],
-    ['relocating, by (file, offset)', false, SMALL, true],
-    ['relocating, through slot arrays', true, SMALL, true],
-    ['relocating, through slot arrays, thousands of blocks', true, LARGE, true],
-  ])('behaves like a reference second-chance (CLOCK) cache under any sequence of operations, %s', (_name, viaSlots, space, relocating) => {
+    ['by (file, offset)', false, SMALL],
+    ['through slot arrays (a table\'s path; gets mix getAt and get)', true, SMALL],
+    ['by (file, offset), thousands of blocks', false, LARGE],
+    ['through slot arrays, thousands of blocks', true, LARGE],
+  ])('behaves like a reference second-chance (CLOCK) cache under any sequence of operations, %s', (_name, viaSlots, space) => {
     type Op =
       | { kind: 'get'; file: number; offset: number; bySlot: boolean }
       | { kind: 'set'; file: number; offset: number; size: number }
@@ -144,7 +137,7 @@ describe('BlockCache', () => {
 
     fc.assert(
       fc.property(fc.integer({ min: 0, max: space.capacityMax }), fc.array(weighted, { maxLength: space.maxOps, minLength: space === SMALL ? 0 : space.maxOps / 2 }), (capacity, ops) => {
-        const cache = new BlockCache<number>(capacity, relocating ? { relocate: (v) => v + RELOCATED } : {});
+        const cache = new BlockCache<number>(capacity);
         const slots: BlockSlots<number>[] = [0, 1, 2, 3].map(() => newBlockSlots<number>(space.offsets));
         // A slot must point at the cached entry of its block, or be empty: never at an entry that left.
         const checkSlots = (): void => {
@@ -152,27 +145,21 @@ describe('BlockCache', () => {
           if (space !== SMALL) return; // O(blocks x entries) per operation: the small space checks it
           for (let f = 0; f < 4; f++) {
             for (let i = 0; i < space.offsets; i++) {
-              const e = model.find((m) => m.live && m.file === f && m.offset === i * 4096);
+              const e = model.find((m) => m.file === f && m.offset === i * 4096);
               expect(slots[f]![i]?.value).toBe(e?.value);
             }
           }
         };
         // Reference: a queue, oldest first; a hit sets its entry's bit; eviction takes the oldest
         // entry whose bit is clear, sending each set one to the young end with its bit cleared.
-        // Without relocate a dropped entry leaves the model at once; with it, it stays, not live.
-        let model: { file: number; offset: number; value: number; size: number; ref: boolean; live: boolean }[] = [];
-        const held = (): number => model.reduce((s, e) => s + e.size, 0);
-        const drop = (keep: (e: (typeof model)[number]) => boolean): void => {
-          if (!relocating) model = model.filter(keep);
-          else for (const e of model) if (e.live && !keep(e)) e.live = false;
-        };
+        let model: { file: number; offset: number; value: number; size: number; ref: boolean }[] = [];
         let hits = 0;
         let misses = 0;
         let evictions = 0;
         let stamp = 0;
         for (const o of ops) {
           if (o.kind === 'get') {
-            const i = model.findIndex((e) => e.live && e.file === o.file && e.offset === o.offset);
+            const i = model.findIndex((e) => e.file === o.file && e.offset === o.offset);
             if (i >= 0 && viaSlots) expect(slots[o.file]![o.offset / 4096]?.value).toBe(model[i]!.value);
             const got = viaSlots && o.bySlot ? cache.getAt(slots[o.file]!, o.offset / 4096) : cache.get(o.file, o.offset);
             if (i < 0) {
@@ -187,40 +174,35 @@ describe('BlockCache', () => {
             const value = stamp++;
             if (viaSlots) cache.setAt(slots[o.file]!, o.offset / 4096, o.file, o.offset, value, o.size);
             else cache.set(o.file, o.offset, value, o.size);
-            drop((e) => !(e.file === o.file && e.offset === o.offset));
+            model = model.filter((e) => !(e.file === o.file && e.offset === o.offset));
             if (capacity > 0 && o.size <= capacity) {
-              while (held() + o.size > capacity) {
+              while (model.reduce((s, e) => s + e.size, 0) + o.size > capacity) {
                 const oldest = model.shift()!;
-                if (!oldest.live) continue;
                 if (oldest.ref) {
                   oldest.ref = false;
-                  if (relocating) oldest.value += RELOCATED;
                   model.push(oldest);
                 } else {
                   evictions++;
                 }
               }
-              model.push({ file: o.file, offset: o.offset, value, size: o.size, ref: false, live: true });
+              model.push({ file: o.file, offset: o.offset, value, size: o.size, ref: false });
             }
           } else {
             cache.evictFile(o.file);
-            drop((e) => e.file !== o.file);
+            model = model.filter((e) => e.file !== o.file);
           }
-          const live = model.filter((e) => e.live);
-          const bytes = live.reduce((s, e) => s + e.size, 0);
           expect(cache.stats()).toEqual({
             hits,
             misses,
-            bytes,
-            entries: live.length,
+            bytes: model.reduce((s, e) => s + e.size, 0),
+            entries: model.length,
             evictions,
             capacityBytes: capacity,
-            heldBytes: held(),
           });
           checkSlots();
         }
         // Every block the model holds is in the cache with its value (checked last: gets reorder).
-        for (const e of model.filter((m) => m.live)) expect(cache.get(e.file, e.offset)).toBe(e.value);
+        for (const e of [...model]) expect(cache.get(e.file, e.offset)).toBe(e.value);
       }),
       { numRuns: space.numRuns },
     );
