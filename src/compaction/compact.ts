@@ -45,6 +45,7 @@ import {
 } from '../sstable/index.js';
 import { dataKeySource, type DataKey } from '../crypto/index.js';
 import { MergeIterator } from './merge-iterator.js';
+import { yieldToEventLoop, type JobSlicing } from './slicing.js';
 
 export interface CompactJob {
   kind: 'compact';
@@ -94,7 +95,7 @@ export interface CompactResult {
   bytesWritten: number;
 }
 
-export async function runCompact(fs: FileSystem, job: CompactJob): Promise<CompactResult> {
+export async function runCompact(fs: FileSystem, job: CompactJob, slicing: JobSlicing = {}): Promise<CompactResult> {
   assert(job.inputs.length > 0, 'compaction without inputs');
   assert(job.targetTableBytes > 0, () => `targetTableBytes ${job.targetTableBytes} must be positive`);
   assert(Number.isInteger(job.numVersionsToKeep) && job.numVersionsToKeep >= 1, () => `numVersionsToKeep ${job.numVersionsToKeep} must be >= 1`);
@@ -128,7 +129,15 @@ export async function runCompact(fs: FileSystem, job: CompactJob): Promise<Compa
     let previous = new Uint8Array(64);
     let previousLength = -1;
     let keyInOutput = false;
+    const yieldEvery = slicing.yieldEvery ?? Infinity;
+    let sinceYield = 0;
     for (merge.seekToFirst(); merge.valid(); merge.next()) {
+      // Before this step's views are taken: the input files are not deleted while the job runs,
+      // and nothing from the last step is held (`previous` is a copy).
+      if (++sinceYield >= yieldEvery) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
       const key = merge.key();
       const value = merge.value();
       entriesIn++;

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { InternalError, SettError, type SettErrorCode } from '../base/index.js';
 import type { FileSystem } from '../fs/index.js';
-import { runJob, type Job, type JobResult } from './jobs.js';
+import { runJob, type Job, type JobResult, type JobSlicing } from './jobs.js';
 import { resolveWorkerEntry } from './worker-entry.js';
 
 export interface Executor {
@@ -21,10 +21,14 @@ export interface Executor {
 
 export class InlineExecutor implements Executor {
   readonly kind = 'inline';
-  constructor(private readonly fs: FileSystem) {}
+  /** `slicing`: yield to the event loop within jobs (inMemory); without it a job runs to its end. */
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly slicing: JobSlicing = {},
+  ) {}
 
   run<J extends Job>(job: J): Promise<JobResult<J>> {
-    return runJob(this.fs, job);
+    return runJob(this.fs, job, this.slicing);
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,8 @@
 export { MergeIterator } from './merge-iterator.js';
 export { InlineExecutor, WorkerExecutor, type Executor } from './executor.js';
 export type { Job, FlushJob, FlushResult, JobResult, VerifyJob, VerifyResult } from './jobs.js';
+export { runFlush } from './jobs.js';
+export type { JobSlicing } from './slicing.js';
 export { runCompact, type CompactJob, type CompactResult } from './compact.js';
 export {
   levelTargets,

@@ -16,6 +16,9 @@ import { verifyVlogFile } from '../vlog/index.js';
 import { replayWal } from '../wal/index.js';
 import { dataKeySource, type DataKey } from '../crypto/index.js';
 import { runCompact, type CompactJob, type CompactResult } from './compact.js';
+import { yieldToEventLoop, type JobSlicing } from './slicing.js';
+
+export type { JobSlicing } from './slicing.js';
 
 /** Turns a frozen memtable (its arena, shared with the worker) into one L0 table. */
 export interface FlushJob {
@@ -61,12 +64,12 @@ export type JobResult<J extends Job> = J extends FlushJob
       ? VerifyResult
       : never;
 
-export async function runJob<J extends Job>(fs: FileSystem, job: J): Promise<JobResult<J>> {
+export async function runJob<J extends Job>(fs: FileSystem, job: J, slicing: JobSlicing = {}): Promise<JobResult<J>> {
   switch (job.kind) {
     case 'flush':
-      return (await runFlush(fs, job)) as JobResult<J>;
+      return (await runFlush(fs, job, slicing)) as JobResult<J>;
     case 'compact':
-      return (await runCompact(fs, job)) as JobResult<J>;
+      return (await runCompact(fs, job, slicing)) as JobResult<J>;
     case 'verify':
       return runVerify(fs, job) as JobResult<J>;
   }
@@ -90,13 +93,22 @@ export function runVerify(fs: FileSystem, job: VerifyJob): VerifyResult {
   }
 }
 
-export async function runFlush(fs: FileSystem, job: FlushJob): Promise<FlushResult> {
+export async function runFlush(fs: FileSystem, job: FlushJob, slicing: JobSlicing = {}): Promise<FlushResult> {
   if (job.table.compression === 'zstd') await ensureCompressionReady();
   const list = SkipList.attach(job.arena);
   const writer = new TableWriter(fs, job.path, new TableBuilder(job.table));
   const it = list.iterator();
+  const yieldEvery = slicing.yieldEvery ?? Infinity;
+  let sinceYield = 0;
   try {
-    for (it.seekToFirst(); it.valid(); it.next()) writer.add(it.key(), it.value());
+    // The memtable is frozen: stepping its iterator after a yield sees what it saw before.
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      writer.add(it.key(), it.value());
+      if (++sinceYield >= yieldEvery) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
+    }
   } catch (err) {
     writer.abort();
     throw err;

@@ -102,13 +102,20 @@ async function openReadOnly(dir: string, options: Options): Promise<DB> {
   }
 }
 
+/**
+ * Entries an inMemory database's flush or compaction writes between yields: ~0.3-1 ms of work
+ * (100-byte values), and a yield costs a few microseconds.
+ */
+const INMEMORY_JOB_SLICE_ENTRIES = 256;
+
 async function openInMemory(dir: string, options: Options): Promise<DB> {
   const fs = new FaultFS();
   fs.mkdir(dir);
   const counters = newCounters();
   const clock = options.clock ?? systemClock;
   const cache = new BlockCache<Block>(options.blockCacheSize);
-  const executor = typeof options.executor === 'object' ? options.executor : new InlineExecutor(fs);
+  // Flushes and compactions run on this thread (the files are in its memory): in slices.
+  const executor = typeof options.executor === 'object' ? options.executor : new InlineExecutor(fs, { yieldEvery: INMEMORY_JOB_SLICE_ENTRIES });
   const log = levelLogger(options.logger, options.loggingLevel);
   const lsm = new Lsm(
     { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false, vlog: undefined, discard: undefined, log },
