@@ -57,7 +57,8 @@ interface Candidate {
 
 const RANGE_OPS = new Set(['>', '>=', '<', '<=', 'between']);
 
-export function planQuery(meta: TableMeta, options: QueryOptions, forCount = false): PlanDetail {
+/** `rankAll` (tests) ranks every key even where pointCandidate knows the answer. */
+export function planQuery(meta: TableMeta, options: QueryOptions, forCount = false, rankAll = false): PlanDetail {
   const limit = checkCount(options.limit, 'limit', Infinity);
   const offset = checkCount(options.offset, 'offset', 0);
   const where = options.where === undefined ? undefined : compileWhere(meta, options.where);
@@ -66,10 +67,13 @@ export function planQuery(meta: TableMeta, options: QueryOptions, forCount = fal
   const order = completeOrder(meta, orderBy);
   const fixed = fixedPositions(conds);
 
-  const candidates: Candidate[] = [];
-  if (!meta.hiddenRowId) candidates.push(candidate(meta, undefined, meta.pkPositions, meta.pkTypes, true, conds));
-  for (const view of meta.readyIndexes()) candidates.push(candidate(meta, view, view.positions, view.types, view.meta.unique, conds));
-  let best = candidates.filter((c) => c.access !== 'full-scan').sort((a, b) => a.rank - b.rank || b.eqCount - a.eqCount || (a.view === undefined ? -1 : 0) - (b.view === undefined ? -1 : 0))[0];
+  let best = rankAll ? undefined : pointCandidate(meta, conds);
+  if (best === undefined) {
+    const candidates: Candidate[] = [];
+    if (!meta.hiddenRowId) candidates.push(candidate(meta, undefined, meta.pkPositions, meta.pkTypes, true, conds));
+    for (const view of meta.readyIndexes()) candidates.push(candidate(meta, view, view.positions, view.types, view.meta.unique, conds));
+    best = candidates.filter((c) => c.access !== 'full-scan').sort((a, b) => a.rank - b.rank || b.eqCount - a.eqCount || (a.view === undefined ? -1 : 0) - (b.view === undefined ? -1 : 0))[0];
+  }
 
   let ordered: { reverse: boolean } | undefined;
   if (best !== undefined) {
@@ -129,6 +133,27 @@ export function planQuery(meta: TableMeta, options: QueryOptions, forCount = fal
     limit,
     offset,
   };
+}
+
+/**
+ * The candidate the ranking in planQuery picks when the only condition is `column = value` on a
+ * one-column primary key (rank 0) or a one-column unique index (rank 1; the first such index,
+ * as the stable sort would keep it): the commonest query, planned without ranking every key.
+ * undefined for anything else.
+ */
+function pointCandidate(meta: TableMeta, conds: Condition[]): Candidate | undefined {
+  if (conds.length !== 1) return undefined;
+  const t = conds[0]!;
+  if (t.kind !== 'term' || t.op !== '=' || t.operand === null) return undefined;
+  if (!meta.hiddenRowId && meta.pkPositions.length === 1 && meta.pkPositions[0] === t.position) {
+    return candidate(meta, undefined, meta.pkPositions, meta.pkTypes, true, conds);
+  }
+  for (const view of meta.indexes) {
+    if (view.meta.state === 'ready' && view.meta.unique && view.positions.length === 1 && view.positions[0] === t.position) {
+      return candidate(meta, view, view.positions, view.types, true, conds);
+    }
+  }
+  return undefined;
 }
 
 /** The best use a key (the primary key, or one index) can make of the conjuncts. */

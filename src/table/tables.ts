@@ -173,8 +173,9 @@ export class Tables implements StatementHost {
   }
 
   private runPlanned(meta: TableMeta, d: PlanDetail, options: QueryOptions): QueryResult {
-    // A primary-key point is one key read, atomic by itself: no snapshot to take and release.
-    if (d.pointLookups && d.view === undefined && d.ranges.length === 1) return queryPlanned(meta, d, this.db, options);
+    // Point lookups are key reads made in this one synchronous call, with no await between them:
+    // no commit can land in between, so they agree without a snapshot to take and release.
+    if (d.pointLookups) return queryPlanned(meta, d, this.db, options);
     const snap = this.db.snapshot();
     try {
       return queryPlanned(meta, d, snap, options);

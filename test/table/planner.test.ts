@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open } from '../../src/index.js';
 import { openTables, type Tables } from '../../src/table/index.js';
+import { planQuery } from '../../src/table/planner.js';
 import type { Plan, QueryOptions, Where } from '../../src/table/types.js';
 
 let t: Tables;
@@ -222,5 +223,70 @@ describe('planner: rank rules', () => {
     // ORDER BY status alone means status, then id: not the order of (status, amount, id).
     expect(explain({ where: { column: 'note', op: 'is-null' }, orderBy: [{ column: 'status' }], limit: 2 })).toMatchObject({ access: 'full-scan', sort: true });
     expect(explain({ where: { column: 'note', op: 'is-null' }, orderBy: [{ column: 'note' }], limit: 2 })).toMatchObject({ access: 'full-scan', sort: true });
+  });
+});
+
+describe('planner: the lone-equality shortcut (pointCandidate)', () => {
+  // planQuery answers `column = value` on a one-column primary key or unique index without
+  // ranking every key; the plan must be the one the full ranking makes, on every column of
+  // tables with a composite key, a hidden row id, two unique indexes on one column and a
+  // composite unique index.
+  it('makes exactly the plan the full ranking makes', async () => {
+    await t.createTable({
+      name: 'keyless',
+      columns: [
+        { name: 'code', type: 'VARCHAR', unique: true },
+        { name: 'n', type: 'INT' },
+        { name: 'm', type: 'INT' },
+      ],
+      indexes: [
+        { name: 'code_again', columns: ['code'], unique: true },
+        { name: 'n_m', columns: ['n', 'm'], unique: true },
+        { name: 'by_m', columns: ['m'] },
+      ],
+    });
+    const samples: Record<string, unknown[]> = {
+      orders: [
+        ['id', 3],
+        ['customer', 2],
+        ['status', 'new'],
+        ['amount', '1.5'],
+        ['email', 'u1@x'],
+        ['note', 'x'],
+      ],
+      lines: [
+        ['order_id', 1],
+        ['line', 2],
+        ['sku', 's1'],
+      ],
+      keyless: [
+        ['code', 'c'],
+        ['n', 1],
+        ['m', 2],
+      ],
+    };
+    let shortcuts = 0;
+    for (const [table, columns] of Object.entries(samples)) {
+      const meta = t.meta(table);
+      const names = meta.columns.map((c) => c.name);
+      for (const [column, value] of columns as [string, unknown][]) {
+        const variants: QueryOptions[] = [
+          { where: { column, op: '=', value } },
+          { where: { and: [{ column, op: '=', value }] } },
+          { where: { column, op: '=', value }, orderBy: [{ column: names[names.length - 1]!, desc: true }], limit: 3 },
+          { where: { column, op: '=', value }, columns: [column], offset: 1, total: true },
+          { where: { column, op: '=', value: null } },
+          { where: { column, op: '!=', value } },
+        ];
+        for (const q of variants) {
+          const quick = planQuery(meta, q);
+          expect(quick).toEqual(planQuery(meta, q, false, true));
+          expect(planQuery(meta, q, true)).toEqual(planQuery(meta, q, true, true));
+          if (quick.pointLookups) shortcuts++;
+        }
+      }
+    }
+    // id, email, code: three columns, four variants each take the shortcut.
+    expect(shortcuts).toBe(12);
   });
 });
