@@ -274,6 +274,16 @@ export class Memtable {
     return this.skiplist.iterator();
   }
 
+  /** WalWriter.preallocate for this memtable's WAL (none: no-op). */
+  preallocateWal(step: number): void {
+    this.wal?.preallocate(step);
+  }
+
+  /** WalWriter.trim: the WAL ends at its last record again (before it is retired and synced). */
+  trimWal(): void {
+    this.wal?.trim();
+  }
+
   /** Closes the WAL file (does not delete it). Reads keep working. */
   close(): void {
     this.wal?.close();

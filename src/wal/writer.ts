@@ -40,9 +40,16 @@ export interface WalCreateOptions {
   encryption?: DataKey;
 }
 
+/** Zeros written ahead of the records (preallocate()), a page per write. */
+const ZERO_PAGE = new Uint8Array(4096);
+
 export class WalWriter {
   private encodeBuffer: Uint8Array = new Uint8Array(ENCODE_BUFFER_BYTES_MIN);
   private closed = false;
+  /** preallocate()'s step; 0: records are plain appends that grow the file. */
+  private step = 0;
+  /** The file's size: `end` plus the zeros written ahead of it. */
+  private allocated = 0;
   /** Set when a write or sync failed: the file's contents are unknown, so the writer is done (fail-stop). */
   private failure: IoError | undefined;
 
@@ -131,13 +138,64 @@ export class WalWriter {
     if (this.cipher !== undefined) this.cipher.transformInPlace(buf, RECORD_HEADER_BYTES, total, this.end + RECORD_HEADER_BYTES);
     putRecordHeader(buf, 0, this.end, payloadLength, crc32Range(buf, RECORD_HEADER_BYTES, total));
     try {
-      this.file.append(buf.subarray(0, total));
+      if (this.step === 0) {
+        this.file.append(buf.subarray(0, total));
+      } else {
+        if (this.end + total > this.allocated) this.writeZerosTo(this.end + total);
+        this.file.write(buf.subarray(0, total), this.end);
+      }
     } catch (err) {
       this.failure = IoError.from(err, 'append to WAL', fileNameOf(this.path));
       throw this.failure;
     }
     this.end += total;
     return total;
+  }
+
+  /**
+   * From now on, writes zeros ahead of the records `step` bytes at a time, and writes each record
+   * over them. An fdatasync after an append that grows the file must also commit the new size
+   * (on ext4, a journal commit and a second device flush); over zeros already on disk it flushes
+   * the record alone: a durable commit took 180 µs here instead of 230 µs. Replay reads the
+   * zeros as the end of the log (a record's length is never 0). trim() cuts them off again.
+   */
+  preallocate(step: number): void {
+    assert(Number.isSafeInteger(step) && step >= 0, () => `WAL preallocation step ${step}`);
+    this.checkUsable();
+    this.step = step;
+    this.allocated = Math.max(this.allocated, this.file.size());
+  }
+
+  /**
+   * Truncates the zeros written ahead of the last record. Before the WAL is retired for a newer
+   * one (then synced): an older WAL must end at its last record, or recovery would take its zeros
+   * for a torn tail and drop every later WAL. Also on close, so a closed WAL holds no slack.
+   */
+  trim(): void {
+    this.checkUsable();
+    if (this.allocated <= this.end) return;
+    try {
+      this.file.truncate(this.end);
+    } catch (err) {
+      this.failure = IoError.from(err, 'truncate WAL', fileNameOf(this.path));
+      throw this.failure;
+    }
+    this.allocated = this.end;
+  }
+
+  /**
+   * Extends the file with zeros past `needed`, to the next multiple of the step, one page per
+   * write: the page cache may keep one large write as one large folio, which every later sync of
+   * a record inside it writes back whole (measured: 256 KiB of zeros in one write made each 140-byte
+   * commit write 245 KB to the device; in 4 KiB writes, 4 KB, as appending does).
+   */
+  private writeZerosTo(needed: number): void {
+    const target = Math.ceil(needed / this.step) * this.step;
+    while (this.allocated < target) {
+      const n = Math.min(ZERO_PAGE.length - (this.allocated % ZERO_PAGE.length), target - this.allocated);
+      this.file.write(ZERO_PAGE.subarray(0, n), this.allocated);
+      this.allocated += n;
+    }
   }
 
   /** fdatasync. A failure is final: the writer refuses further work rather than retrying a sync. */
@@ -157,6 +215,14 @@ export class WalWriter {
 
   close(): void {
     if (this.closed) return;
+    // Best effort: a WAL that keeps its zeros reads the same, its tail cut at the next open.
+    if (this.failure === undefined && this.allocated > this.end) {
+      try {
+        this.file.truncate(this.end);
+      } catch {
+        // Left for recovery, which cuts the zeros.
+      }
+    }
     this.closed = true;
     this.file.close();
   }

@@ -178,7 +178,7 @@ export function categoryOf(e: TraceEntry): string {
 }
 
 /** Operations that change what a crash leaves (reads outnumber them in a recovery). */
-const CHANGING: readonly FsOp[] = ['append', 'sync', 'syncDir', 'rename', 'unlink', 'truncate'];
+const CHANGING: readonly FsOp[] = ['append', 'write', 'sync', 'syncDir', 'rename', 'unlink', 'truncate'];
 
 // ---- crash images --------------------------------------------------------------------------
 

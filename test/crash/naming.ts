@@ -37,10 +37,17 @@ export function decodeManifestRecord(record: Uint8Array): { adds: number[]; dele
 }
 
 /** A handle that shows each append to `onRecord` before it happens. */
+/** A WAL write that is a record, not preallocated zeros (a record's length is never 0). */
+export function isWalRecord(data: Uint8Array): boolean {
+  return data.length >= 4 && (data[0]! | data[1]! | data[2]! | data[3]!) !== 0;
+}
+
 export class RecordSpy implements FileHandle {
   constructor(
     private readonly inner: FileHandle,
     private readonly onRecord: (record: Uint8Array) => void,
+    /** Positional writes; a preallocating WAL writes its zeros and its records with them. */
+    private readonly onWrite?: (data: Uint8Array) => void,
   ) {}
   get path(): string {
     return this.inner.path;
@@ -53,6 +60,7 @@ export class RecordSpy implements FileHandle {
     this.inner.append(data);
   }
   write(data: Uint8Array, position: number): void {
+    this.onWrite?.(data);
     this.inner.write(data, position);
   }
   sync(): Promise<void> {
@@ -111,6 +119,8 @@ export class SpyFS extends FaultFS {
   private groupBeforeWal: VlogAppend | undefined;
   /** Appends to each WAL (its header is one): a rotation syncs the old WAL, then the new one. */
   readonly walAppends = new Map<string, number>();
+  /** Whether the last positional write to a WAL was a record (else zeros written ahead). */
+  walWriteIsRecord = false;
   private readonly written = new Set<string>();
 
   constructor() {
@@ -126,10 +136,16 @@ export class SpyFS extends FaultFS {
     }
     if (path.endsWith('.vlog')) return new RecordSpy(handle, (data) => this.onVlogAppend(data));
     if (path.endsWith('.mem')) {
-      return new RecordSpy(handle, () => {
+      const onRecord = (): void => {
         this.walAppends.set(path, (this.walAppends.get(path) ?? 0) + 1);
         this.walAppendAfter = this.groupBeforeWal;
         this.groupBeforeWal = undefined;
+      };
+      // Under syncWrites a WAL writes zeros ahead (WalWriter.preallocate) and each record over
+      // them: a record's first four bytes (its length) are never all zero.
+      return new RecordSpy(handle, onRecord, (data) => {
+        this.walWriteIsRecord = isWalRecord(data);
+        if (this.walWriteIsRecord) onRecord();
       });
     }
     return handle;

@@ -195,7 +195,8 @@ export function categorize(op: FsOp, path: string, fs: SpyFS): string {
     return `${op}:vlog`;
   }
   if (path.endsWith('.mem')) {
-    if (op === 'append') {
+    if (op === 'write' && !fs.walWriteIsRecord) return 'write:wal-zeros';
+    if (op === 'append' || op === 'write') {
       fs.lastWalAppendAfter = fs.walAppendAfter;
       fs.walAppendAfter = undefined;
       return fs.lastWalAppendAfter === undefined ? 'append:wal' : `append:wal-after-${fs.lastWalAppendAfter}`;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32, isSettError, type Entry } from '../../src/base/index.js';
 import { WAL_FORMAT_VERSION, WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES, WalWriter, encodeBatch } from '../../src/wal/index.js';
+import type { FileHandle, FileSystem, OpenFlags } from '../../src/fs/index.js';
 import { MemFS, batchArb, replayAll, thrown } from './helpers.js';
 
 const te = new TextEncoder();
@@ -172,5 +173,86 @@ describe('WalWriter', () => {
     fs.set('/x.mem', new Uint8Array(100).fill(7));
     expect(isSettError(thrown(() => WalWriter.openForAppend(fs, '/x.mem', 50)), 'NOT_A_DATABASE')).toBe(true);
     expect(fs.get('/x.mem').length).toBe(100);
+  });
+});
+
+describe('WalWriter.preallocate (syncWrites WALs)', () => {
+  // A preallocating writer lays zeros down a step at a time and writes each record over them.
+  // Whatever the batches and the step: while open the file is whole steps long, replay reads
+  // exactly the records a plain writer wrote (the zeros are where the log ends), and trim() or
+  // close() leave the plain writer's file byte for byte.
+  it('reads back as a plain WAL, and trims to it', () => {
+    fc.assert(
+      fc.property(fc.array(batchArb, { maxLength: 12 }), fc.integer({ min: 1, max: 600 }), fc.boolean(), (batches, step, viaClose) => {
+        const fs = new MemFS();
+        const plain = WalWriter.create(fs, '/plain.mem');
+        const pre = WalWriter.create(fs, '/pre.mem');
+        pre.preallocate(step);
+        for (const batch of batches.filter((b) => b.length > 0)) {
+          plain.append(batch);
+          pre.append(batch);
+          const size = fs.get('/pre.mem').length;
+          expect(size % step === 0 || size === WAL_HEADER_BYTES).toBe(true);
+          expect(size).toBeGreaterThanOrEqual(pre.size());
+          expect(size - pre.size()).toBeLessThan(step);
+        }
+        plain.close();
+        const want = fs.get('/plain.mem');
+        const open = replayAll(fs, '/pre.mem');
+        expect(open.batches).toEqual(replayAll(fs, '/plain.mem').batches);
+        expect(open.result.validEnd).toBe(want.length);
+        expect(fs.get('/pre.mem').subarray(want.length).every((b) => b === 0)).toBe(true);
+        if (viaClose) pre.close();
+        else pre.trim();
+        expect(Buffer.from(fs.get('/pre.mem')).equals(Buffer.from(want))).toBe(true);
+        pre.close();
+      }),
+    );
+  });
+
+  it('writes its zeros only when a record would pass them, a page per write, and each record once', () => {
+    const fs = new MemFS();
+    const writes: { at: number; bytes: number; zeros: boolean }[] = [];
+    const spy: FileSystem = Object.create(fs, {
+      open: {
+        value: (p: string, flags: OpenFlags): FileHandle => {
+          const h = fs.open(p, flags);
+          return Object.create(h, {
+            write: { value: (data: Uint8Array, at: number) => (writes.push({ at, bytes: data.length, zeros: data.every((b) => b === 0) }), h.write(data, at)) },
+          }) as FileHandle;
+        },
+      },
+    }) as FileSystem;
+    const w = WalWriter.create(spy, '/w.mem');
+    w.preallocate(16384);
+    for (let i = 0; i < 50; i++) w.append([entry(`k${i}`, 'v'.repeat(20))]);
+    // 50 records of ~40 bytes: all inside the first step, laid down as four page-bounded writes
+    // (large writes can become large page-cache folios that every sync writes back whole).
+    expect(writes.filter((x) => x.zeros).map((x) => [x.at, x.bytes])).toEqual([
+      [WAL_HEADER_BYTES, 4096 - WAL_HEADER_BYTES],
+      [4096, 4096],
+      [8192, 4096],
+      [12288, 4096],
+    ]);
+    // The header (appended), then the fifty records, each written once.
+    expect(writes.filter((x) => !x.zeros)).toHaveLength(51);
+    expect(fs.get('/w.mem').length).toBe(16384);
+    w.close();
+  });
+
+  it('continues a reopened WAL over its own zeros after openForAppend cut them', () => {
+    const fs = new MemFS();
+    const w = WalWriter.create(fs, '/w.mem');
+    w.preallocate(1024);
+    w.append([entry('a', '1')]);
+    // No trim, no close: the file is left as a crash leaves it, zeros and all.
+    const { result } = replayAll(fs, '/w.mem');
+    expect(result.tornBytes).toBe(1024 - result.validEnd);
+    const again = WalWriter.openForAppend(fs, '/w.mem', result.validEnd);
+    again.preallocate(1024);
+    again.append([entry('b', '2')]);
+    again.close();
+    expect(replayAll(fs, '/w.mem').batches.map((b) => b.map((e) => e.key))).toEqual([['61'], ['62']]);
+    expect(fs.get('/w.mem').length).toBe(again.size());
   });
 });
