@@ -9,7 +9,7 @@ export {
   type TableBuilderOptions,
 } from './table-builder.js';
 export { TableWriter, writeTable } from './table-writer.js';
-export { Table, unpackBlock, type TableOpenOptions, type TableHit } from './table-reader.js';
+export { CACHED_BLOCK_OVERHEAD_BYTES, Table, unpackBlock, type TableOpenOptions, type TableHit } from './table-reader.js';
 export { TableIterator } from './table-iterator.js';
 export { ConcatIterator } from './concat-iterator.js';
 export type { TableProperties } from './properties.js';

@@ -180,6 +180,15 @@ export interface TableHit {
   version: number;
 }
 
+/**
+ * What a cached block holds beyond its bytes, charged to the cache with them so that
+ * `blockCacheSize` bounds the memory the cache keeps, not only its blocks' contents: the
+ * ArrayBuffer's heap objects and malloc header, the Block and the cache's entry. Measured: 100,000
+ * blocks of 4,204 bytes made and cached as a miss does took 4,825 bytes of RSS each (4,591 for
+ * the bare arrays); charged 4,204, a 256 MiB cache held ~294 MiB.
+ */
+export const CACHED_BLOCK_OVERHEAD_BYTES = 600;
+
 /** Get's search key, rebuilt in place for every call (get is synchronous and never re-entered). */
 let targetScratch = new Uint8Array(256);
 const EMPTY_VALUE = new Uint8Array(0);
@@ -379,8 +388,13 @@ export class Table {
     }
     const contents = readDataBlock(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES, this.verifyChecksums, this.cipher, into);
     const block = Block.decode(contents, this.name, offset, contents.byteLength);
-    if (cache !== undefined && into === undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes);
+    if (cache !== undefined && into === undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes + CACHED_BLOCK_OVERHEAD_BYTES);
     return block;
+  }
+
+  /** Data blocks in the table. */
+  get blockCount(): number {
+    return this.index.length;
   }
 
   get refCount(): number {

@@ -19,6 +19,7 @@ import {
 import { FaultFS, nodeFS } from '../../src/fs/index.js';
 import {
   BlockCache,
+  CACHED_BLOCK_OVERHEAD_BYTES,
   FOOTER_BYTES,
   HEADER_BYTES,
   Table,
@@ -293,6 +294,25 @@ describe('table build, open and read', () => {
     expect(stats.bytes).toBeLessThanOrEqual(8 << 10);
     table.unref();
     expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
+  it('charges the cache each block\'s bytes plus CACHED_BLOCK_OVERHEAD_BYTES, so blockCacheSize bounds what it holds', async () => {
+    const rng = new Rng(13);
+    const entries = randomEntries(rng, 2000);
+    const fsys = new FaultFS();
+    await buildTable(fsys, '/t.sst', entries, options({ compression: 'none', blockSize: 512 }));
+    const cache = new BlockCache<Block>(1 << 30);
+    const table = Table.open(fsys, '/t.sst', 5, { cache });
+    checkGets(table, entries, rng, 600);
+    for (let i = 0; i < table.blockCount; i++) table.blockAt(i);
+    // Every block is cached now: the ones the gets brought in and the ones the loop did.
+    const stats = cache.stats();
+    expect(stats.entries).toBe(table.blockCount);
+    expect(table.blockCount).toBeGreaterThan(50);
+    let all = 0;
+    for (let i = 0; i < table.blockCount; i++) all += table.blockAt(i).sizeBytes;
+    expect(stats.bytes).toBe(all + table.blockCount * CACHED_BLOCK_OVERHEAD_BYTES);
+    table.unref();
   });
 
   it('counts references: iterators hold one, the last unref closes the file and runs onZero', async () => {
