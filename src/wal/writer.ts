@@ -173,13 +173,17 @@ export class WalWriter {
    */
   trim(): void {
     this.checkUsable();
-    if (this.allocated <= this.end) return;
     try {
-      this.file.truncate(this.end);
+      this.cutZeros();
     } catch (err) {
       this.failure = IoError.from(err, 'truncate WAL', fileNameOf(this.path));
       throw this.failure;
     }
+  }
+
+  private cutZeros(): void {
+    if (this.allocated <= this.end) return;
+    this.file.truncate(this.end);
     this.allocated = this.end;
   }
 
@@ -216,9 +220,9 @@ export class WalWriter {
   close(): void {
     if (this.closed) return;
     // Best effort: a WAL that keeps its zeros reads the same, its tail cut at the next open.
-    if (this.failure === undefined && this.allocated > this.end) {
+    if (this.failure === undefined) {
       try {
-        this.file.truncate(this.end);
+        this.cutZeros();
       } catch {
         // Left for recovery, which cuts the zeros.
       }
