@@ -21,6 +21,7 @@
 //   --dir DIR        database directory (default a fresh one under the OS temp dir, removed after)
 //   --keep           keep the directory
 //   --json FILE      also write every sample and the summary as JSON
+//   --no-prepopulate open with prepopulateBlockCache: false (to compare)
 //
 // Memory bound checked at the end (SPEC §4.4): peak RSS <= memtables (memTableSize x
 // numMemtables) + block cache + 256 MiB. A miss is reported and sets exit code 1.
@@ -49,6 +50,7 @@ interface Args {
   dir: string | undefined;
   keep: boolean;
   json: string | undefined;
+  prepopulate: boolean;
 }
 
 interface Sample {
@@ -73,7 +75,7 @@ interface Sample {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const out: Args = { num: 10_000_000, reads: 500_000, deletes: 0, valueSize: 100, sampleMs: 5000, dir: undefined, keep: false, json: undefined };
+  const out: Args = { num: 10_000_000, reads: 500_000, deletes: 0, valueSize: 100, sampleMs: 5000, dir: undefined, keep: false, json: undefined, prepopulate: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -106,8 +108,11 @@ function parseArgs(argv: readonly string[]): Args {
       case '--json':
         out.json = value();
         break;
+      case '--no-prepopulate':
+        out.prepopulate = false;
+        break;
       default:
-        throw new Error(`unknown argument ${JSON.stringify(arg)}; allowed: --num --reads --deletes --value-size --sample-ms --dir --keep --json`);
+        throw new Error(`unknown argument ${JSON.stringify(arg)}; allowed: --num --reads --deletes --value-size --sample-ms --dir --keep --json --no-prepopulate`);
     }
   }
   if (out.valueSize < 8) throw new Error('--value-size must be at least 8 (values carry their key number)');
@@ -199,7 +204,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'sett-scale-'));
   const liveBytes = args.num * (KEY_BYTES + args.valueSize);
-  const db = await open(dir);
+  const db = await open(dir, { prepopulateBlockCache: args.prepopulate });
   const samples: Sample[] = [];
   const started = performance.now();
   let phase = 'fill';

@@ -9,6 +9,8 @@ import {
   TableWriter,
   type TableBuilderOptions,
   type TableProperties,
+  type WarmBlocks,
+  warmTransferables,
 } from '../sstable/index.js';
 import type { FileSystem } from '../fs/index.js';
 import { verifyTable } from '../sstable/index.js';
@@ -30,6 +32,8 @@ export interface FlushJob {
 
 export interface FlushResult {
   properties: TableProperties;
+  /** The table's blocks kept for the reader's cache, when the job's table options asked (warmBytes). */
+  warm?: WarmBlocks;
 }
 
 /** Reads every checksum of one file (db.verify); a problem rejects with the SettError found. */
@@ -116,5 +120,11 @@ export async function runFlush(fs: FileSystem, job: FlushJob, slicing: JobSlicin
     it.close();
   }
   const properties = await writer.finish();
-  return { properties };
+  const warm = writer.builder.takeWarmBlocks();
+  return warm === undefined ? { properties } : { properties, warm };
+}
+
+/** What a worker transfers rather than copies when it posts `result` (the kept blocks of a flush). */
+export function resultTransferables(result: unknown): ArrayBuffer[] {
+  return warmTransferables((result as Partial<FlushResult> | undefined)?.warm);
 }

@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { nodeFS } from '../fs/index.js';
 import { serializeError } from './executor.js';
-import { runJob, type Job } from './jobs.js';
+import { resultTransferables, runJob, type Job } from './jobs.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-main must run in a worker thread');
@@ -20,7 +20,8 @@ port.on('message', (msg: { type: 'job'; job: Job } | { type: 'exit-when-done' })
   }
   running++;
   runJob(nodeFS, msg.job).then(
-    (result) => port.postMessage({ ok: true, result }),
+    // Kept blocks move, not copy: the main thread gets pages this thread already touched.
+    (result) => port.postMessage({ ok: true, result }, resultTransferables(result)),
     (err: unknown) => port.postMessage({ ok: false, error: serializeError(err) }),
   ).finally(() => {
     running--;

@@ -478,13 +478,24 @@ export class Lsm {
     if (keys !== undefined) await keys.maybeRotate();
     const id = this.allocateFileId();
     const path = joinPath(dir, fileName('table', id));
-    const table0 = { ...this.tableOptions, maxWalId: memtable.fileId, ...(keys === undefined ? {} : { encryption: keys.current() }) };
-    const { properties } = await executor.run({ kind: 'flush', arena: memtable.skiplist.buffer, path, table: table0 });
+    // Blocks for the cache only into room read blocks never used (adoptWarmBlocks takes no more
+    // than is left then); a memtable's blocks take less than its arena (a node holds its key
+    // whole, and a tower).
+    const arena = memtable.skiplist.buffer;
+    const warmBytes = this.config.options.prepopulateBlockCache && cache !== undefined ? Math.min(cache.reservableBytes, arena.byteLength) : 0;
+    const table0 = {
+      ...this.tableOptions,
+      maxWalId: memtable.fileId,
+      ...(keys === undefined ? {} : { encryption: keys.current() }),
+      ...(warmBytes > 0 ? { warmBytes } : {}),
+    };
+    const { properties, warm } = await executor.run({ kind: 'flush', arena, path, table: table0 });
     // The table's directory entry is durable before the MANIFEST names it, and so are the
     // value-log bytes its pointers name (a table outlives its WAL, whose replay would check them).
     await fs.syncDir(dir);
     await this.config.vlog?.sync();
     const table = Table.open(fs, path, id, { cache, keys });
+    if (warm !== undefined) table.adoptWarmBlocks(warm);
     await manifest?.apply([
       { type: 'add', tableId: id, level: 0, compression: COMPRESSION_CODE[this.tableOptions.compression], keyId: table.properties.keyId },
       { type: 'wal', walId: memtable.fileId, lastVersion: properties.maxVersion },

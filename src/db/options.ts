@@ -33,6 +33,12 @@ export interface Options {
   numLevelZeroTablesStall: number;
   numCompactors: number;
   blockCacheSize: number;
+  /**
+   * A flush hands the blocks it wrote, uncompressed, to the block cache, into free room only
+   * (RocksDB's prepopulate_block_cache, for flushes): reads of fresh data skip the file, the
+   * checksum and the decompression. Default true. docs/design.md §Block cache.
+   */
+  prepopulateBlockCache: boolean;
   bloomFalsePositive: number;
   compression: CompressionOption;
   zstdLevel: number;
@@ -95,6 +101,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   numLevelZeroTablesStall: 15,
   numCompactors: 2,
   blockCacheSize: 256 * MiB,
+  prepopulateBlockCache: true,
   bloomFalsePositive: 0.01,
   compression: 'snappy',
   zstdLevel: 1,
@@ -165,6 +172,7 @@ const CHECKS: { [K in keyof Options]: Check } = {
   numLevelZeroTablesStall: int(1, 10_000),
   numCompactors: int(0, 64),
   blockCacheSize: int(0, Number.MAX_SAFE_INTEGER),
+  prepopulateBlockCache: bool,
   bloomFalsePositive: (name, v) => {
     if (typeof v !== 'number' || !(v > 0 && v < 1)) fail(name, v, 'a number between 0 and 1 (exclusive)');
   },

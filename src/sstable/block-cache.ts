@@ -28,6 +28,11 @@
 // deleted table's blocks in O(its blocks) instead of scanning the whole cache.
 // File ids are never reused, so without evictFile a dead table's blocks would
 // only age out; evictFile returns their bytes at once.
+//
+// A reservation (reserve()) holds bytes for something that is not one block: a chunk of a new
+// table's blocks handed over by the flush that wrote them (warm-blocks.ts). It takes only room
+// blocks have never used (reservableBytes), ages like a block, and when eviction takes it, its
+// owner drops the blocks that live in it.
 
 import { InternalError, InvalidArgumentError } from '../base/index.js';
 
@@ -40,7 +45,8 @@ const OFFSET_SPAN = 2 ** 32;
 
 export interface CacheEntry<V> {
   readonly key: number;
-  readonly value: V;
+  /** Cleared when the entry leaves the cache other than by eviction: a dead entry may wait in the queue, and must not hold its block. */
+  value: V;
   readonly sizeBytes: number;
   referenced: boolean;
   /** The slot array that points at this entry (setAt), cleared when the entry leaves. */
@@ -48,6 +54,11 @@ export interface CacheEntry<V> {
   readonly slot: number;
   /** False once the entry left the cache; the eviction queue then skips it. */
   live: boolean;
+  /**
+   * A reservation's (reserve()): runs when eviction takes it, not when evictFile does. Cleared
+   * once the entry leaves: a dead entry may wait in the queue, and must not keep its owner's memory.
+   */
+  onDrop: (() => void) | undefined;
 }
 
 /** One table's view of the cache: slot i holds data block i's entry while it is cached. */
@@ -68,6 +79,8 @@ export interface BlockCacheStats {
   /** Entries dropped to make room (not those dropped by evictFile or replaced by set). */
   evictions: number;
   capacityBytes: number;
+  /** Of `bytes`, those held by reservations (reserve(): a new table's prepopulated blocks). */
+  reservedBytes: number;
 }
 
 export class BlockCache<V> {
@@ -82,6 +95,9 @@ export class BlockCache<V> {
   private hits = 0;
   private misses = 0;
   private evictions = 0;
+  private reservedBytes = 0;
+  /** The most bytes blocks (entries that are not reservations) have held at once. */
+  private blockBytesHighWater = 0;
 
   /** capacityBytes 0 disables the cache: get always misses, set keeps nothing. */
   constructor(capacityBytes: number) {
@@ -93,7 +109,68 @@ export class BlockCache<V> {
 
   get(fileId: number, blockOffset: number): V | undefined {
     const key = cacheKey(fileId, blockOffset);
-    return this.lookedUp(this.entries.get(key));
+    const entry = this.entries.get(key);
+    return this.lookedUp(entry !== undefined && entry.onDrop !== undefined ? undefined : entry);
+  }
+
+  /** Bytes held now (reservations included). */
+  get bytesHeld(): number {
+    return this.bytes;
+  }
+
+  /**
+   * Room a reservation may take: the capacity less the reservations held and the most bytes
+   * blocks have ever held. Blocks are arrays of the main thread's malloc heap, which keeps the
+   * memory of blocks that left (for the next ones) rather than returning it; a reservation is
+   * memory of its own. So reservations only take room blocks never used, and the two together
+   * stay within the capacity.
+   */
+  get reservableBytes(): number {
+    return Math.max(0, this.capacityBytes - this.blockBytesHighWater - this.reservedBytes);
+  }
+
+  /**
+   * Holds `sizeBytes` of the cache for something that is not a block (a chunk of a new table's
+   * blocks, table-reader.ts), under the key (fileId, offset), which must never be a block's.
+   * Only into free room: returns undefined, evicting nothing, when it does not fit. The entry ages
+   * like a block (touch() is its hit); when eviction takes it, `onDrop` runs.
+   */
+  reserve(fileId: number, offset: number, sizeBytes: number, onDrop: () => void): CacheEntry<V> | undefined {
+    const key = cacheKey(fileId, offset);
+    if (!(sizeBytes >= 0 && Number.isSafeInteger(sizeBytes))) {
+      throw new InternalError(`block cache: size ${sizeBytes} is not a non-negative integer`);
+    }
+    if (this.entries.has(key)) throw new InternalError(`block cache: key (${fileId}, ${offset}) is taken`);
+    if (sizeBytes > this.reservableBytes) return undefined;
+    const entry: CacheEntry<V> = { key, value: undefined as V, sizeBytes, referenced: false, slots: undefined, slot: 0, live: true, onDrop };
+    this.entries.set(key, entry);
+    this.queue.push(entry);
+    this.bytes += sizeBytes;
+    this.reservedBytes += sizeBytes;
+    this.rememberOffset(fileId, offset);
+    return entry;
+  }
+
+  /** A reservation's hit: it counts as recently used. */
+  touch(entry: CacheEntry<V>): void {
+    entry.referenced = true;
+  }
+
+  /** Counts the last getAt() miss as a hit: the block was served from a reservation (no I/O). */
+  recountAsHit(): void {
+    this.misses--;
+    this.hits++;
+  }
+
+  /** Drops the entry in `slots[slot]`, if any: not an eviction (no onDrop). */
+  removeAt(slots: BlockSlots<V>, slot: number): void {
+    const entry = slots[slot];
+    if (entry === undefined || !entry.live) return;
+    this.entries.delete(entry.key);
+    this.bytes -= entry.sizeBytes;
+    this.retire(entry);
+    const fileId = Math.floor(entry.key / OFFSET_SPAN);
+    this.forgetOffset(fileId, entry.key - fileId * OFFSET_SPAN);
   }
 
   /** get() through a table's slot array: `slots[slot]` is the block at (fileId, offset) if cached. */
@@ -140,19 +217,23 @@ export class BlockCache<V> {
     }
     // Room first: an entry being inserted must not be the one its own insertion evicts.
     while (this.bytes + sizeBytes > this.capacityBytes) this.evictOldest();
-    const entry: CacheEntry<V> = { key, value, sizeBytes, referenced: false, slots, slot, live: true };
+    const entry: CacheEntry<V> = { key, value, sizeBytes, referenced: false, slots, slot, live: true, onDrop: undefined };
     this.entries.set(key, entry);
     this.queue.push(entry);
     if (slots !== undefined) slots[slot] = entry;
     this.bytes += sizeBytes;
-    if (old === undefined) {
-      let offsets = this.offsetsByFile.get(fileId);
-      if (offsets === undefined) {
-        offsets = new Set<number>();
-        this.offsetsByFile.set(fileId, offsets);
-      }
-      offsets.add(blockOffset);
+    const blockBytes = this.bytes - this.reservedBytes;
+    if (blockBytes > this.blockBytesHighWater) this.blockBytesHighWater = blockBytes;
+    if (old === undefined) this.rememberOffset(fileId, blockOffset);
+  }
+
+  private rememberOffset(fileId: number, offset: number): void {
+    let offsets = this.offsetsByFile.get(fileId);
+    if (offsets === undefined) {
+      offsets = new Set<number>();
+      this.offsetsByFile.set(fileId, offsets);
     }
+    offsets.add(offset);
   }
 
   /** Drops every block of a table (called when the table file is deleted). */
@@ -180,6 +261,7 @@ export class BlockCache<V> {
       entries: this.entries.size,
       evictions: this.evictions,
       capacityBytes: this.capacityBytes,
+      reservedBytes: this.reservedBytes,
     };
   }
 
@@ -206,13 +288,21 @@ export class BlockCache<V> {
         continue;
       }
       this.entries.delete(entry.key);
+      const onDrop = entry.onDrop;
       this.evict(entry.key, entry);
+      // After the entry is gone: onDrop may remove other entries (removeAt), never the queue's shape.
+      onDrop?.();
       return;
     }
   }
 
   /** Marks an entry that left the cache other than by eviction: the queue skips it later. */
   private retire(entry: CacheEntry<V>): void {
+    entry.value = undefined as V;
+    if (entry.onDrop !== undefined) {
+      this.reservedBytes -= entry.sizeBytes;
+      entry.onDrop = undefined;
+    }
     entry.live = false;
     unslot(entry);
     this.deadInQueue++;
@@ -233,6 +323,10 @@ export class BlockCache<V> {
 
   private evict(key: number, entry: CacheEntry<V>): void {
     this.bytes -= entry.sizeBytes;
+    if (entry.onDrop !== undefined) {
+      this.reservedBytes -= entry.sizeBytes;
+      entry.onDrop = undefined;
+    }
     entry.live = false;
     unslot(entry);
     this.evictions++;

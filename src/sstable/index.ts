@@ -27,6 +27,7 @@ export {
 export { compareInternalRanges } from './key-compare.js';
 export { BloomFilter, hashKey } from './bloom.js';
 export { BlockCache } from './block-cache.js';
+export { WARM_CHUNK_MIN_BYTES, warmTransferables, type WarmBlocks } from './warm-blocks.js';
 export {
   COMPRESSION_CODE,
   compressBlock,

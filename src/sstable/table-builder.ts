@@ -36,6 +36,7 @@ import {
 } from './format.js';
 import { compareInternalRanges } from './key-compare.js';
 import { encodeProperties, type TableProperties } from './properties.js';
+import { WarmBlockCollector, type WarmBlocks } from './warm-blocks.js';
 
 export interface TableBuilderOptions {
   /** Target uncompressed size of a data block; a block is cut once it reaches this. */
@@ -51,6 +52,13 @@ export interface TableBuilderOptions {
    * (docs/format.md §Encryption). Plain data, so that it crosses to a worker with the job.
    */
   encryption?: DataKey;
+  /**
+   * Keep copies of the data blocks, uncompressed, in chunks allocated up to this many bytes, for
+   * the reader's block cache (warm-blocks.ts; option prepopulateBlockCache). 0 or absent: none.
+   */
+  warmBytes?: number;
+  /** Size of the chunks warmBytes is kept in (warm-blocks.ts); absent: one chunk of WARM_CHUNK_MIN_BYTES or warmBytes, the larger. Tests use small ones. */
+  warmChunkBytes?: number;
 }
 
 export const DEFAULT_TABLE_BUILDER_OPTIONS: TableBuilderOptions = {
@@ -102,6 +110,7 @@ export class TableBuilder {
   private readonly vlogBytes = new Map<number, number>();
   private result: TableProperties | undefined;
   private released = false;
+  private readonly warm: WarmBlockCollector | undefined;
 
   constructor(readonly options: TableBuilderOptions) {
     assert(Number.isInteger(options.blockSize) && options.blockSize >= 16, () => `blockSize ${options.blockSize} must be an integer >= 16`);
@@ -130,6 +139,14 @@ export class TableBuilder {
       writeEncryptedHeader(this.out, this.cipher.keyId, this.cipher.iv);
     }
     this.pos = this.headerBytes;
+    const warmBytes = options.warmBytes ?? 0;
+    this.warm = warmBytes > 0 ? new WarmBlockCollector(warmBytes, options.warmChunkBytes) : undefined;
+  }
+
+  /** The data blocks kept for the reader's cache (options.warmBytes), after finish(); undefined when none were asked for. */
+  takeWarmBlocks(): WarmBlocks | undefined {
+    assert(this.result !== undefined, 'TableBuilder.takeWarmBlocks before finish');
+    return this.warm?.finish();
   }
 
   get count(): number {
@@ -262,7 +279,9 @@ export class TableBuilder {
   }
 
   private flushDataBlock(): void {
-    const handle = this.writeBlock(this.dataBlock.finish(), this.options.compression);
+    const raw = this.dataBlock.finish();
+    this.warm?.add(raw);
+    const handle = this.writeBlock(raw, this.options.compression);
     // The index maps each block's last key to its handle: the first block whose last key is
     // >= a target is the only one that can hold the target.
     const h = this.handleScratch;

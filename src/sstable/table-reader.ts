@@ -11,6 +11,7 @@
 import {
   ClosedError,
   CorruptionError,
+  InternalError,
   IoError,
   MAX_VERSION,
   VERSION_BYTES,
@@ -25,7 +26,8 @@ import {
 import { FileCipher, type DataKeySource } from '../crypto/index.js';
 import type { FileHandle, FileSystem } from '../fs/index.js';
 import { Block, BlockIterator } from './block.js';
-import { newBlockSlots, type BlockCache, type BlockSlots } from './block-cache.js';
+import { newBlockSlots, type BlockCache, type BlockSlots, type CacheEntry } from './block-cache.js';
+import { WARM_PAGE_BYTES, type WarmBlocks } from './warm-blocks.js';
 import { BlockIndex } from './block-index.js';
 import { BloomFilter, hashKey } from './bloom.js';
 import { COMPRESSION_CODE, decompressBlock } from './compression.js';
@@ -173,6 +175,21 @@ function readDataBlock(
   return unpackStored(scratch, at, scratch.length, file, position, verifyChecksum, cipher, true, into);
 }
 
+/** A table's kept blocks (adoptWarmBlocks): chunk c holds blocks [first, end), while its reservation lives. */
+interface WarmState {
+  readonly chunkOf: Int32Array;
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
+  readonly chunks: (WarmChunk | undefined)[];
+}
+
+interface WarmChunk {
+  readonly data: Uint8Array;
+  readonly entry: CacheEntry<Block>;
+  readonly first: number;
+  readonly end: number;
+}
+
 /** What getUnfiltered found: a caller keeps one and passes it to every call (no result object per get). */
 export interface TableHit {
   /** A view into the immutable cached block. */
@@ -210,6 +227,8 @@ export class Table {
   private readonly cipher: FileCipher | undefined;
   /** This table's data blocks in the cache, by index: a hit is an array load (BlockCache.getAt). */
   private readonly blockSlots: BlockSlots<Block>;
+  /** Blocks handed over by the flush that wrote the table (adoptWarmBlocks); undefined when none. */
+  private warm: WarmState | undefined;
 
   private constructor(
     handle: FileHandle,
@@ -386,10 +405,89 @@ export class Table {
       const cached = cache.getAt(this.blockSlots, i);
       if (cached !== undefined) return cached;
     }
+    if (this.warm !== undefined) {
+      const block = this.warmBlockAt(i, offset, into === undefined);
+      if (block !== undefined) return block;
+    }
     const contents = readDataBlock(handle, this.name, offset, this.index.sizes[i]! + BLOCK_TRAILER_BYTES, this.verifyChecksums, this.cipher, into);
     const block = Block.decode(contents, this.name, offset, contents.byteLength);
     if (cache !== undefined && into === undefined) cache.setAt(this.blockSlots, i, this.fileId, offset, block, block.sizeBytes + CACHED_BLOCK_OVERHEAD_BYTES);
     return block;
+  }
+
+  /**
+   * Takes the blocks a flush kept of this table (TableBuilderOptions.warmBytes) into the cache:
+   * each chunk becomes a reservation charged its bytes, while there is free room (a chunk that
+   * does not fit is let go, with every one after it). A missed block in a held chunk is then a
+   * view into it: no read, checksum or decompression. The blocks are the very contents the
+   * builder compressed into the file.
+   */
+  adoptWarmBlocks(warm: WarmBlocks): void {
+    const cache = this.cache;
+    if (cache === undefined || this.warm !== undefined) return;
+    const n = this.index.length;
+    // No closure in this function may see `warm`: a closure keeps its whole scope, and the
+    // onDrop below lives as long as its cache entry (it would keep every chunk alive).
+    if (warm.chunkOf.length !== n || warm.starts.length !== n || warm.lengths.length !== n) {
+      throw new InternalError(`table ${this.name}: kept blocks for ${warm.chunkOf.length} blocks, the table has ${n}`);
+    }
+    const state: WarmState = { chunkOf: warm.chunkOf, starts: warm.starts, lengths: warm.lengths, chunks: [] };
+    let i = 0;
+    for (let c = 0; c < warm.chunks.length; c++) {
+      while (i < n && warm.chunkOf[i] !== c) i++;
+      const first = i;
+      while (i < n && warm.chunkOf[i] === c) i++;
+      if (first === i) throw new InternalError(`table ${this.name}: kept chunk ${c} holds no block`);
+      const data = new Uint8Array(warm.chunks[c]!);
+      // What the chunk holds: the pages its blocks touched (the rest of its mapping never was).
+      const used = warm.starts[i - 1]! + warm.lengths[i - 1]!;
+      const held = Math.ceil(used / WARM_PAGE_BYTES) * WARM_PAGE_BYTES;
+      // Block offsets are at least a trailer apart, so (first block's offset + 1) names no block.
+      const entry = cache.reserve(this.fileId, this.index.offsets[first]! + 1, held + CACHED_BLOCK_OVERHEAD_BYTES, this.warmChunkDropper(c));
+      if (entry === undefined) break;
+      state.chunks.push({ data, entry, first, end: i });
+    }
+    if (state.chunks.length > 0) this.warm = state;
+  }
+
+  /** onDrop of chunk c's reservation, made here so that its closure holds only the table and c. */
+  private warmChunkDropper(c: number): () => void {
+    return () => this.dropWarmChunk(c);
+  }
+
+  /** Block i from a held chunk of kept blocks, cached (as a view, charged only its overhead) when `cacheIt`. */
+  private warmBlockAt(i: number, offset: number, cacheIt: boolean): Block | undefined {
+    const warm = this.warm!;
+    const c = warm.chunkOf[i]!;
+    const chunk = c >= 0 ? warm.chunks[c] : undefined;
+    if (chunk === undefined) return undefined;
+    const cache = this.cache!;
+    cache.touch(chunk.entry);
+    const data = chunk.data;
+    const view = new Uint8Array(data.buffer, data.byteOffset + warm.starts[i]!, warm.lengths[i]!);
+    const block = Block.decode(view, this.name, offset, view.byteLength);
+    if (cacheIt) {
+      cache.recountAsHit();
+      cache.setAt(this.blockSlots, i, this.fileId, offset, block, CACHED_BLOCK_OVERHEAD_BYTES);
+      // Making room for the view may have evicted its own chunk: a view must not outlive it.
+      if (!chunk.entry.live) cache.removeAt(this.blockSlots, i);
+    }
+    return block;
+  }
+
+  /** Eviction took chunk c's reservation: its views leave the cache with it (they hold its memory). */
+  private dropWarmChunk(c: number): void {
+    const warm = this.warm;
+    const chunk = warm?.chunks[c];
+    if (warm === undefined || chunk === undefined) return;
+    warm.chunks[c] = undefined;
+    const cache = this.cache!;
+    const slots = this.blockSlots;
+    const buffer = chunk.data.buffer;
+    for (let i = chunk.first; i < chunk.end; i++) {
+      if (slots[i]?.value.data.buffer === buffer) cache.removeAt(slots, i);
+    }
+    if (warm.chunks.every((x) => x === undefined)) this.warm = undefined;
   }
 
   /** Data blocks in the table. */
@@ -411,6 +509,7 @@ export class Table {
     assert(this.refs > 0, () => `table ${this.name}: unref() without a reference`);
     if (--this.refs > 0) return;
     this.closeHandle();
+    this.warm = undefined;
     this.cache?.evictFile(this.fileId);
     const onZero = this.onZero;
     this.onZero = undefined;

@@ -35,6 +35,7 @@ describe('options', () => {
       numLevelZeroTablesStall: 15,
       numCompactors: 2,
       blockCacheSize: 256 << 20,
+      prepopulateBlockCache: true,
       bloomFalsePositive: 0.01,
       compression: 'snappy',
       zstdLevel: 1,
@@ -57,6 +58,7 @@ describe('options', () => {
 
   it.each([
     [{ syncWrites: 'yes' }, 'option syncWrites must be a boolean, got "yes"'],
+    [{ prepopulateBlockCache: 1 }, 'option prepopulateBlockCache must be a boolean, got 1'],
     [{ memTableSize: -1 }, 'option memTableSize must be an integer from'],
     [{ memTableSize: 1.5 }, 'option memTableSize must be an integer from'],
     [{ compression: 'lz4' }, 'option compression must be one of "none", "snappy", "zstd", got "lz4"'],

@@ -71,7 +71,7 @@ describe('BlockCache', () => {
     cache.set(1, 1, 'y', 10);
     expect(cache.get(1, 0)).toBeUndefined();
     expect(cache.get(1, 1)).toBeUndefined();
-    expect(cache.stats()).toEqual({ hits: 0, misses: 2, bytes: 0, entries: 0, evictions: 0, capacityBytes: 0 });
+    expect(cache.stats()).toEqual({ hits: 0, misses: 2, bytes: 0, entries: 0, evictions: 0, capacityBytes: 0, reservedBytes: 0 });
   });
 
   it('counts hits and misses', () => {
@@ -198,6 +198,7 @@ describe('BlockCache', () => {
             entries: model.length,
             evictions,
             capacityBytes: capacity,
+            reservedBytes: 0,
           });
           checkSlots();
         }
@@ -232,5 +233,67 @@ describe('BlockCache', () => {
     for (let b = 0; b < BLOCKS; b++) cache.set(last, b * 4096, b, 4096);
     expect(cache.stats()).toMatchObject({ entries: BLOCKS, bytes: BLOCKS * 4096 });
     for (let b = 0; b < BLOCKS; b++) expect(cache.get(last, b * 4096)).toBe(b);
+  });
+
+  it('a reservation takes only free room, ages like a block, runs onDrop when evicted, and never when evictFile drops it', () => {
+    const cache = new BlockCache<string>(1000);
+    cache.set(1, 0, 'a', 300);
+    const dropped: string[] = [];
+    expect(cache.reserve(2, 1, 800, () => dropped.push('too big'))).toBeUndefined(); // 300 + 800 > 1000: nothing evicted for it
+    expect(cache.get(1, 0)).toBe('a');
+    const r = cache.reserve(2, 1, 500, () => dropped.push('r'));
+    expect(r).toBeDefined();
+    expect(cache.stats()).toMatchObject({ bytes: 800, reservedBytes: 500, entries: 2 });
+    expect(cache.get(2, 1)).toBeUndefined(); // a reservation is not a block
+    expect(() => cache.reserve(2, 1, 10, () => undefined)).toThrow(/taken/);
+    // A touched reservation gets its second chance: 'a' (looked at above, so referenced too) and
+    // the reservation both survive one pass of the hand, then the older goes first.
+    cache.touch(r!);
+    cache.set(3, 0, 'c', 400);
+    expect(dropped).toEqual([]);
+    expect(cache.get(1, 0)).toBeUndefined();
+    cache.set(3, 4096, 'd', 500); // 900 + 500: the reservation, not touched since, goes
+    expect(dropped).toEqual(['r']);
+    expect(cache.get(3, 0)).toBe('c');
+    expect(cache.stats()).toMatchObject({ reservedBytes: 0 });
+    expect(cache.stats().bytes).toBeLessThanOrEqual(1000);
+    // evictFile drops a reservation without onDrop: its owner, the table, is going away.
+    const q = cache.reserve(4, 1, 100, () => dropped.push('q'));
+    expect(q).toBeDefined();
+    cache.evictFile(4);
+    expect(dropped).toEqual(['r']);
+    expect(cache.stats().reservedBytes).toBe(0);
+  });
+
+  it('onDrop may remove other entries while eviction runs, and the byte count stays exact', () => {
+    const cache = new BlockCache<string>(1000);
+    const slots: BlockSlots<string> = newBlockSlots(4);
+    const r = cache.reserve(1, 1, 400, () => {
+      for (let i = 0; i < 4; i++) cache.removeAt(slots, i);
+    });
+    expect(r).toBeDefined();
+    for (let i = 0; i < 4; i++) cache.setAt(slots, i, 1, 100 + i * 10, `v${i}`, 50);
+    expect(cache.stats()).toMatchObject({ bytes: 600, entries: 5 });
+    cache.set(2, 0, 'big', 900); // evicts the reservation first (the oldest), which takes its views
+    expect(slots.every((x) => x === undefined)).toBe(true);
+    expect(cache.stats()).toMatchObject({ bytes: 900, entries: 1, reservedBytes: 0 });
+    expect(cache.get(2, 0)).toBe('big');
+  });
+
+  it('reservations take only room blocks have never used: memory a block left stays with the heap that held it', () => {
+    const cache = new BlockCache<string>(1000);
+    cache.set(1, 0, 'a', 400);
+    cache.set(1, 4096, 'b', 200);
+    cache.evictFile(1);
+    expect(cache.stats().bytes).toBe(0);
+    expect(cache.reservableBytes).toBe(400); // blocks once held 600
+    expect(cache.reserve(2, 1, 401, () => undefined)).toBeUndefined();
+    const r = cache.reserve(2, 1, 300, () => undefined);
+    expect(r).toBeDefined();
+    expect(cache.reservableBytes).toBe(100);
+    // Blocks may still use all the room the reservations leave (and evict them for more).
+    cache.set(3, 0, 'c', 700);
+    expect(cache.stats()).toMatchObject({ bytes: 1000, reservedBytes: 300 });
+    expect(cache.reservableBytes).toBe(0);
   });
 });
