@@ -190,6 +190,23 @@ interface WarmChunk {
   readonly end: number;
 }
 
+/**
+ * Frees the chunks a dropped table still held, once the synchronous code that dropped it is done.
+ * Left to the GC, a chunk's ArrayBuffer (old by then) waited for a full collection, which a
+ * process that allocates little made rarely: at 10M entries the harness's overwrite peaked ~100
+ * MiB higher. Transferring the buffer into a clone nobody keeps moves its memory to a young
+ * object, which the next scavenge frees. Safe because nothing can view the chunk any more: its
+ * cached blocks left with the table (evictFile), and every iterator that read it held the table.
+ */
+function releaseWarmChunks(warm: WarmState): void {
+  const buffers: ArrayBuffer[] = [];
+  for (const chunk of warm.chunks) if (chunk !== undefined) buffers.push(chunk.data.buffer as ArrayBuffer);
+  if (buffers.length === 0) return;
+  setImmediate(() => {
+    for (const b of buffers) if (b.byteLength > 0) structuredClone(b, { transfer: [b] });
+  });
+}
+
 /** What getUnfiltered found: a caller keeps one and passes it to every call (no result object per get). */
 export interface TableHit {
   /** A view into the immutable cached block. */
@@ -509,8 +526,10 @@ export class Table {
     assert(this.refs > 0, () => `table ${this.name}: unref() without a reference`);
     if (--this.refs > 0) return;
     this.closeHandle();
+    const warm = this.warm;
     this.warm = undefined;
     this.cache?.evictFile(this.fileId);
+    if (warm !== undefined) releaseWarmChunks(warm);
     const onZero = this.onZero;
     this.onZero = undefined;
     onZero?.();

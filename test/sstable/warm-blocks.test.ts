@@ -168,4 +168,21 @@ describe('a table with the blocks its builder kept', () => {
     expect(corrupt).toBe(table.blockCount);
     table.unref();
   });
+
+  it('a dropped table frees its chunks once the code that dropped it is done, not at the next full GC', async () => {
+    const rng = new Rng(74);
+    const entries = randomEntries(rng, 2000);
+    const fsys = new FaultFS();
+    const warm = await build(fsys, entries, options({ warmBytes: 1 << 20, warmChunkBytes: 4096 }));
+    const cache = new BlockCache<Block>(8 << 20);
+    const table = Table.open(fsys, '/t.sst', 3, { cache });
+    const chunks = [...warm!.chunks];
+    table.adoptWarmBlocks(warm!);
+    checkGets(table, entries, rng, 300);
+    table.unref();
+    // Still whole in the same synchronous run (a caller may be finishing with a view).
+    expect(chunks.every((c) => c.byteLength > 0)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(chunks.every((c) => c.byteLength === 0)).toBe(true);
+  });
 });
