@@ -495,7 +495,14 @@ export class Lsm {
     await fs.syncDir(dir);
     await this.config.vlog?.sync();
     const table = Table.open(fs, path, id, { cache, keys });
-    if (warm !== undefined) table.adoptWarmBlocks(warm);
+    if (warm !== undefined) {
+      // Only a speed-up: a handover that does not match its table must not fail the flush.
+      try {
+        table.adoptWarmBlocks(warm);
+      } catch (err) {
+        this.config.log.warn(`sett: blocks of ${fileName('table', id)} not prepopulated: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     await manifest?.apply([
       { type: 'add', tableId: id, level: 0, compression: COMPRESSION_CODE[this.tableOptions.compression], keyId: table.properties.keyId },
       { type: 'wal', walId: memtable.fileId, lastVersion: properties.maxVersion },
