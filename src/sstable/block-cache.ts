@@ -113,11 +113,6 @@ export class BlockCache<V> {
     return this.lookedUp(entry !== undefined && entry.onDrop !== undefined ? undefined : entry);
   }
 
-  /** Bytes held now (reservations included). */
-  get bytesHeld(): number {
-    return this.bytes;
-  }
-
   /**
    * Room a reservation may take: the capacity less the reservations held and the most bytes
    * blocks have ever held. Blocks are arrays of the main thread's malloc heap, which keeps the
