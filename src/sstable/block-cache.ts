@@ -164,8 +164,7 @@ export class BlockCache<V> {
     this.entries.delete(entry.key);
     this.bytes -= entry.sizeBytes;
     this.retire(entry);
-    const fileId = Math.floor(entry.key / OFFSET_SPAN);
-    this.forgetOffset(fileId, entry.key - fileId * OFFSET_SPAN);
+    this.forgetKey(entry.key);
   }
 
   /** get() through a table's slot array: `slots[slot]` is the block at (fileId, offset) if cached. */
@@ -294,10 +293,7 @@ export class BlockCache<V> {
   /** Marks an entry that left the cache other than by eviction: the queue skips it later. */
   private retire(entry: CacheEntry<V>): void {
     entry.value = undefined as V;
-    if (entry.onDrop !== undefined) {
-      this.reservedBytes -= entry.sizeBytes;
-      entry.onDrop = undefined;
-    }
+    this.releaseReservation(entry);
     entry.live = false;
     unslot(entry);
     this.deadInQueue++;
@@ -318,13 +314,21 @@ export class BlockCache<V> {
 
   private evict(key: number, entry: CacheEntry<V>): void {
     this.bytes -= entry.sizeBytes;
-    if (entry.onDrop !== undefined) {
-      this.reservedBytes -= entry.sizeBytes;
-      entry.onDrop = undefined;
-    }
+    this.releaseReservation(entry);
     entry.live = false;
     unslot(entry);
     this.evictions++;
+    this.forgetKey(key);
+  }
+
+  /** A reservation leaving: its bytes stop counting as reserved, and its onDrop is let go. */
+  private releaseReservation(entry: CacheEntry<V>): void {
+    if (entry.onDrop === undefined) return;
+    this.reservedBytes -= entry.sizeBytes;
+    entry.onDrop = undefined;
+  }
+
+  private forgetKey(key: number): void {
     const fileId = Math.floor(key / OFFSET_SPAN);
     this.forgetOffset(fileId, key - fileId * OFFSET_SPAN);
   }

@@ -68,13 +68,10 @@ export class WarmBlockCollector {
   private lengths: Int32Array<ArrayBuffer> = new Int32Array(256);
   private count = 0;
 
-  private readonly chunkBytes: number;
-
   constructor(
     private readonly budgetBytes: number,
-    chunkBytes: number = budgetBytes < WARM_SMALL_BUDGET_BYTES ? budgetBytes : Math.max(WARM_CHUNK_MIN_BYTES, budgetBytes),
+    private readonly chunkBytes: number = budgetBytes < WARM_SMALL_BUDGET_BYTES ? budgetBytes : Math.max(WARM_CHUNK_MIN_BYTES, budgetBytes),
   ) {
-    this.chunkBytes = chunkBytes;
     assert(Number.isSafeInteger(budgetBytes) && budgetBytes > 0, () => `warm block budget ${budgetBytes} must be a positive integer`);
     assert(Number.isSafeInteger(chunkBytes) && chunkBytes > 0, () => `warm chunk size ${chunkBytes} must be a positive integer`);
   }
@@ -86,11 +83,10 @@ export class WarmBlockCollector {
     const i = this.count++;
     this.lengths[i] = n;
     this.chunkOf[i] = -1;
-    const chunkBytes = this.chunkBytes;
-    if (n === 0 || n > chunkBytes || this.kept + n > this.budgetBytes) return;
+    if (n === 0 || n > this.chunkBytes || this.kept + n > this.budgetBytes) return;
     if (this.current === undefined || this.used + n > this.current.length) {
       this.seal();
-      this.current = new Uint8Array(chunkBytes);
+      this.current = new Uint8Array(this.chunkBytes);
     }
     this.current.set(raw, this.used);
     this.chunkOf[i] = this.chunks.length;
