@@ -140,14 +140,11 @@ export class Lsm {
 
   newMemtable(): Memtable {
     const { fs, dir, options, durable } = this.config;
-    // Keys tend to share what the last memtable's shared (a table id, db_bench's zeros): the new
-    // skiplist keeps its link prefixes after those bytes, where they still tell keys apart.
-    const prefixAt = this.active.skiplist.commonPrefixLength();
     const reuse = this.arenaPool.take();
-    if (!durable) return Memtable.inMemory(options.memTableSize, 0, prefixAt, reuse);
+    if (!durable) return Memtable.inMemory(options.memTableSize, 0, reuse);
     const id = this.allocateFileId();
     const keys = this.config.keys;
-    const m = Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() }, prefixAt, reuse);
+    const m = Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() }, reuse);
     if (this.preallocatesWals) m.preallocateWal(WAL_PREALLOCATE_BYTES);
     return m;
   }

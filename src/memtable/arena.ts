@@ -16,20 +16,21 @@
 //   | nodes, bump-allocated from `used` upward ...                           | free ... | cap  |
 //   +------------------------------------------------------------------------------------------+
 //
-// A node (4-aligned), then its tower: one (next, prefix) pair of u32 per level, where `next` is the
-// byte offset of the next node at that level (0 = none) and `prefix` is the first 4 bytes of that
-// next node's user key, big-endian, zero-padded when shorter:
+// A node (4-aligned), then its tower: one (next, link) pair of u32 per level, where `next` is the
+// byte offset of the next node at that level (0 = none) and `link` describes that next node
+// against this one: d, the length of the user keys' common prefix, in bits 31..9, and in bits
+// 8..0 the next node's user-key byte at d, plus 1 (0 when its key has no byte there):
 //
-//   +------------+------------+--------------+--------------+------------------------------+
-//   | keyLen u32 | height u32 | valueOff u32 | valueLen u32 | (next u32, prefix u32) x height |
-//   +------------+------------+--------------+--------------+------------------------------+
+//   +------------+------------+--------------+--------------+----------------------------+
+//   | keyLen u32 | height u32 | valueOff u32 | valueLen u32 | (next u32, link u32) x height |
+//   +------------+------------+--------------+--------------+----------------------------+
 //   | user key (keyLen bytes) | version u64 BE | value (valueLen bytes) | pad to 4 |
 //   +-------------------------+----------------+------------------------+----------+
 //
-// The prefix beside each link lets a search decide most comparisons without touching the next
-// node: at 1M entries the list is far larger than the CPU caches, and a search is bounded by
-// cache misses, not by compares. Zero padding keeps the prefix order-preserving: if
-// prefix(a) < prefix(b) as u32, then a < b bytewise (equal prefixes decide nothing).
+// The link word lets a search decide most steps without touching the next node or comparing
+// the bytes every key around it shares (skiplist.ts, "Searching"): at 1M entries the list is far
+// larger than the CPU caches, so a search is bounded by cache misses, and table-layer keys share
+// their first 7+ bytes, so a full compare walks those first. The head node's links have d = 0.
 //
 // The user key and the 8-byte big-endian version are stored back to back, so the bytes at the
 // key offset ARE the encoded internal key (src/base/internal-key.ts) and iterators hand out views
@@ -41,12 +42,12 @@ import { InvalidArgumentError } from '../base/index.js';
 
 // Part of the arena layout shared across threads: never change, add a layout version.
 export const ARENA_MAGIC = 0x534b_4c41; // "SKLA"
-export const ARENA_LAYOUT_VERSION = 1;
+export const ARENA_LAYOUT_VERSION = 2;
 
 /**
  * Probability that a node of height h also gets level h + 1: 2 links per node on average.
  * LevelDB uses 1/4 (1.33 links). Here a search is bounded by cache misses, not compares, and the
- * key prefix beside each link (see the layout above) means a node is only read when the search moves onto it;
+ * link word beside each link (see the layout above) means a node is only read when the search moves onto it;
  * p = 1/2 moves onto ~1 node per level against ~3 for 1/4, and the bottom levels, the ones that
  * miss the cache, are what counts. Measured at 1M entries (16 B keys, 100 B values, random
  * order): get 1.4-1.5 µs at 1/2, 1.8 µs at 1/4, 1.6-1.8 µs at 1/3; put 1.3-1.4 µs against
@@ -67,18 +68,11 @@ export const H_HEIGHT = 5;
 export const H_MAX_VERSION_HI = 6;
 export const H_MAX_VERSION_LO = 7;
 export const H_HEAD = 8;
-/**
- * Where the key prefix beside each link starts (0 in a list made without a hint). When every key
- * shares its first P bytes, a prefix taken after them still decides most steps; see skiplist.ts.
- */
-export const H_PREFIX_AT = 9;
-/** Bit 0: the anchor (words 11..15) is set; bit 1: a key broke the anchor, prefixes are off. */
-export const H_PREFIX_FLAGS = 10;
-export const H_ANCHOR = 11;
-/** Bytes of the anchor: the first P bytes every key shares. P is at most this. */
-export const ANCHOR_BYTES = 20;
-export const PREFIX_ANCHOR_SET = 1;
-export const PREFIX_OFF = 2;
+/** The link word: the next node's byte at d (plus 1) in its low LINK_BYTE_BITS bits, d above them. */
+export const LINK_BYTE_BITS = 9;
+export const LINK_BYTE_MASK = (1 << LINK_BYTE_BITS) - 1;
+/** Longest user key a link word can describe (d < 2^23); the db's keys stop at 65,000 bytes. */
+export const MAX_KEY_BYTES = 2 ** (32 - LINK_BYTE_BITS) - 1;
 export const HEADER_BYTES = 64;
 
 // Node words, relative to the node's first word.
@@ -86,7 +80,7 @@ export const N_KEY_LENGTH = 0;
 export const N_HEIGHT = 1;
 export const N_VALUE_OFFSET = 2;
 export const N_VALUE_LENGTH = 3;
-/** Tower: word N_TOWER + 2 * level is next[level], the word after it that node's key prefix. */
+/** Tower: word N_TOWER + 2 * level is next[level], the word after it that link's word. */
 export const N_TOWER = 4;
 /** Bytes of a node before its key, given its height. */
 export function nodeHeaderBytes(height: number): number {

@@ -77,20 +77,16 @@ export class Memtable {
 
   private readonly index: KeyIndex;
 
-  /**
-   * A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory.
-   * `prefixAt`: the bytes keys are expected to share (SkipList.create).
-   */
+  /** A new, empty memtable and WAL (failing if `path` exists). The caller syncs the directory. */
   static create(
     fs: FileSystem,
     path: string,
     fileId: number,
     capacityBytes: number,
     walOptions?: WalCreateOptions,
-    prefixAt = 0,
     reuse?: SharedArrayBuffer,
   ): Memtable {
-    const skiplist = SkipList.create(capacityBytes, fileId, prefixAt, reuse);
+    const skiplist = SkipList.create(capacityBytes, fileId, reuse);
     return new Memtable(fileId, skiplist, path, WalWriter.create(fs, path, walOptions), capacityBytes, false);
   }
 
@@ -98,8 +94,8 @@ export class Memtable {
    * No WAL: for inMemory databases, where nothing outlives the process. `reuse`: a free arena
    * buffer (ArenaPool) of this capacity, as for create().
    */
-  static inMemory(capacityBytes: number, fileId = 0, prefixAt = 0, reuse?: SharedArrayBuffer): Memtable {
-    return new Memtable(fileId, SkipList.create(capacityBytes, fileId, prefixAt, reuse), undefined, undefined, capacityBytes, false);
+  static inMemory(capacityBytes: number, fileId = 0, reuse?: SharedArrayBuffer): Memtable {
+    return new Memtable(fileId, SkipList.create(capacityBytes, fileId, reuse), undefined, undefined, capacityBytes, false);
   }
 
   // ---- References. The arena's bytes are handed out as views (keys and values of iterators and

@@ -19,14 +19,8 @@ import { putValueStruct, valueStructLength } from '../base/index.js';
 import {
   align4,
   Arena,
-  ANCHOR_BYTES,
-  H_ANCHOR,
   H_COUNT,
   H_HEIGHT,
-  H_PREFIX_AT,
-  H_PREFIX_FLAGS,
-  PREFIX_ANCHOR_SET,
-  PREFIX_OFF,
   H_MAX_VERSION_HI,
   H_MAX_VERSION_LO,
   HEAD_OFFSET,
@@ -37,6 +31,9 @@ import {
   N_VALUE_LENGTH,
   N_VALUE_OFFSET,
   nodeHeaderBytes,
+  LINK_BYTE_BITS,
+  LINK_BYTE_MASK,
+  MAX_KEY_BYTES,
 } from './arena.js';
 import { HeightSource } from './heights.js';
 import { SkipListIterator } from './skiplist-iterator.js';
@@ -55,6 +52,17 @@ export class SkipList {
   private readonly heights: HeightSource | undefined;
   /** Splice found by the last search of put: prev[i] is the node after which level i links. */
   private readonly prev = new Uint32Array(MAX_HEIGHT);
+  /**
+   * For each level below `spliceFresh`, what the search learned there: the bytes the search key
+   * shares with prev[i], and the link word from the search key to prev[i]'s next node. Above
+   * `spliceFresh` (a search from a kept splice starts part-way up) link() works them out from
+   * the keys.
+   */
+  private readonly prevLcp = new Uint32Array(MAX_HEIGHT);
+  private readonly nextInfo = new Uint32Array(MAX_HEIGHT);
+  private spliceFresh = 0;
+  /** Set by compareFrom: the link word of (search key → node): their common prefix and the node's byte there. */
+  private cmpInfo = 0;
 
   private constructor(arena: Arena, heights: HeightSource | undefined) {
     this.arena = arena;
@@ -64,28 +72,8 @@ export class SkipList {
     this.heights = heights;
   }
 
-  /**
-   * `prefixAt`: a hint that keys share their first bytes (e.g. the common prefix of the previous
-   * memtable's keys, commonPrefixLength()); the key prefix beside each link is then taken after
-   * them. Capped at ANCHOR_BYTES. A key that does not share them turns the prefixes off for good.
-   */
-  static create(capacityBytes: number, seed: number = DEFAULT_SKIPLIST_SEED, prefixAt = 0, reuse?: SharedArrayBuffer): SkipList {
-    const list = new SkipList(Arena.create(capacityBytes, reuse), new HeightSource(new Rng(seed)));
-    list.u32[H_PREFIX_AT] = Math.max(0, Math.min(ANCHOR_BYTES, Math.floor(prefixAt)));
-    return list;
-  }
-
-  /** Bytes every key holds in common (0 when empty), up to ANCHOR_BYTES: a hint for the next list. */
-  commonPrefixLength(): number {
-    const first = this.firstNode();
-    if (first === 0) return 0;
-    const a = this.keyOf(first);
-    const b = this.keyOf(this.lastNode());
-    // Sorted: the first and the last key's common prefix is every key's.
-    const n = Math.min(a.length - VERSION_BYTES, b.length - VERSION_BYTES, ANCHOR_BYTES);
-    let i = 0;
-    while (i < n && a[i] === b[i]) i++;
-    return i;
+  static create(capacityBytes: number, seed: number = DEFAULT_SKIPLIST_SEED, reuse?: SharedArrayBuffer): SkipList {
+    return new SkipList(Arena.create(capacityBytes, reuse), new HeightSource(new Rng(seed)));
   }
 
   /** A read-only view of a list built elsewhere (e.g. in a worker, from a frozen memtable). */
@@ -230,7 +218,6 @@ export class SkipList {
   private pendingValueOffset = 0;
   private pendingValueLength = 0;
   private pendingVersion = 0;
-  private pendingPrefix = 0;
   /** Set by findGreaterOrEqual: whether the node it returned equals the search key. */
   private exact = false;
   /**
@@ -250,7 +237,7 @@ export class SkipList {
     // Not assert(cond, () => message): no closure per put.
     if (!Number.isSafeInteger(version) || version < 0) assert(false, `version ${version} is not a non-negative safe integer`);
     const keyLength = userKey.length;
-    this.admitToAnchor(userKey);
+    if (keyLength > MAX_KEY_BYTES) assert(false, `a skiplist key of ${keyLength} bytes is over ${MAX_KEY_BYTES}`);
     const found = sorted && this.spliceKept ? this.findFromSplice(userKey, keyLength, version) : this.findGreaterOrEqual(userKey, 0, keyLength, version, this.prev);
     // An exact match returns before the lower levels of the splice are filled.
     this.spliceKept = false;
@@ -277,50 +264,7 @@ export class SkipList {
     this.u8.set(userKey, keyOffset);
     writeVersion(this.u8, keyOffset + keyLength, version);
     this.setPending(node, height, valueOffset, valueLength, version);
-    const at = this.u32[H_PREFIX_AT]!;
-    this.pendingPrefix = at <= keyLength ? keyPrefix(userKey, at, keyLength - at) : 0;
     return valueOffset;
-  }
-
-  /** Sets the anchor from the first key, or turns the prefixes off when a key does not share it. */
-  private admitToAnchor(userKey: Uint8Array): void {
-    const u32 = this.u32;
-    const at = u32[H_PREFIX_AT]!;
-    const flags = u32[H_PREFIX_FLAGS]!;
-    if (at === 0 || (flags & PREFIX_OFF) !== 0) return;
-    if ((flags & PREFIX_ANCHOR_SET) === 0) {
-      if (userKey.length < at) {
-        u32[H_PREFIX_FLAGS] = flags | PREFIX_OFF;
-        return;
-      }
-      this.u8.set(userKey.subarray(0, at), H_ANCHOR * 4);
-      u32[H_PREFIX_FLAGS] = flags | PREFIX_ANCHOR_SET;
-      return;
-    }
-    if (!this.sharesAnchor(userKey, 0, userKey.length)) u32[H_PREFIX_FLAGS] = flags | PREFIX_OFF;
-  }
-
-  /** Whether key[start, start + length) starts with the anchor (trivially, with no anchor). */
-  private sharesAnchor(key: Uint8Array, start: number, length: number): boolean {
-    const at = this.u32[H_PREFIX_AT]!;
-    if (at === 0) return true;
-    if (length < at) return false;
-    const u8 = this.u8;
-    const anchor = H_ANCHOR * 4;
-    for (let i = 0; i < at; i++) if (key[start + i] !== u8[anchor + i]) return false;
-    return true;
-  }
-
-  /**
-   * The search key's prefix when the stored prefixes may decide steps for it, else -1: they may
-   * when no key broke the anchor and the search key shares it too (all then agree on the bytes
-   * before the prefix, so comparing prefixes orders them as comparing keys would).
-   */
-  private searchPrefix(key: Uint8Array, start: number, length: number): number {
-    const at = this.u32[H_PREFIX_AT]!;
-    if (at === 0) return keyPrefix(key, start, length);
-    if ((this.u32[H_PREFIX_FLAGS]! & PREFIX_OFF) !== 0 || !this.sharesAnchor(key, start, length)) return -1;
-    return keyPrefix(key, start + at, length - at);
   }
 
   private setPending(node: number, height: number, valueOffset: number, valueLength: number, version: number): void {
@@ -341,20 +285,33 @@ export class SkipList {
       u32[w + N_VALUE_LENGTH] = this.pendingValueLength;
       return;
     }
+    const u8 = this.u8;
     const prev = this.prev;
+    const keyOffset = node + nodeHeaderBytes(height);
+    const keyLength = u32[w + N_KEY_LENGTH]!;
     const listHeight = u32[H_HEIGHT]!;
-    if (height > listHeight) {
-      for (let level = listHeight; level < height; level++) prev[level] = HEAD_OFFSET;
-      u32[H_HEIGHT] = height;
-    }
-    const prefix = this.pendingPrefix;
+    if (height > listHeight) u32[H_HEIGHT] = height;
     for (let level = 0; level < height; level++) {
-      const p = (prev[level]! >>> 2) + N_TOWER + 2 * level;
+      if (level >= listHeight) prev[level] = HEAD_OFFSET;
+      const before = prev[level]!;
+      const p = (before >>> 2) + N_TOWER + 2 * level;
       const t = w + N_TOWER + 2 * level;
-      u32[t] = u32[p]!;
-      u32[t + 1] = u32[p + 1]!;
+      const next = u32[p]!;
+      u32[t] = next;
+      if (level >= listHeight) {
+        u32[t + 1] = 0;
+        u32[p + 1] = linkWord(0, keyLength > 0 ? u8[keyOffset]! + 1 : 0);
+      } else if (level < this.spliceFresh) {
+        // What the search learned on its way down (findGreaterOrEqual).
+        u32[t + 1] = next === 0 ? 0 : this.nextInfo[level]!;
+        const lcp = this.prevLcp[level]!;
+        u32[p + 1] = linkWord(lcp, lcp < keyLength ? u8[keyOffset + lcp]! + 1 : 0);
+      } else {
+        // Above where a search from the kept splice started: from the keys.
+        u32[t + 1] = next === 0 ? 0 : this.linkInfo(node, next);
+        u32[p + 1] = this.linkInfo(before, node);
+      }
       u32[p] = node;
-      u32[p + 1] = prefix;
     }
     if (expensiveInvariants) this.checkNeighbours(node);
     // The splice of a key just after this node: the node itself on its levels, prev above them.
@@ -366,6 +323,23 @@ export class SkipList {
       u32[H_MAX_VERSION_HI] = Math.floor(version / TWO_32);
       u32[H_MAX_VERSION_LO] = version >>> 0;
     }
+  }
+
+  /** The link word of a link from node `a` (or the head) to node `b`: see arena.ts. */
+  private linkInfo(a: number, b: number): number {
+    const u32 = this.u32;
+    const wb = b >>> 2;
+    const bKey = b + nodeHeaderBytes(u32[wb + N_HEIGHT]!);
+    const bLength = u32[wb + N_KEY_LENGTH]!;
+    let lcp = 0;
+    if (a !== HEAD_OFFSET) {
+      const wa = a >>> 2;
+      const aKey = a + nodeHeaderBytes(u32[wa + N_HEIGHT]!);
+      const n = Math.min(bLength, u32[wa + N_KEY_LENGTH]!);
+      const u8 = this.u8;
+      while (lcp < n && u8[aKey + lcp] === u8[bKey + lcp]) lcp++;
+    }
+    return linkWord(lcp, lcp < bLength ? this.u8[bKey + lcp]! + 1 : 0);
   }
 
   /**
@@ -380,10 +354,14 @@ export class SkipList {
     const listHeight = u32[H_HEIGHT]!;
     for (let level = 0; level < listHeight; level++) {
       const x = prev[level]!;
-      if (x !== HEAD_OFFSET && this.compareToNode(key, 0, length, version, x) <= 0) continue;
+      let lcp = 0;
+      if (x !== HEAD_OFFSET) {
+        if (this.compareToNode(key, 0, length, version, x) <= 0) continue;
+        lcp = this.cmpInfo >>> LINK_BYTE_BITS;
+      }
       const next = u32[(x >>> 2) + N_TOWER + 2 * level]!;
       if (next !== 0 && this.compareToNode(key, 0, length, version, next) > 0) continue;
-      return this.findGreaterOrEqual(key, 0, length, version, prev, x, level);
+      return this.findGreaterOrEqual(key, 0, length, version, prev, x, level, lcp);
     }
     return this.findGreaterOrEqual(key, 0, length, version, prev);
   }
@@ -398,25 +376,39 @@ export class SkipList {
   // ---- Searching. Nodes are byte offsets; 0 means "none" (the header occupies offset 0).
   // These are public for SkipListIterator; they are not part of the folder's API.
   //
-  // Each step first compares the search key's 4-byte prefix with the prefix stored beside the
-  // link: a smaller prefix means the next node is greater and a larger one that it is smaller,
-  // both without reading the next node (see arena.ts). Only equal prefixes compare in full.
+  // A search keeps `m`, the bytes the search key shares with the node it stands on. The word
+  // beside each link holds d, the bytes that node shares with the next one, and the next node's
+  // byte at d (arena.ts). d > m: the next node agrees with this one where the search key is
+  // greater, so it is smaller too; d < m: it differs from this one where the search key agrees,
+  // so it is greater. d = m: the stored byte against the search key's byte at m decides unless
+  // they are equal, and only then are the keys compared, from m + 1. Most steps read neither
+  // the next node nor a byte of the shared prefix (table-layer keys share 7 bytes and more).
 
   /**
    * Sign of (search key - node key) in internal-key order, where the search key is the user key
    * key[start, start + length) at `version`. Compares against the arena bytes in place.
    */
   compareToNode(key: Uint8Array, start: number, length: number, version: number, node: number): number {
+    return this.compareFrom(key, start, length, version, node, 0);
+  }
+
+  /** As compareToNode, for keys known to agree on their first `from` bytes; sets cmpInfo. */
+  private compareFrom(key: Uint8Array, start: number, length: number, version: number, node: number, from: number): number {
     const u32 = this.u32;
     const u8 = this.u8;
     const w = node >>> 2;
     const nodeKeyLength = u32[w + N_KEY_LENGTH]!;
     const nodeKey = node + ((N_TOWER + 2 * u32[w + N_HEIGHT]!) << 2);
     const n = length < nodeKeyLength ? length : nodeKeyLength;
-    for (let i = 0; i < n; i++) {
-      const d = key[start + i]! - u8[nodeKey + i]!;
-      if (d !== 0) return d;
+    for (let i = from; i < n; i++) {
+      const b = u8[nodeKey + i]!;
+      const d = key[start + i]! - b;
+      if (d !== 0) {
+        this.cmpInfo = linkWord(i, b + 1);
+        return d;
+      }
     }
+    this.cmpInfo = linkWord(n, n < nodeKeyLength ? u8[nodeKey + n]! + 1 : 0);
     if (length !== nodeKeyLength) return length - nodeKeyLength;
     const nodeVersion = readVersion_(u8, nodeKey + nodeKeyLength);
     // Versions descend: a newer node version sorts first, so the search key is greater.
@@ -431,37 +423,80 @@ export class SkipList {
   }
 
   /**
+   * Sign of (search key - next), where `info` is the word of the link to `next` from a node that
+   * shares `m` bytes with the search key and at most m with next (the callers take d > m
+   * themselves). Sets cmpInfo to the search key's link word towards next: its common prefix
+   * with next (the search's new m when it moves there), and next's byte there.
+   */
+  private step(key: Uint8Array, start: number, length: number, version: number, m: number, next: number, info: number): number {
+    const d = info >>> LINK_BYTE_BITS;
+    if (d < m) {
+      this.cmpInfo = info; // the search key shares d bytes with the next node too, then differs where it does
+      return -1;
+    }
+    const nextByte = info & LINK_BYTE_MASK;
+    const keyByte = m < length ? key[start + m]! + 1 : 0;
+    if (nextByte === 0 || keyByte === 0) return this.compareFrom(key, start, length, version, next, m);
+    if (keyByte < nextByte) {
+      this.cmpInfo = info;
+      return -1;
+    }
+    if (keyByte > nextByte) {
+      this.cmpInfo = linkWord(m, nextByte);
+      return 1;
+    }
+    return this.compareFrom(key, start, length, version, next, m + 1);
+  }
+
+  /**
    * First node >= the search key, or 0; sets `exact` when it equals the search key. With
    * `splice`, records per level the last node < the search key (not filled when exact).
+   * `from`/`fromLevel`/`fromLcp`: a start below the head, a node < the search key sharing
+   * `fromLcp` bytes with it.
    */
-  findGreaterOrEqual(key: Uint8Array, start: number, length: number, version: number, splice?: Uint32Array, from = HEAD_OFFSET, fromLevel = -1): number {
+  findGreaterOrEqual(
+    key: Uint8Array,
+    start: number,
+    length: number,
+    version: number,
+    splice?: Uint32Array,
+    from = HEAD_OFFSET,
+    fromLevel = -1,
+    fromLcp = 0,
+  ): number {
     const u32 = this.u32;
-    // -1 (prefixes off for this key) makes every step a full compare.
-    const prefix = this.searchPrefix(key, start, length);
     let x = from;
+    let m = fromLcp;
     let level = fromLevel < 0 ? u32[H_HEIGHT]! - 1 : fromLevel;
+    if (splice !== undefined) this.spliceFresh = level + 1;
     for (;;) {
       const t = (x >>> 2) + N_TOWER + 2 * level;
       const next = u32[t]!;
+      let nextInfo = 0;
       if (next !== 0) {
-        const nextPrefix = prefix < 0 ? -1 : u32[t + 1]!;
-        if (prefix > nextPrefix) {
+        const info = u32[t + 1]!;
+        // d > m, inline: the commonest step high in the list.
+        if (info >>> LINK_BYTE_BITS > m) {
           x = next;
           continue;
         }
-        if (prefix === nextPrefix) {
-          const c = this.compareToNode(key, start, length, version, next);
-          if (c > 0) {
-            x = next;
-            continue;
-          }
-          if (c === 0) {
-            this.exact = true;
-            return next;
-          }
+        const c = this.step(key, start, length, version, m, next, info);
+        if (c > 0) {
+          x = next;
+          m = this.cmpInfo >>> LINK_BYTE_BITS;
+          continue;
         }
+        if (c === 0) {
+          this.exact = true;
+          return next;
+        }
+        nextInfo = this.cmpInfo;
       }
-      if (splice !== undefined) splice[level] = x;
+      if (splice !== undefined) {
+        splice[level] = x;
+        this.prevLcp[level] = m;
+        this.nextInfo[level] = nextInfo;
+      }
       if (level === 0) {
         this.exact = false;
         return next;
@@ -473,20 +508,22 @@ export class SkipList {
   /** Last node < the search key (orEqual: <=), or 0. */
   findLess(key: Uint8Array, start: number, length: number, version: number, orEqual: boolean): number {
     const u32 = this.u32;
-    const prefix = this.searchPrefix(key, start, length); // -1: every step a full compare
     const limit = orEqual ? 0 : 1; // advance while (search - next) >= limit
     let x = HEAD_OFFSET;
+    let m = 0;
     let level = u32[H_HEIGHT]! - 1;
     for (;;) {
       const t = (x >>> 2) + N_TOWER + 2 * level;
       const next = u32[t]!;
       if (next !== 0) {
-        const nextPrefix = prefix < 0 ? -1 : u32[t + 1]!;
-        if (
-          prefix > nextPrefix ||
-          (prefix === nextPrefix && this.compareToNode(key, start, length, version, next) >= limit)
-        ) {
+        const info = u32[t + 1]!;
+        if (info >>> LINK_BYTE_BITS > m) {
           x = next;
+          continue;
+        }
+        if (this.step(key, start, length, version, m, next, info) >= limit) {
+          x = next;
+          m = this.cmpInfo >>> LINK_BYTE_BITS;
           continue;
         }
       }
@@ -553,14 +590,9 @@ export class SkipList {
       for (let prev = 0, from = HEAD_OFFSET; x !== 0; prev = x, from = x, x = u32[(x >>> 2) + t]!) {
         assert(x % 4 === 0 && x < this.arena.used, () => `node offset ${x} outside the used arena`);
         assert(u32[(x >>> 2) + N_HEIGHT]! > level, () => `node ${x} linked at level ${level} above its height`);
-        const key = this.keyOf(x);
-        const storedPrefix = u32[(from >>> 2) + t + 1]!;
-        const at = u32[H_PREFIX_AT]!;
-        const userLength = key.length - VERSION_BYTES;
-        const prefix = at <= userLength ? keyPrefix(key, at, userLength - at) : 0;
-        assert(storedPrefix === prefix, () => `level ${level}: prefix ${storedPrefix} beside the link to ${x} != ${prefix}`);
-        const anchored = (u32[H_PREFIX_FLAGS]! & PREFIX_OFF) === 0;
-        assert(!anchored || this.sharesAnchor(key, 0, userLength), () => `level ${level}: node ${x} does not share the anchor, yet prefixes are on`);
+        const word = u32[(from >>> 2) + t + 1]!;
+        const expected = this.linkInfo(from, x);
+        assert(word === expected, () => `level ${level}: link word ${word} beside the link to ${x} != ${expected}`);
         if (prev !== 0) assert(this.compareNodes(prev, x) < 0, () => `level ${level}: node ${prev} !< node ${x}`);
         n++;
       }
@@ -569,12 +601,9 @@ export class SkipList {
   }
 }
 
-/** The first 4 bytes of key[start, start + length), big-endian, zero-padded: order-preserving. */
-function keyPrefix(key: Uint8Array, start: number, length: number): number {
-  if (length >= 4) return ((key[start]! << 24) | (key[start + 1]! << 16) | (key[start + 2]! << 8) | key[start + 3]!) >>> 0;
-  let prefix = 0;
-  for (let i = 0; i < 4; i++) prefix = (prefix << 8) | (i < length ? key[start + i]! : 0);
-  return prefix >>> 0;
+/** A link word (arena.ts): common prefix length in the high bits, then a byte + 1 (0: none). */
+function linkWord(lcp: number, byte: number): number {
+  return lcp * (LINK_BYTE_MASK + 1) + byte;
 }
 
 // The base readVersion, under a name that does not clash with get()'s parameter.

@@ -30,37 +30,37 @@ function contents(list: SkipList): Map<string, string> {
 }
 
 describe('a skiplist in a reused arena', () => {
-  for (const [name, oldPrefixAt, newPrefixAt] of [
-    ['no prefix hint', 0, 0],
-    ['the old list anchored, the new one not', 9, 0],
-    ['a new anchor over an old one', 9, 4],
+  for (const [name, oldPrefixed, newPrefixed] of [
+    ['unprefixed keys over unprefixed ones', false, false],
+    ['unprefixed keys over keys sharing a long prefix', true, false],
+    ['keys sharing a long prefix over others that do', true, true],
   ] as const) {
     it(`holds exactly what was put in it (${name})`, () => {
       const rng = new Rng(17);
-      const old = SkipList.create(CAPACITY, 1, oldPrefixAt);
-      const oldModel = fill(old, rng, 'old', oldPrefixAt > 0);
+      const old = SkipList.create(CAPACITY, 1);
+      const oldModel = fill(old, rng, 'old', oldPrefixed);
       expect(oldModel.size).toBeGreaterThan(1000);
-      const list = SkipList.create(CAPACITY, 2, newPrefixAt, old.buffer);
+      const list = SkipList.create(CAPACITY, 2, old.buffer);
       expect(list.buffer).toBe(old.buffer);
       expect([list.count, list.maxVersion, list.sizeBytes()]).toEqual([0, 0, ARENA_OVERHEAD_BYTES]);
       expect(contents(list).size).toBe(0);
       // Fewer, different keys than the old list held: old nodes past `used` must stay unreachable.
       const model = new Map<string, string>();
       for (let i = 0; i < 300; i++) {
-        const key = `${newPrefixAt > 0 ? 'tbl/' : ''}new${rng.int(1000).toString().padStart(4, '0')}`;
+        const key = `${newPrefixed ? 'tbl/' : ''}new${rng.int(1000).toString().padStart(4, '0')}`;
         expect(list.put(bytes(key), 1 + i, bytes(`n${i}`))).toBe(true);
         model.set(`${key}@${1 + i}`, `n${i}`);
       }
       list.checkInvariants();
       expect(contents(list)).toEqual(new Map([...model].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
-      expect(list.get(bytes(newPrefixAt > 0 ? 'tbl/old00001' : 'old000001'), 1_000_000)).toBeUndefined();
+      expect(list.get(bytes(newPrefixed ? 'tbl/old00001' : 'old000001'), 1_000_000)).toBeUndefined();
       expect(SkipList.attach(list.buffer).count).toBe(300);
     });
   }
 
   it('refuses a buffer of another size', () => {
     const other = SkipList.create(CAPACITY / 2).buffer;
-    expect(() => SkipList.create(CAPACITY, 1, 0, other)).toThrow(/reused arena buffer/);
+    expect(() => SkipList.create(CAPACITY, 1, other)).toThrow(/reused arena buffer/);
   });
 });
 

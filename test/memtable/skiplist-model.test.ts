@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareInternalKeys, encodeInternalKey, MAX_VERSION } from '../../src/base/index.js';
 import { SkipList } from '../../src/memtable/index.js';
+import { HEAD_OFFSET, LINK_BYTE_MASK, N_TOWER } from '../../src/memtable/arena.js';
 import { current, SortedModel, type ModelEntry } from './helpers.js';
 
 // A small alphabet with the edge bytes, so keys collide, share prefixes and are prefixes of each other.
@@ -60,8 +61,8 @@ function walk(list: SkipList, it: ReturnType<SkipList['iterator']>, model: Sorte
   }
 }
 
-function run(ops: Op[], seed: number, prefixAt = 0): void {
-  const list = SkipList.create(1 << 20, seed, prefixAt);
+function run(ops: Op[], seed: number): void {
+  const list = SkipList.create(1 << 20, seed);
   const model = new SortedModel();
   const it = list.iterator();
   for (const op of ops) {
@@ -118,21 +119,25 @@ describe('SkipList against a sorted-array model', () => {
     );
   });
 
-  it('matches with link prefixes taken after a shared anchor, including keys that break the anchor and searches that do not share it', () => {
-    // Keys over a 2-byte alphabet under one of two 3-byte heads: with prefixAt 3 the anchor is the
-    // first key's head; a key under the other head turns the prefixes off mid-run; searches under
-    // the other head must not use them even before that.
-    const head = fc.constantFrom(new Uint8Array([7, 7, 7]), new Uint8Array([7, 7, 8]));
-    const anchored = fc
-      .tuple(fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }), head, fc.uint8Array({ minLength: 0, maxLength: 6 }).map((b) => b.map((x) => x & 1)))
-      .map(([which, h, tail]) => {
-        const k = new Uint8Array(3 + tail.length);
-        k.set(which === 0 ? new Uint8Array([7, 7, 7]) : h);
-        k.set(tail, 3);
-        return k;
-      });
+  it('matches on keys that share long prefixes, as table-layer keys do (the link words decide most steps)', () => {
+    // A long head from a few choices (keys of one table or index share 7 bytes and more), then a
+    // tail over a 3-byte alphabet with 0x00 and 0xff: common prefixes of every length between
+    // neighbours, keys that are prefixes of others, and searches that part from the list anywhere.
+    const head = fc.constantFrom(
+      new Uint8Array([1, 0, 0, 0, 7, 0, 0, 0x20, 0xc1]),
+      new Uint8Array([1, 0, 0, 0, 7, 0, 1, 0x30]),
+      new Uint8Array([1, 0, 0, 0, 7, 0, 1]),
+      new Uint8Array([1, 0, 0, 0, 8]),
+    );
+    const tail = fc.uint8Array({ minLength: 0, maxLength: 6 }).map((b) => b.map((x) => [0x00, 0x41, 0xff][x % 3]!));
+    const longKey = fc.tuple(head, tail).map(([h, t]) => {
+      const k = new Uint8Array(h.length + t.length);
+      k.set(h);
+      k.set(t, h.length);
+      return k;
+    });
     fc.assert(
-      fc.property(fc.array(opArb(anchored), { maxLength: 300 }), fc.integer(), fc.integer({ min: 0, max: 5 }), (ops, seed, prefixAt) => run(ops, seed, prefixAt)),
+      fc.property(fc.array(opArb(longKey), { maxLength: 300 }), fc.integer(), (ops, seed) => run(ops, seed)),
       { numRuns: 200 },
     );
   });
@@ -166,11 +171,16 @@ describe('SkipList against a sorted-array model', () => {
     );
   });
 
-  it('reports the bytes every key shares, for the next list', () => {
-    const list = SkipList.create(1 << 16);
-    expect(list.commonPrefixLength()).toBe(0);
-    for (const k of ['0000000000123', '0000000000999', '0000000000500']) list.put(new TextEncoder().encode(k), 1, new Uint8Array(1));
-    expect(list.commonPrefixLength()).toBe(10);
+  it('checkInvariants catches a link word that no longer describes its link', () => {
+    const list = SkipList.create(1 << 16, 3);
+    for (const k of ['tbl/0001/a', 'tbl/0001/b', 'tbl/0002/a', 'tbl/0002/ab']) list.put(new TextEncoder().encode(k), 1, new Uint8Array(1));
+    list.checkInvariants();
+    // The head's first link: d = 0 and the first key's byte 't' + 1. Make it claim d = 4.
+    const u32 = new Uint32Array(list.buffer);
+    const word = (HEAD_OFFSET >> 2) + N_TOWER + 1;
+    expect(u32[word]).toBe('t'.charCodeAt(0) + 1);
+    u32[word] = 4 * (LINK_BYTE_MASK + 1) + '0'.charCodeAt(0) + 1;
+    expect(() => list.checkInvariants()).toThrow(/link word/);
   });
 
   it('an iterator sees entries put after it was positioned', () => {
