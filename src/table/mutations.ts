@@ -102,7 +102,7 @@ function writeRow(ctx: WriteContext, meta: TableMeta, values: unknown[], freshKe
     throw new DuplicateKeyError(meta.name, 'PRIMARY', pkValue(meta, values));
   }
   for (const view of meta.indexes) putIndexEntry(ctx, meta, view, values, pk);
-  ctx.txn.put(rowKey, encodeRow(meta.rowSchema, values));
+  ctx.txn.putFresh(rowKey, encodeRow(meta.rowSchema, values));
 }
 
 /** The key of a row's entry in an index, and whether it is the bare (unique, no NULL) form. */
@@ -122,12 +122,12 @@ export function putIndexEntry(ctx: WriteContext, meta: TableMeta, view: IndexVie
     if (holder !== undefined && Buffer.compare(holder, pk) !== 0) {
       throw new DuplicateKeyError(meta.name, view.meta.name, indexValue(view, values));
     }
-    ctx.txn.put(key, pk);
-  } else ctx.txn.put(key, EMPTY);
+    ctx.txn.putFresh(key, pk);
+  } else ctx.txn.putFresh(key, EMPTY);
 }
 
 function deleteIndexEntry(ctx: WriteContext, view: IndexView, values: readonly unknown[], pk: Uint8Array): void {
-  ctx.txn.delete(indexKey(view, values, pk).key);
+  ctx.txn.deleteFresh(indexKey(view, values, pk).key);
 }
 
 /** A matched row: its key's primary-key tuple and its values. */
@@ -148,7 +148,7 @@ export async function updateRows(ctx: WriteContext, meta: TableMeta, matched: re
     const pkMoved = Buffer.compare(nextPk, pk) !== 0;
     if (pkMoved) {
       if (ctx.txn.getSync(concat(meta.rowsPrefix, nextPk)) !== undefined) throw new DuplicateKeyError(meta.name, 'PRIMARY', pkValue(meta, next));
-      ctx.txn.delete(concat(meta.rowsPrefix, pk));
+      ctx.txn.deleteFresh(concat(meta.rowsPrefix, pk));
     }
     for (const view of meta.indexes) {
       if (!pkMoved && view.positions.every((p) => !set.has(p) || compareValues(view.types[view.positions.indexOf(p)]!, values[p] ?? null, next[p] ?? null) === 0)) continue;
@@ -158,7 +158,7 @@ export async function updateRows(ctx: WriteContext, meta: TableMeta, matched: re
       if (!pkMoved && view.positions.every((p) => !set.has(p) || compareValues(view.types[view.positions.indexOf(p)]!, values[p] ?? null, next[p] ?? null) === 0)) continue;
       putIndexEntry(ctx, meta, view, next, nextPk);
     }
-    ctx.txn.put(concat(meta.rowsPrefix, nextPk), encodeRow(meta.rowSchema, next));
+    ctx.txn.putFresh(concat(meta.rowsPrefix, nextPk), encodeRow(meta.rowSchema, next));
   }
   // An auto-increment value set by hand raises the counter as an inserted one does: the next
   // generated id must be past it, since a generated key's row is written without a look first.
@@ -174,7 +174,7 @@ export async function deleteRows(ctx: WriteContext, meta: TableMeta, matched: re
     if (i > 0 && i % WRITE_SLICE_ROWS === 0) await yieldToLoop();
     const { pk, values } = matched[i]!;
     for (const view of meta.indexes) deleteIndexEntry(ctx, view, values, pk);
-    ctx.txn.delete(concat(meta.rowsPrefix, pk));
+    ctx.txn.deleteFresh(concat(meta.rowsPrefix, pk));
   }
   // The deleted rows may have held the last key, which stood for the mark (insertRows): write it,
   // in the same transaction, so their ids are never handed out again.

@@ -32,6 +32,26 @@ describe('transactions', () => {
     await db.close();
   });
 
+  it('keep the bytes a put or delete was given, whatever the caller writes into its buffers before the commit', async () => {
+    const db = await openSmall(faultFS());
+    await db.put('gone', 'v');
+    const key = Buffer.from('key1');
+    const value = Buffer.from('value1');
+    const deleted = Buffer.from('gone');
+    const txn = db.transaction();
+    txn.put(key, value);
+    txn.delete(deleted);
+    key.write('XXXX');
+    value.write('YYYYYY');
+    deleted.write('none');
+    expect(text(txn.getSync('key1'))).toBe('value1');
+    await txn.commit();
+    expect(text(db.getSync('key1'))).toBe('value1');
+    expect(db.getSync('XXXX')).toBeUndefined();
+    expect(db.getSync('gone')).toBeUndefined();
+    await db.close();
+  });
+
   it('never conflict on blind writes or read-only transactions, and detectConflicts: false turns the check off', async () => {
     const db = await openSmall(faultFS());
     await db.put('k', '0');
