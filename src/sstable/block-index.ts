@@ -16,14 +16,16 @@ import { compareInternalRanges } from './key-compare.js';
 export class BlockIndex {
   /**
    * Bytes every key of the table begins with (sorted keys: its smallest key and its last index
-   * key share them; the first index key is only block 0's last), and per index key the 4
-   * user-key bytes after them, big-endian, zero-padded. A search key inside the table shares
-   * those bytes too, so comparing the 4 after them orders it against most index keys without
-   * touching their bytes, and block seeks skip them (db_bench keys share 10 zeros; table-layer
-   * keys a table id).
+   * key share them; the first index key is only block 0's last), and per index key the 8
+   * user-key bytes after them, big-endian, zero-padded, as two words. A search key inside the
+   * table shares those bytes too, so comparing the 8 after them orders it against most index
+   * keys without touching their bytes, and block seeks skip them (db_bench keys share 10 zeros;
+   * table-layer keys a table id). Eight, not four: after a table id come an index id and a
+   * tuple's tag, the same for a whole index, so the next 4 bytes alone told few keys apart.
    */
   readonly sharedBytes: number;
   private readonly prefixes: Uint32Array;
+  private readonly prefixesLow: Uint32Array;
 
   private constructor(
     private readonly keys: Uint8Array,
@@ -41,7 +43,12 @@ export class BlockIndex {
     while (shared < limit && first[shared] === keys[lastStart + shared]) shared++;
     this.sharedBytes = shared;
     this.prefixes = new Uint32Array(n);
-    for (let i = 0; i < n; i++) this.prefixes[i] = prefixAt(keys, keyStarts[i]! + shared, keyStarts[i + 1]! - VERSION_BYTES);
+    this.prefixesLow = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const userEnd = keyStarts[i + 1]! - VERSION_BYTES;
+      this.prefixes[i] = prefixAt(keys, keyStarts[i]! + shared, userEnd);
+      this.prefixesLow[i] = prefixAt(keys, keyStarts[i]! + shared + 4, userEnd);
+    }
   }
 
   get length(): number {
@@ -111,11 +118,19 @@ export class BlockIndex {
     // A target outside the table (an iterator's seek) may not share the bytes: compare in full.
     if (sharesBytes) {
       const prefixes = this.prefixes;
-      const tp = prefixAt(target, start + shared, end - VERSION_BYTES);
+      const prefixesLow = this.prefixesLow;
+      const userEnd = end - VERSION_BYTES;
+      const tp = prefixAt(target, start + shared, userEnd);
+      const tl = prefixAt(target, start + shared + 4, userEnd);
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         const pm = prefixes[mid]!;
-        const c = pm < tp ? -1 : pm > tp ? 1 : compareInternalRanges(keys, keyStarts[mid]!, keyStarts[mid + 1]!, target, start, end);
+        let c: number;
+        if (pm !== tp) c = pm < tp ? -1 : 1;
+        else {
+          const pl = prefixesLow[mid]!;
+          c = pl < tl ? -1 : pl > tl ? 1 : compareInternalRanges(keys, keyStarts[mid]!, keyStarts[mid + 1]!, target, start, end);
+        }
         if (c < 0) lo = mid + 1;
         else hi = mid;
       }
@@ -145,12 +160,13 @@ export class BlockIndex {
 
   /** Bytes this index keeps in memory. */
   get sizeBytes(): number {
-    return this.keys.byteLength + this.keyStarts.byteLength + this.offsets.byteLength + this.sizes.byteLength + this.prefixes.byteLength;
+    return this.keys.byteLength + this.keyStarts.byteLength + this.offsets.byteLength + this.sizes.byteLength + this.prefixes.byteLength + this.prefixesLow.byteLength;
   }
 }
 
 /** The 4 bytes of buf[from, end) from `from`, big-endian, zero-padded past `end`: order-preserving. */
 function prefixAt(buf: Uint8Array, from: number, end: number): number {
+  if (from + 4 <= end) return ((buf[from]! << 24) | (buf[from + 1]! << 16) | (buf[from + 2]! << 8) | buf[from + 3]!) >>> 0;
   let p = 0;
   for (let i = 0; i < 4; i++) p = (p << 8) | (from + i < end ? buf[from + i]! : 0);
   return p >>> 0;
