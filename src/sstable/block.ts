@@ -8,7 +8,7 @@
 // table opened with verifyChecksums: false, or a writer bug, stops with CORRUPTION instead of
 // reading past the entries or looping.
 
-import { CorruptionError, type InternalIterator, type InternalKey } from '../base/index.js';
+import { CorruptionError, VERSION_BYTES, compareRanges, type InternalIterator, type InternalKey } from '../base/index.js';
 import { getU32 } from './format.js';
 import { compareInternalRanges } from './key-compare.js';
 
@@ -82,6 +82,10 @@ export class BlockIterator implements InternalIterator {
   valueStart = 0;
   valueEnd = 0;
   private readonly varintEnd = [0];
+  /** Bytes the current key shares with the one before it, as its entry says (0 at a restart). */
+  private lastShared = 0;
+  /** Set by compareCurrent. */
+  private matched = 0;
 
   reset(block: Block): void {
     this.block = block;
@@ -149,9 +153,46 @@ export class BlockIterator implements InternalIterator {
       else right = mid - 1;
     }
     this.seekToRestartPoint(left);
+    // Each entry stores the bytes it shares with the one before. With m, the user-key bytes the
+    // target shares with that earlier, smaller key: an entry sharing more than m is smaller too
+    // (it agrees with it where the target is greater), one sharing less is greater (it differs
+    // from it where the target agrees). Only an entry sharing exactly m is compared, from m on.
+    let m = -1;
+    let previousUserLength = 0;
     while (this.parseNextEntry()) {
-      if (compareInternalRanges(this.keyBuffer, skip, this.keyLength, target, start + skip, end) >= 0) return;
+      const userLength = this.keyLength - VERSION_BYTES;
+      if (m >= 0) {
+        let s = this.lastShared;
+        if (s > previousUserLength) s = previousUserLength;
+        if (s > userLength) s = userLength;
+        if (s > m) {
+          previousUserLength = userLength;
+          continue;
+        }
+        if (s < m) return;
+      }
+      if (this.compareCurrent(target, start, end, m < 0 ? skip : m) >= 0) return;
+      m = this.matched;
+      previousUserLength = userLength;
     }
+  }
+
+  /**
+   * Sign of (current key - target[start, end)) in internal-key order, where both are known to
+   * agree on their first `from` user-key bytes; sets `matched` to the user-key bytes they share.
+   */
+  private compareCurrent(target: Uint8Array, start: number, end: number, from: number): number {
+    const key = this.keyBuffer;
+    const keyUser = this.keyLength - VERSION_BYTES;
+    const targetUser = end - VERSION_BYTES - start;
+    const n = keyUser < targetUser ? keyUser : targetUser;
+    let i = from;
+    while (i < n && key[i] === target[start + i]) i++;
+    this.matched = i;
+    if (i < n) return key[i]! - target[start + i]!;
+    if (keyUser !== targetUser) return keyUser - targetUser;
+    // Versions descend: the newer key sorts first.
+    return compareRanges(target, end - VERSION_BYTES, end, key, keyUser, keyUser + VERSION_BYTES);
   }
 
   seekForPrev(target: InternalKey): void {
@@ -262,6 +303,7 @@ export class BlockIterator implements InternalIterator {
     // A loop beats subarray + set for the short key suffixes prefix compression leaves.
     const keyBuffer = this.keyBuffer;
     for (let i = 0; i < unshared; i++) keyBuffer[shared + i] = data[p + i]!;
+    this.lastShared = shared;
     this.keyLength = keyLength;
     this.keyView = undefined;
     this.current = p0;
