@@ -105,7 +105,7 @@ function rejects(row: Uint8Array, probes: readonly TextProbe[]): boolean {
   return false;
 }
 
-function fetchRow(meta: TableMeta, reader: Reader, pkBytes: Uint8Array, wanted: boolean[] | undefined): unknown[] | undefined {
+export function fetchRow(meta: TableMeta, reader: Reader, pkBytes: Uint8Array, wanted: boolean[] | undefined): unknown[] | undefined {
   const row = reader.getSync(concat(meta.rowsPrefix, pkBytes));
   // An index entry always has its row in one version of the table; none means a racing drop.
   return row === undefined ? undefined : decodeRow(meta.rowSchema, row, wanted);

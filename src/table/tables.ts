@@ -11,7 +11,7 @@ import { matchingRows, toRow } from './executor.js';
 import { RecordingIds, TableIds } from './ids.js';
 import { planQuery, type PlanDetail } from './planner.js';
 import type { TableMeta } from './schema.js';
-import { countRows, deleteFrom, explainQuery, getRow, insertInto, pkKey, queryPlanned, SchemaChangedError, updateIn, type StatementHost } from './statements.js';
+import { countRows, deleteFrom, explainQuery, getRow, insertInto, pkKey, queryPlanned, SchemaChangedError, uniquePointQuery, updateIn, type StatementHost } from './statements.js';
 import { decodeRow } from './row-codec.js';
 import { coerceValue } from './values.js';
 import { OpenTableTransaction, TableTransaction } from './table-transaction.js';
@@ -169,7 +169,7 @@ export class Tables implements StatementHost {
 
   querySync(table: string, options: QueryOptions = {}): QueryResult {
     const meta = this.meta(table);
-    return this.runPlanned(meta, planQuery(meta, checkQuery(options)), options ?? {});
+    return uniquePointQuery(meta, options, this.db) ?? this.runPlanned(meta, planQuery(meta, checkQuery(options)), options ?? {});
   }
 
   private runPlanned(meta: TableMeta, d: PlanDetail, options: QueryOptions): QueryResult {
@@ -187,6 +187,8 @@ export class Tables implements StatementHost {
   /** Like querySync, but reads in slices that yield to the event loop. */
   async query(table: string, options: QueryOptions = {}): Promise<QueryResult> {
     const meta = this.meta(table);
+    const point = uniquePointQuery(meta, options, this.db);
+    if (point !== undefined) return point;
     const d = planQuery(meta, checkQuery(options));
     // Sorted plans need every row anyway; point plans and small limits read a handful of keys.
     if (d.plan.sort || d.pointLookups || (d.plan.limitPushedDown && d.limit + d.offset <= SCAN_SLICE_ROWS)) return this.runPlanned(meta, d, options ?? {});

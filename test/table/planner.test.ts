@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open } from '../../src/index.js';
 import { openTables, type Tables } from '../../src/table/index.js';
 import { planQuery } from '../../src/table/planner.js';
+import { uniquePointQuery } from '../../src/table/statements.js';
 import type { Plan, QueryOptions, Where } from '../../src/table/types.js';
 
 let t: Tables;
@@ -288,5 +289,50 @@ describe('planner: the lone-equality shortcut (pointCandidate)', () => {
     }
     // id, email, code: three columns, four variants each take the shortcut.
     expect(shortcuts).toBe(12);
+  });
+});
+
+describe('the unique-point read (uniquePointQuery): a lone equality on a one-column unique index, unplanned', () => {
+  const outcome = (run: () => unknown): unknown => {
+    try {
+      return { rows: run() };
+    } catch (e) {
+      return { error: (e as { code?: string }).code ?? String(e) };
+    }
+  };
+
+  it('returns what the planned path returns, for every column and operands that convert, do not, are NULL or match nothing', async () => {
+    const tables: Record<string, string[]> = { orders: ['id', 'customer', 'status', 'amount', 'email', 'note'], lines: ['order_id', 'line', 'sku'], keyless: ['code', 'n', 'm'] };
+    if (!t.listTables().includes('keyless')) {
+      await t.createTable({
+        name: 'keyless',
+        columns: [
+          { name: 'code', type: 'VARCHAR', unique: true },
+          { name: 'n', type: 'INT' },
+          { name: 'm', type: 'INT' },
+        ],
+        indexes: [{ name: 'n_m', columns: ['n', 'm'], unique: true }],
+      });
+    }
+    await t.insert('keyless', [{ code: 'c', n: 1, m: 2 }, { code: 'd', n: 1, m: 3 }, { code: null, n: 2, m: 2 }]);
+    const operands: unknown[] = ['u1@x', 'u39@x', 'nobody@x', 'c', 'd', 3, '3', 1.5, '1.5', null, undefined, true, { x: 1 }, ['u1@x'], ''];
+    let unplanned = 0;
+    for (const [table, columns] of Object.entries(tables)) {
+      const meta = t.meta(table);
+      for (const column of columns) {
+        for (const value of operands) {
+          const where: Where = { column, op: '=', value } as Where;
+          const planned = outcome(() => t.querySync(table, { where, offset: 0 }).rows);
+          expect(outcome(() => t.querySync(table, { where }).rows), `${table}.${column} = ${JSON.stringify(value)}`).toEqual(planned);
+          expect(await t.query(table, { where }).then((r) => ({ rows: r.rows }), (e: { code?: string }) => ({ error: e.code ?? String(e) }))).toEqual(planned);
+          if (uniquePointQuery(meta, { where }, t.db) !== undefined) unplanned++;
+        }
+      }
+    }
+    // email and code, for the operands that convert and are not NULL: the rest went the planned way.
+    expect(unplanned).toBeGreaterThan(10);
+    expect(uniquePointQuery(t.meta('orders'), { where: { column: 'email', op: '=', value: 'u1@x' } }, t.db)?.rows.map((r) => r.id)).toEqual([2]);
+    expect(uniquePointQuery(t.meta('orders'), { where: { column: 'id', op: '=', value: 2 } }, t.db)).toBeUndefined();
+    expect(uniquePointQuery(t.meta('orders'), { where: { column: 'email', op: '=', value: 'u1@x' }, limit: 1 }, t.db)).toBeUndefined();
   });
 });
