@@ -19,7 +19,15 @@ export interface ConflictCheck {
   reads: ReadonlySet<string>;
 }
 
+/**
+ * Buffer's latin1 decoder called on the key itself: a Buffer view per key (Buffer.from, then
+ * toString) cost ~450 ns against ~120 ns, and a transaction takes one per write and per read.
+ * Not in Node's documented API, so a build without it falls back to the view.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+
 export function keyString(key: Uint8Array): string {
+  if (latin1Slice !== undefined) return latin1Slice.call(key, 0, key.length);
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Oracle, type ConflictCheck } from '../../src/db/oracle.js';
+import { keyString, Oracle, type ConflictCheck } from '../../src/db/oracle.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
@@ -61,6 +61,22 @@ function compare(ops: Op[], maxKeys: number): void {
     }
   }
 }
+
+describe('keyString', () => {
+  it('is the latin1 string of exactly the view\'s bytes, for views at any offset into a larger buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 40 }), fc.nat({ max: 40 }), (bytes, before, after) => {
+        const backing = new Uint8Array(before + bytes.length + after).fill(0x41);
+        backing.set(bytes, before);
+        const view = backing.subarray(before, before + bytes.length);
+        const s = keyString(view);
+        expect(s.length).toBe(bytes.length);
+        expect(Array.from(s, (c) => c.charCodeAt(0))).toEqual(Array.from(bytes));
+        expect(keyString(Buffer.from(view))).toBe(s);
+      }),
+    );
+  });
+});
 
 describe('conflict oracle', () => {
   it('answers as a naive model that keeps every commit, when the bound is never reached', () => {
