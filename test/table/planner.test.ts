@@ -42,6 +42,20 @@ beforeAll(async () => {
   const rows = [];
   for (let i = 0; i < 40; i++) rows.push({ customer: i % 7, status: ['new', 'paid', 'sent'][i % 3], amount: `${i}.5`, email: `u${i}@x`, note: null });
   await t.insert('orders', rows);
+  // No primary key (a hidden row id), two unique indexes on one column, a composite unique index.
+  await t.createTable({
+    name: 'keyless',
+    columns: [
+      { name: 'code', type: 'VARCHAR', unique: true },
+      { name: 'n', type: 'INT' },
+      { name: 'm', type: 'INT' },
+    ],
+    indexes: [
+      { name: 'code_again', columns: ['code'], unique: true },
+      { name: 'n_m', columns: ['n', 'm'], unique: true },
+      { name: 'by_m', columns: ['m'] },
+    ],
+  });
   const lines = [];
   for (let o = 1; o <= 5; o++) for (let l = 1; l <= 4; l++) lines.push({ order_id: o, line: l, sku: `s${(o * l) % 3}` });
   await t.insert('lines', lines);
@@ -233,19 +247,6 @@ describe('planner: the lone-equality shortcut (pointCandidate)', () => {
   // tables with a composite key, a hidden row id, two unique indexes on one column and a
   // composite unique index.
   it('makes exactly the plan the full ranking makes', async () => {
-    await t.createTable({
-      name: 'keyless',
-      columns: [
-        { name: 'code', type: 'VARCHAR', unique: true },
-        { name: 'n', type: 'INT' },
-        { name: 'm', type: 'INT' },
-      ],
-      indexes: [
-        { name: 'code_again', columns: ['code'], unique: true },
-        { name: 'n_m', columns: ['n', 'm'], unique: true },
-        { name: 'by_m', columns: ['m'] },
-      ],
-    });
     const samples: Record<string, unknown[]> = {
       orders: [
         ['id', 3],
@@ -303,17 +304,6 @@ describe('the unique-point read (uniquePointQuery): a lone equality on a one-col
 
   it('returns what the planned path returns, for every column and operands that convert, do not, are NULL or match nothing', async () => {
     const tables: Record<string, string[]> = { orders: ['id', 'customer', 'status', 'amount', 'email', 'note'], lines: ['order_id', 'line', 'sku'], keyless: ['code', 'n', 'm'] };
-    if (!t.listTables().includes('keyless')) {
-      await t.createTable({
-        name: 'keyless',
-        columns: [
-          { name: 'code', type: 'VARCHAR', unique: true },
-          { name: 'n', type: 'INT' },
-          { name: 'm', type: 'INT' },
-        ],
-        indexes: [{ name: 'n_m', columns: ['n', 'm'], unique: true }],
-      });
-    }
     await t.insert('keyless', [{ code: 'c', n: 1, m: 2 }, { code: 'd', n: 1, m: 3 }, { code: null, n: 2, m: 2 }]);
     const operands: unknown[] = ['u1@x', 'u39@x', 'nobody@x', 'c', 'd', 3, '3', 1.5, '1.5', null, undefined, true, { x: 1 }, ['u1@x'], ''];
     let unplanned = 0;
