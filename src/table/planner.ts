@@ -145,15 +145,19 @@ function pointCandidate(meta: TableMeta, conds: Condition[]): Candidate | undefi
   if (conds.length !== 1) return undefined;
   const t = conds[0]!;
   if (t.kind !== 'term' || t.op !== '=' || t.operand === null) return undefined;
-  if (!meta.hiddenRowId && meta.pkPositions.length === 1 && meta.pkPositions[0] === t.position) {
-    return candidate(meta, undefined, meta.pkPositions, meta.pkTypes, true, conds);
-  }
-  for (const view of meta.indexes) {
-    if (view.meta.state === 'ready' && view.meta.unique && view.positions.length === 1 && view.positions[0] === t.position) {
-      return candidate(meta, view, view.positions, view.types, true, conds);
-    }
-  }
-  return undefined;
+  if (isWholePk(meta, t.position)) return candidate(meta, undefined, meta.pkPositions, meta.pkTypes, true, conds);
+  const view = uniqueIndexOn(meta, t.position);
+  return view === undefined ? undefined : candidate(meta, view, view.positions, view.types, true, conds);
+}
+
+/** Whether column `position` is the whole primary key: a lone equality on it is a pk point. */
+export function isWholePk(meta: TableMeta, position: number): boolean {
+  return !meta.hiddenRowId && meta.pkPositions.length === 1 && meta.pkPositions[0] === position;
+}
+
+/** The first ready unique index on column `position` alone: a lone equality on it is a unique point. */
+export function uniqueIndexOn(meta: TableMeta, position: number): IndexView | undefined {
+  return meta.indexes.find((v) => v.meta.state === 'ready' && v.meta.unique && v.positions.length === 1 && v.positions[0] === position);
 }
 
 /** The best use a key (the primary key, or one index) can make of the conjuncts. */

@@ -5,8 +5,8 @@ import { ConflictError, InvalidArgumentError, type Transaction } from '../index.
 import { concat, fetchRow, matchingRows, runQuery, toRow, type Reader } from './executor.js';
 import { decodeRow } from './row-codec.js';
 import { compileSet, deleteRows, insertRows, updateRows, WRITE_SLICE_ROWS, yieldToLoop, type IdSource, type Matched } from './mutations.js';
-import { planQuery, type PlanDetail } from './planner.js';
-import type { IndexView, TableMeta } from './schema.js';
+import { isWholePk, planQuery, uniqueIndexOn, type PlanDetail } from './planner.js';
+import type { TableMeta } from './schema.js';
 import { encodeTuple } from './tuple.js';
 import type { Plan, QueryOptions, QueryResult, Row, Where } from './types.js';
 import { coerceValue } from './values.js';
@@ -68,14 +68,8 @@ export function uniquePointQuery(meta: TableMeta, options: QueryOptions, reader:
   if ('and' in w || 'or' in w || 'not' in w) return undefined;
   const position = meta.positionByName.get(w.column);
   if (position === undefined || meta.columns[position]!.type === 'JSON') return undefined;
-  if (!meta.hiddenRowId && meta.pkPositions.length === 1 && meta.pkPositions[0] === position) return undefined;
-  let view: IndexView | undefined;
-  for (const v of meta.indexes) {
-    if (v.meta.state === 'ready' && v.meta.unique && v.positions.length === 1 && v.positions[0] === position) {
-      view = v;
-      break;
-    }
-  }
+  if (isWholePk(meta, position)) return undefined;
+  const view = uniqueIndexOn(meta, position);
   if (view === undefined) return undefined;
   let operand: unknown;
   try {
