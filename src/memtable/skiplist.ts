@@ -347,20 +347,36 @@ export class SkipList {
    * splice node is below the key and whose next node is not, then a search down from there.
    * Such a level brackets the key on every level above it too (a node between there would also
    * be on the lower level), so prev above it stays right. No level brackets: a search from the head.
+   * The climb decides "next is below the key" from the link words as the search does (step), so
+   * it reads a next node only when the words cannot tell: in a batch of keys far apart (index
+   * entries of random values) it would otherwise read one cold node per level.
    */
   private findFromSplice(key: Uint8Array, length: number, version: number): number {
     const u32 = this.u32;
     const prev = this.prev;
     const listHeight = u32[H_HEIGHT]!;
+    let x = -1; // the splice node last compared with the key (one node stands on several levels)
+    let below = false; // whether x < key
+    let lcp = 0; // bytes x shares with the key
     for (let level = 0; level < listHeight; level++) {
-      const x = prev[level]!;
-      let lcp = 0;
-      if (x !== HEAD_OFFSET) {
-        if (this.compareToNode(key, 0, length, version, x) <= 0) continue;
-        lcp = this.cmpInfo >>> LINK_BYTE_BITS;
+      const at = prev[level]!;
+      if (at !== x) {
+        x = at;
+        below = true;
+        lcp = 0;
+        if (x !== HEAD_OFFSET) {
+          below = this.compareToNode(key, 0, length, version, x) > 0;
+          lcp = this.cmpInfo >>> LINK_BYTE_BITS;
+        }
       }
-      const next = u32[(x >>> 2) + N_TOWER + 2 * level]!;
-      if (next !== 0 && this.compareToNode(key, 0, length, version, next) > 0) continue;
+      if (!below) continue;
+      const p = (x >>> 2) + N_TOWER + 2 * level;
+      const next = u32[p]!;
+      if (next !== 0) {
+        const info = u32[p + 1]!;
+        // d > lcp: next agrees with x where the key is greater than x, so the key is above next too.
+        if (info >>> LINK_BYTE_BITS > lcp || this.step(key, 0, length, version, lcp, next, info) > 0) continue;
+      }
       return this.findGreaterOrEqual(key, 0, length, version, prev, x, level, lcp);
     }
     return this.findGreaterOrEqual(key, 0, length, version, prev);
