@@ -102,11 +102,12 @@ export class Committer {
       // In key order, each insert's search starts where the last one ended (a batch of rows with
       // increasing keys then costs a few steps per entry, not a search from the head). A run of a
       // few entries is not sorted: its keys are far apart, and a search from the head is cheaper.
-      const ordered = run.length >= sortedInsertMinEntries ? sortedForInsert(run) : run;
+      const inOrder = run.length >= sortedInsertMinEntries;
+      const ordered = !inOrder || (i - start === 1 && group[start]!.inKeyOrder === true) ? run : sortedForInsert(run);
       for (let from = 0; from < ordered.length; from += insertSliceEntries) {
         if (from > 0) await new Promise((resolve) => setImmediate(resolve));
         const to = Math.min(ordered.length, from + insertSliceEntries);
-        this.lsm.guardSync(() => active.insert(ordered, from, to, ordered !== run), 'insert into the memtable');
+        this.lsm.guardSync(() => active.insert(ordered, from, to, inOrder), 'insert into the memtable');
       }
       this.counters.walWrites++;
       this.counters.bytesWritten += bytes;

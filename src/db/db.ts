@@ -547,13 +547,14 @@ export class DB implements AsyncDisposable {
       return this.resolveValue(key, found.meta, found.value);
     },
     iteratorAt: (version, options, extra, onKey) => this.iteratorAt(version, options, extra, onKey),
-    commit: (entries, check, onChecked, options) => {
+    commit: (entries, check, onChecked, options, inKeyOrder) => {
       this.checkWritable();
       const bytes = this.make.requestBytes(entries);
       this.writer.admit(bytes);
       for (const e of entries) this.counters.userBytesWritten += e.key.length + e.value.length;
       this.counters.commits++;
-      const extra: Pick<WriteRequest, 'onChecked' | 'conflictCheck' | 'sync'> = {};
+      const extra: Pick<WriteRequest, 'onChecked' | 'conflictCheck' | 'sync' | 'inKeyOrder'> = {};
+      if (inKeyOrder === true) extra.inKeyOrder = true;
       if (onChecked !== undefined) extra.onChecked = onChecked;
       if (check !== undefined) extra.conflictCheck = check;
       if (options?.sync === true) extra.sync = true;

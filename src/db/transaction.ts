@@ -20,6 +20,7 @@ import {
 import type { DBIterator, IteratorOptions } from './db-iterator.js';
 import type { PutOptions } from './db.js';
 import type { EntryMaker } from './entries.js';
+import { sortedInsertMinEntries } from './commit.js';
 import { keyString, type ConflictCheck } from './oracle.js';
 
 /** What a transaction needs from its database. */
@@ -37,8 +38,9 @@ export interface TxnHost {
   /**
    * Commits `entries` atomically, after the conflict check; CONFLICT writes nothing. With
    * `options.sync` the commit is durable (WAL and value log fsynced) before it resolves.
+   * `inKeyOrder`: the entries are in key order, each key once.
    */
-  commit(entries: Entry[], check: ConflictCheck | undefined, onChecked?: () => void, options?: CommitOptions): Promise<void>;
+  commit(entries: Entry[], check: ConflictCheck | undefined, onChecked?: () => void, options?: CommitOptions, inKeyOrder?: boolean): Promise<void>;
   checkOpen(): void;
   checkWritable(): void;
 }
@@ -207,17 +209,31 @@ export class Transaction extends Snapshot {
     try {
       if (this.writes.size === 0) return;
       this.host.checkWritable();
-      const entries = [...this.writes.values()];
+      const inKeyOrder = this.writes.size >= sortedInsertMinEntries;
+      const entries = inKeyOrder ? this.writesInKeyOrder() : [...this.writes.values()];
       // Blind writes never conflict; a transaction that read nothing has nothing to check.
       await this.host.commit(
         entries,
         this.reads.size === 0 ? undefined : { readVersion: this.version, reads: this.reads },
         this.releaseConflictHold,
         sync ? { sync } : undefined,
+        inKeyOrder,
       );
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * The pending writes in key order, for the memtable's in-order inserts. Sorted by their
+   * latin1 key strings (the write set's keys; one char per byte, so string order is byte order):
+   * V8 compares two strings natively, about twice as fast as a loop over the bytes.
+   */
+  private writesInKeyOrder(): Entry[] {
+    const keys = [...this.writes.keys()].sort((a, b) => (a < b ? -1 : 1));
+    const out = new Array<Entry>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = this.writes.get(keys[i]!)!;
+    return out;
   }
 
   /** Drops the pending writes and ends the transaction. Idempotent; safe after commit. */

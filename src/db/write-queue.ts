@@ -27,6 +27,11 @@ export interface WriteRequest {
   /** Sync this request's group even without syncWrites (sequence leases). */
   sync?: boolean;
   /**
+   * The entries are in key order, each key once (a transaction's writes, sorted as it commits):
+   * a request committed alone need not be sorted again for the memtable (sortedForInsert).
+   */
+  inKeyOrder?: boolean;
+  /**
    * Called once the request's conflict verdict is in: a committing transaction then stops
    * counting as open, so the oracle need not keep its writes for it (commit.ts).
    */
@@ -89,7 +94,7 @@ export class WriteQueue {
     return this.pendingCount;
   }
 
-  enqueue(entries: Entry[], bytes: number, extra: Pick<WriteRequest, 'rewriteOf' | 'conflictCheck' | 'sync' | 'onChecked'> = {}): Promise<void> {
+  enqueue(entries: Entry[], bytes: number, extra: Pick<WriteRequest, 'rewriteOf' | 'conflictCheck' | 'sync' | 'onChecked' | 'inKeyOrder'> = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       // The bytes leave the count as the request settles, before its caller runs again: a
       // caller awaiting each large write in turn must find the room its last one took.
@@ -109,6 +114,7 @@ export class WriteQueue {
         rewriteOf: extra.rewriteOf,
         conflictCheck: extra.conflictCheck,
         sync: extra.sync,
+        inKeyOrder: extra.inKeyOrder,
         onChecked: extra.onChecked,
         resolve: () => {
           settle();
