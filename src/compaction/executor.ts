@@ -4,8 +4,9 @@
 
 import { Worker } from 'node:worker_threads';
 import { InternalError, SettError, type SettErrorCode } from '../base/index.js';
-import type { FileSystem } from '../fs/index.js';
+import type { FaultFS, FileSystem } from '../fs/index.js';
 import { runJob, type Job, type JobResult, type JobSlicing } from './jobs.js';
+import { adoptOutputs, shareInputs, type SharedFile } from './shared-files.js';
 import { resolveWorkerEntry } from './worker-entry.js';
 
 export interface Executor {
@@ -101,9 +102,26 @@ export const WORKER_IDLE_MS = 10_000;
  */
 export const WORKER_YOUNG_GENERATION_MB = 4;
 
+/** A job as it crosses to a worker: with its input files when they live in a FaultFS (shared-files.ts). */
+export interface JobMessage {
+  type: 'job';
+  job: Job;
+  files?: SharedFile[];
+}
+
+/** A worker's answer: the result or the error; with the files the job wrote when it was sent files. */
+export interface JobReply {
+  ok: boolean;
+  result?: unknown;
+  error?: SerializedError;
+  files?: SharedFile[];
+}
+
 /**
  * A pool of up to `size` worker threads, started lazily, idle ones unref'd so they never keep a
- * process alive, and stopped after `idleMs` without work.
+ * process alive, and stopped after `idleMs` without work. Workers reach files through node:fs,
+ * or, given `memoryFs` (an inMemory database's FaultFS made with { sharedMemory }), through views
+ * of its shared memory: the pool sends each job's inputs and adopts the files it wrote.
  */
 export class WorkerExecutor implements Executor {
   readonly kind = 'worker';
@@ -116,6 +134,7 @@ export class WorkerExecutor implements Executor {
   constructor(
     private readonly size: number,
     private readonly idleMs: number = WORKER_IDLE_MS,
+    private readonly memoryFs?: FaultFS,
   ) {}
 
   /** Worker threads running now (busy or idle). */
@@ -163,10 +182,28 @@ export class WorkerExecutor implements Executor {
       if (w === undefined && this.workers.length < Math.max(1, this.size)) w = this.spawn();
       if (w === undefined) return;
       const pending = this.queue.shift()!;
+      let message: JobMessage;
+      try {
+        message = { type: 'job', job: pending.job, files: this.memoryFs === undefined ? undefined : shareInputs(this.memoryFs, pending.job) };
+      } catch (err) {
+        pending.reject(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
       w.busy = pending;
       w.worker.ref();
-      w.worker.postMessage({ type: 'job', job: pending.job });
+      w.worker.postMessage(message);
     }
+  }
+
+  /** Resolves a job that succeeded, once the files it wrote are in memoryFs (when it has one). */
+  private settle(pending: Pending, reply: JobReply): void {
+    try {
+      if (this.memoryFs !== undefined && reply.files !== undefined) adoptOutputs(this.memoryFs, reply.files);
+    } catch (err) {
+      pending.reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    pending.resolve(reply.result as never);
   }
 
   /** Restarts the idle countdown: the pool retires its idle workers after idleMs without a job finishing. */
@@ -188,12 +225,12 @@ export class WorkerExecutor implements Executor {
   private spawn(): PoolWorker {
     const worker = new Worker(this.entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     const pw: PoolWorker = { worker, busy: undefined, threadId: worker.threadId };
-    pw.worker.on('message', (msg: { ok: boolean; result?: unknown; error?: SerializedError }) => {
+    pw.worker.on('message', (msg: JobReply) => {
       const pending = pw.busy;
       pw.busy = undefined;
       pw.worker.unref();
       if (pending !== undefined) {
-        if (msg.ok) pending.resolve(msg.result as never);
+        if (msg.ok) this.settle(pending, msg);
         else pending.reject(deserializeError(msg.error!));
       }
       if (!this.closed) {

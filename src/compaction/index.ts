@@ -1,5 +1,5 @@
 export { MergeIterator } from './merge-iterator.js';
-export { InlineExecutor, WorkerExecutor, type Executor } from './executor.js';
+export { InlineExecutor, WorkerExecutor, WORKER_IDLE_MS, type Executor } from './executor.js';
 export type { Job, FlushJob, FlushResult, JobResult, VerifyJob, VerifyResult } from './jobs.js';
 export { runFlush } from './jobs.js';
 export type { JobSlicing } from './slicing.js';

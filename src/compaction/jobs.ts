@@ -124,6 +124,30 @@ export async function runFlush(fs: FileSystem, job: FlushJob, slicing: JobSlicin
   return warm === undefined ? { properties } : { properties, warm };
 }
 
+/** The files a job reads (a flush reads its memtable's arena, which is shared memory already). */
+export function jobInputPaths(job: Job): string[] {
+  switch (job.kind) {
+    case 'flush':
+      return [];
+    case 'compact':
+      return job.inputs.map((i) => i.path);
+    case 'verify':
+      return [job.path];
+  }
+}
+
+/** The files a job may create (a compaction leaves unused names uncreated). */
+export function jobOutputPaths(job: Job): string[] {
+  switch (job.kind) {
+    case 'flush':
+      return [job.path];
+    case 'compact':
+      return job.outputs.map((o) => o.path);
+    case 'verify':
+      return [];
+  }
+}
+
 /** What a worker transfers rather than copies when it posts `result` (the kept blocks of a flush). */
 export function resultTransferables(result: unknown): ArrayBuffer[] {
   return warmTransferables((result as Partial<FlushResult> | undefined)?.warm);

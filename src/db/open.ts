@@ -16,7 +16,7 @@ import {
   ValuePointer,
   type Entry,
 } from '../base/index.js';
-import { InlineExecutor, WorkerExecutor, type Executor } from '../compaction/index.js';
+import { InlineExecutor, WorkerExecutor, WORKER_IDLE_MS, type Executor } from '../compaction/index.js';
 import { KEY_REGISTRY_FILE, KEY_REGISTRY_TMP_FILE, KeyRing, keyRegistryExists, type DataKeySource } from '../crypto/index.js';
 import { FaultFS, acquireDirLock, nodeFS, onRealFiles, readAll, type DirLock, type FileSystem } from '../fs/index.js';
 import { MANIFEST_FILE, MANIFEST_REWRITE_FILE, Manifest } from '../manifest/index.js';
@@ -109,13 +109,21 @@ async function openReadOnly(dir: string, options: Options): Promise<DB> {
 const INMEMORY_JOB_SLICE_ENTRIES = 256;
 
 async function openInMemory(dir: string, options: Options): Promise<DB> {
-  const fs = new FaultFS();
+  // With executor 'worker' the files live in shared memory, which the workers read and write
+  // without copies (compaction/shared-files.ts); by default flushes and compactions run on this
+  // thread, in slices.
+  const onWorkers = options.executor === 'worker';
+  const fs = new FaultFS({ sharedMemory: onWorkers });
   fs.mkdir(dir);
   const counters = newCounters();
   const clock = options.clock ?? systemClock;
   const cache = new BlockCache<Block>(options.blockCacheSize);
-  // Flushes and compactions run on this thread (the files are in its memory): in slices.
-  const executor = typeof options.executor === 'object' ? options.executor : new InlineExecutor(fs, { yieldEvery: INMEMORY_JOB_SLICE_ENTRIES });
+  const executor =
+    typeof options.executor === 'object'
+      ? options.executor
+      : onWorkers
+        ? new WorkerExecutor(Math.max(1, options.numCompactors), WORKER_IDLE_MS, fs)
+        : new InlineExecutor(fs, { yieldEvery: INMEMORY_JOB_SLICE_ENTRIES });
   const log = levelLogger(options.logger, options.loggingLevel);
   const lsm = new Lsm(
     { dir, fs, options, executor, cache, manifest: undefined, counters, clock, durable: false, vlog: undefined, discard: undefined, log },

@@ -19,14 +19,32 @@ export class GrowableBytes {
   private buf: Uint8Array;
   private len: number;
 
-  constructor(initial?: Uint8Array) {
+  /**
+   * `shared`: every buffer it allocates is a SharedArrayBuffer, so a view of the bytes can be
+   * handed to a worker thread without a copy. `adopt`: `initial` becomes the storage as it is
+   * (not copied); it must not be written through anywhere else.
+   */
+  constructor(
+    initial?: Uint8Array,
+    private readonly shared = false,
+    adopt = false,
+  ) {
     this.len = initial === undefined ? 0 : initial.length;
-    this.buf = new Uint8Array(Math.max(64, this.len));
-    if (initial !== undefined) this.buf.set(initial);
+    if (adopt && initial !== undefined) {
+      this.buf = initial;
+    } else {
+      this.buf = this.allocate(Math.max(64, this.len));
+      if (initial !== undefined) this.buf.set(initial);
+    }
   }
 
   get length(): number {
     return this.len;
+  }
+
+  /** Bytes allocated (length plus room to grow). */
+  get capacity(): number {
+    return this.buf.length;
   }
 
   /** A live view of the bytes; invalid after the next write or truncate. */
@@ -62,13 +80,25 @@ export class GrowableBytes {
     this.len = size;
   }
 
-  private reserve(size: number): void {
-    if (size <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < size) cap *= 2;
-    const next = new Uint8Array(cap);
+  /** Gives back the room to grow: the storage becomes exactly `length` bytes (one copy). */
+  fit(): void {
+    if (this.buf.length === this.len) return;
+    const next = this.allocate(this.len);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.buf.length) return;
+    let cap = Math.max(64, this.buf.length * 2);
+    while (cap < size) cap *= 2;
+    const next = this.allocate(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  private allocate(bytes: number): Uint8Array {
+    return this.shared ? new Uint8Array(new SharedArrayBuffer(bytes)) : new Uint8Array(bytes);
   }
 }
 
@@ -88,12 +118,17 @@ export class Inode {
   private syncedCopy: Uint8Array | null = null;
   private log: Mutation[] = [];
 
-  /** `durable` is the file's initial content, already synced (used by crash and writeFileDirect). */
+  /**
+   * `durable` is the file's initial content, already synced (used by crash and writeFileDirect);
+   * `storage` says whether it is kept in SharedArrayBuffers and whether `durable` is adopted
+   * rather than copied (FaultFS.adoptFile).
+   */
   constructor(
     readonly id: number,
     durable?: Uint8Array,
+    private readonly storage: { shared?: boolean; adopt?: boolean } = {},
   ) {
-    this.data = new GrowableBytes(durable);
+    this.data = new GrowableBytes(durable, storage.shared === true, storage.adopt === true);
     this.syncedLength = this.data.length;
   }
 
@@ -136,12 +171,21 @@ export class Inode {
 
   /** Replaces the content and makes it durable at once (corruption tests, bypassing the model). */
   replaceDurably(bytes: Uint8Array): void {
-    this.data = new GrowableBytes(bytes);
+    this.data = new GrowableBytes(bytes, this.storage.shared === true);
     this.sync();
   }
 
   current(): Uint8Array {
     return this.data.copy();
+  }
+
+  /**
+   * A live view of the current bytes, not a copy; with `fit`, the storage is first cut to exactly
+   * those bytes. Valid until the next write or truncate.
+   */
+  view(fit = false): Uint8Array {
+    if (fit) this.data.fit();
+    return this.data.view();
   }
 
   /** The content a power loss leaves, decided by `rng` (consumed only when there are unsynced changes). */

@@ -26,6 +26,11 @@ export interface FaultFSOptions {
    */
   durableMkdir?: boolean;
   onOperation?: OperationHook;
+  /**
+   * File contents live in SharedArrayBuffers, so shareFile() can hand a file's bytes to a worker
+   * thread without a copy (an inMemory database whose background jobs run on workers).
+   */
+  sharedMemory?: boolean;
 }
 
 /** 'random' picks per file and per directory; 'dropAll' is a power loss that keeps only what was made durable; 'keepAll' is a process kill. */
@@ -44,6 +49,7 @@ export interface CrashOptions {
 export class FaultFS implements FileSystem {
   private readonly gate = new OperationGate();
   private readonly durableMkdir: boolean;
+  private readonly sharedMemory: boolean;
   private nextId = 1;
   private root: DirNode;
   /** Every directory ever created, oldest first: the order crash() draws their fates in. */
@@ -51,6 +57,7 @@ export class FaultFS implements FileSystem {
 
   constructor(options: FaultFSOptions = {}) {
     this.durableMkdir = options.durableMkdir ?? false;
+    this.sharedMemory = options.sharedMemory ?? false;
     this.gate.hook = options.onOperation;
     this.root = new DirNode(this.nextId++);
     this.dirs = [this.root];
@@ -100,7 +107,7 @@ export class FaultFS implements FileSystem {
         inode = existing;
         inode.truncate(0);
       } else {
-        inode = new Inode(this.nextId++);
+        inode = new Inode(this.nextId++, undefined, { shared: this.sharedMemory });
         dir.link(name, inode);
       }
     } else {
@@ -201,7 +208,39 @@ export class FaultFS implements FileSystem {
       existing.replaceDurably(bytes);
       return;
     }
-    commitThrough(dir, dir.link(name, new Inode(this.nextId++, bytes)));
+    commitThrough(dir, dir.link(name, new Inode(this.nextId++, bytes, { shared: this.sharedMemory })));
+  }
+
+  // ---- Sharing files with worker threads (sharedMemory) -----------------------------------------
+
+  /**
+   * The current bytes of a file as a view of its SharedArrayBuffer storage, not a copy: posted to
+   * a worker, both threads see the same memory. The file must not be written or truncated while
+   * anyone reads the view (the tables an inMemory database shares are immutable once written).
+   * `fit`: first cut the storage to exactly the file's bytes (one copy, once), so a view kept
+   * for the file's life holds no room to grow.
+   */
+  shareFile(path: string, fit = false): Uint8Array {
+    if (!this.sharedMemory) throw new TypeError('FaultFS.shareFile needs a FaultFS made with { sharedMemory: true }');
+    const key = normalizePath(path);
+    const node = this.lookupStrict(key, 'open');
+    if (node.kind !== 'file') fail('EISDIR', 'open', key);
+    return node.view(fit);
+  }
+
+  /**
+   * Creates `path` (durably, with missing parents) holding `bytes` as they are, without a copy:
+   * the file is that memory from now on, and nothing else may write it. A path that exists fails
+   * with EEXIST.
+   */
+  adoptFile(path: string, bytes: Uint8Array): void {
+    const key = normalizePath(path);
+    if (key === '/') fail('EISDIR', 'open', key);
+    const parent = key.slice(0, key.lastIndexOf('/')) || '/';
+    const dir = this.mkdirs(parent, 'open', true);
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    if (dir.entries.has(name)) fail('EEXIST', 'open', key);
+    commitThrough(dir, dir.link(name, new Inode(this.nextId++, bytes, { shared: this.sharedMemory, adopt: true })));
   }
 
   /** Paths of every file reachable now, sorted. */
@@ -243,7 +282,7 @@ export class FaultFS implements FileSystem {
     const dirMode: DirCrashMode = options.dirs ?? (mode === 'random' ? 'random' : mode === 'dropAll' ? 'drop' : 'keep');
     const rng = new Rng(seed);
     const names = crashEntries(this.dirs, rng, dirMode);
-    const out = new FaultFS({ durableMkdir: this.durableMkdir });
+    const out = new FaultFS({ durableMkdir: this.durableMkdir, sharedMemory: this.sharedMemory });
     const files = new Map<Inode, Inode>();
     const seen = new Set<DirNode>([this.root]);
     const clone = (from: DirNode, to: DirNode): void => {
@@ -254,7 +293,7 @@ export class FaultFS implements FileSystem {
         if (node.kind === 'file') {
           let file = files.get(node);
           if (file === undefined) {
-            file = new Inode(out.nextId++, node.crashed(rng, fileMode, options.tornGarbage ?? false));
+            file = new Inode(out.nextId++, node.crashed(rng, fileMode, options.tornGarbage ?? false), { shared: this.sharedMemory });
             files.set(node, file);
           }
           copy = file;

@@ -17,7 +17,7 @@ import {
   userKeyOf,
   versionOf,
 } from '../../src/base/index.js';
-import { InlineExecutor, WorkerExecutor, runCompact, type CompactJob, type CompactResult } from '../../src/compaction/index.js';
+import { InlineExecutor, WORKER_IDLE_MS, WorkerExecutor, runCompact, type CompactJob, type CompactResult } from '../../src/compaction/index.js';
 import { FaultFS, nodeFS, type FileSystem } from '../../src/fs/index.js';
 import { Table, TableBuilder, writeTable, type TableBuilderOptions } from '../../src/sstable/index.js';
 
@@ -310,6 +310,55 @@ describe('runCompact output tables', () => {
     } finally {
       await executor.close();
       nodeFs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs on a worker over an inMemory database's shared-memory files: the same tables as inline, adopted without a copy", async () => {
+    const shared = new FaultFS({ sharedMemory: true });
+    const executor = new WorkerExecutor(1, WORKER_IDLE_MS, shared);
+    try {
+      const job = makeJob(2, { discardVersion: 10, targetTableBytes: 1, deeperRanges: [[k('a'), k('b')]], bottommost: false });
+      const plain = new FaultFS();
+      for (const fs of [shared, plain]) {
+        await writeInput(fs, job.inputs[0]!.path, [del('a', 2), ptr('c', 3, 5, 64), put('d', 4)]);
+        await writeInput(fs, job.inputs[1]!.path, [ptr('a', 1, 4, 32), put('b', 1), put('d', 2)]);
+      }
+      const inputsBefore = job.inputs.map((i) => shared.readFileDirect(i.path));
+      const expected = await new InlineExecutor(plain).run(job);
+      const result = await executor.run(job);
+      expect(result.outputs.map((o) => o.path)).toEqual(expected.outputs.map((o) => o.path));
+      expect(result.discardBytes).toEqual(expected.discardBytes);
+      for (const out of result.outputs) {
+        // Each output is the worker's memory, cut to the table's size, and the same bytes as inline.
+        const adopted = shared.shareFile(out.path);
+        expect(adopted.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(adopted.buffer.byteLength).toBe(adopted.length);
+        expect(Buffer.from(adopted).equals(plain.readFileDirect(out.path))).toBe(true);
+      }
+      for (const out of result.outputs) expect(readTable(shared, out.path, out.fileId).map(show)).toEqual(readTable(plain, out.path, out.fileId).map(show));
+      expect(shared.listAll().filter((p) => p.startsWith('/out-'))).toEqual(result.outputs.map((o) => o.path).sort());
+      job.inputs.forEach((i, n) => expect(shared.readFileDirect(i.path)).toEqual(inputsBefore[n]));
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('on a worker over shared memory, a job that fails adopts nothing', async () => {
+    const shared = new FaultFS({ sharedMemory: true });
+    const executor = new WorkerExecutor(1, WORKER_IDLE_MS, shared);
+    try {
+      const job = makeJob(2);
+      await writeInput(shared, job.inputs[0]!.path, [put('a', 1)]);
+      shared.writeFileDirect(job.inputs[1]!.path, new Uint8Array(100)); // not a table
+      const err = await executor.run(job).catch((e: unknown) => e);
+      expect(isSettError(err, 'CORRUPTION')).toBe(true);
+      expect(shared.listAll().filter((p) => p.startsWith('/out-'))).toEqual([]);
+      // An input that does not exist fails before the job reaches a worker.
+      const missing = makeJob(3);
+      const err2 = await executor.run(missing).catch((e: unknown) => e);
+      expect((err2 as { code?: string }).code).toBe('ENOENT');
+    } finally {
+      await executor.close();
     }
   });
 });

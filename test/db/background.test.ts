@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,5 +100,44 @@ describe('inMemory', () => {
     await db.close();
     expect(nodeFs.readdirSync(process.cwd()).sort()).toEqual(cwdBefore);
     expect(nodeFs.existsSync(DIR)).toBe(false);
+  });
+});
+
+describe('inMemory with executor "worker"', () => {
+  it('flushes and compacts on a worker over shared memory and answers as a model does', { timeout: 60_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 599 }), fc.option(fc.integer({ min: 0, max: 1_000_000 }), { freq: 5 })), { minLength: 2_000, maxLength: 3_000 }),
+        async (ops) => {
+          const db = await open({ inMemory: true, executor: 'worker', memTableSize: 16 * 1024, baseTableSize: 16 * 1024, baseLevelSize: 64 * 1024 });
+          const model = new Map<string, string>();
+          try {
+            for (let i = 0; i < ops.length; i += 50) {
+              const batch = ops.slice(i, i + 50).map(([k, v]) => {
+                const key = `key${String(k).padStart(4, '0')}`;
+                if (v === null) {
+                  model.delete(key);
+                  return { type: 'del' as const, key };
+                }
+                const value = `${v}`.padEnd(60, '.');
+                model.set(key, value);
+                return { type: 'put' as const, key, value };
+              });
+              await db.batch(batch);
+            }
+            expect(db.stats().backgroundThreads).toBeGreaterThan(0);
+            await db.waitForBackgroundWork();
+            const counters = db.stats().counters;
+            expect(counters.flushes).toBeGreaterThan(0);
+            expect(counters.compactions).toBeGreaterThan(0);
+            expect(dump(db)).toEqual([...model].sort(([a], [b]) => (a < b ? -1 : 1)));
+            for (const [k, v] of model) expect(text(db.getSync(k))).toBe(v);
+          } finally {
+            await db.close();
+          }
+        },
+      ),
+      { numRuns: 3 },
+    );
   });
 });

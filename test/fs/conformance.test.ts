@@ -36,6 +36,15 @@ const subjects: [string, () => Subject][] = [
       return { fs, dir };
     },
   ],
+  [
+    'FaultFS in shared memory',
+    () => {
+      const fs = new FaultFS({ sharedMemory: true });
+      const dir = `/tmp/case-${faultRoots++}`;
+      fs.mkdir(dir);
+      return { fs, dir };
+    },
+  ],
 ];
 
 const enc = new TextEncoder();

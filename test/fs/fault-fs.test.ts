@@ -526,3 +526,44 @@ describe('observability and helpers', () => {
     expect(dec.decode(readAll(fs, '/f'))).toBe('rel');
   });
 });
+
+describe('files in shared memory (sharedMemory, for an inMemory database on workers)', () => {
+  it('shareFile is a view of the file in a SharedArrayBuffer, not a copy; fit cuts the storage to the file', () => {
+    const fs = new FaultFS({ sharedMemory: true });
+    const h = fs.open('/t', 'w');
+    h.append(bytes('table bytes'));
+    const view = fs.shareFile('/t');
+    expect(view.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(dec.decode(view)).toBe('table bytes');
+    expect(view.buffer.byteLength).toBeGreaterThan(view.length); // a file grows by doubling
+    h.write(bytes('T'), 0);
+    expect(dec.decode(view)).toBe('Table bytes'); // the same memory
+    const fitted = fs.shareFile('/t', true);
+    expect(fitted.buffer.byteLength).toBe('table bytes'.length);
+    expect(dec.decode(fitted)).toBe('Table bytes');
+    h.append(bytes('!')); // grows again past the fitted storage
+    expect(dec.decode(fs.readFileDirect('/t'))).toBe('Table bytes!');
+  });
+
+  it('adoptFile makes the given memory a durable file without copying it, and refuses a name in use', () => {
+    const fs = new FaultFS({ sharedMemory: true });
+    const memory = new Uint8Array(new SharedArrayBuffer(5));
+    memory.set(bytes('adopt'));
+    fs.adoptFile('/db/sub/f', memory);
+    expect(textOf(fs, '/db/sub/f')).toBe('adopt');
+    memory[0] = 'A'.charCodeAt(0);
+    expect(textOf(fs, '/db/sub/f')).toBe('Adopt');
+    expect(fs.shareFile('/db/sub/f')).toEqual(memory);
+    expect(fs.isDurable('/db/sub/f')).toBe(true);
+    expect(textOf(fs.crash(1, { mode: 'dropAll' }), '/db/sub/f')).toBe('Adopt');
+    expect(errorOf(() => fs.adoptFile('/db/sub/f', memory)).code).toBe('EEXIST');
+    expect(errorOf(() => fs.adoptFile('/db/sub', memory)).code).toBe('EEXIST');
+  });
+
+  it('shareFile needs a FaultFS made with sharedMemory; a missing file is ENOENT', () => {
+    const plain = new FaultFS();
+    plain.open('/f', 'w').append(bytes('x'));
+    expect(() => plain.shareFile('/f')).toThrow(/sharedMemory/);
+    expect(errorOf(() => new FaultFS({ sharedMemory: true }).shareFile('/missing')).code).toBe('ENOENT');
+  });
+});

@@ -96,6 +96,25 @@ describe('hybrid: routing', () => {
   });
 });
 
+describe('hybrid: the memory engine', () => {
+  it("flushes and compacts on a worker thread unless engine.executor is 'inline'", { timeout: 30_000 }, async () => {
+    for (const executor of [undefined, 'inline'] as const) {
+      const h = await hybrid({ enableDisk: false, engine: { memTableSize: 64 * 1024, ...(executor === undefined ? {} : { executor }) } });
+      await h.createTable({ name: 'm', columns });
+      for (let i = 0; i < 20; i++) {
+        await h.insert('m', Array.from({ length: 100 }, (_, j) => ({ name: `row ${i * 100 + j}`.padEnd(60, '.'), n: j })));
+      }
+      const threads = h.memory.db.stats().backgroundThreads;
+      await h.memory.db.waitForBackgroundWork();
+      expect(h.memory.db.stats().counters.flushes).toBeGreaterThan(0);
+      if (executor === undefined) expect(threads).toBeGreaterThan(0);
+      else expect(threads).toBe(0);
+      expect(await h.count('m')).toBe(2000);
+      expect(h.getSync('m', 1234)?.name).toBe('row 1233'.padEnd(60, '.'));
+    }
+  });
+});
+
 describe('hybrid: restart', () => {
   it('restores settings and disk rows; memory tables are gone', async () => {
     const fs = new FaultFS({ durableMkdir: true });
