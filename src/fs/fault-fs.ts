@@ -197,11 +197,7 @@ export class FaultFS implements FileSystem {
    * committing the directory's other pending operations too).
    */
   writeFileDirect(path: string, bytes: Uint8Array): void {
-    const key = normalizePath(path);
-    if (key === '/') fail('EISDIR', 'open', key);
-    const parent = key.slice(0, key.lastIndexOf('/')) || '/';
-    const dir = this.mkdirs(parent, 'open', true);
-    const name = key.slice(key.lastIndexOf('/') + 1);
+    const { key, dir, name } = this.durableParentOf(path);
     const existing = dir.entries.get(name);
     if (existing?.kind === 'dir') fail('EISDIR', 'open', key);
     if (existing !== undefined) {
@@ -234,11 +230,7 @@ export class FaultFS implements FileSystem {
    * with EEXIST.
    */
   adoptFile(path: string, bytes: Uint8Array): void {
-    const key = normalizePath(path);
-    if (key === '/') fail('EISDIR', 'open', key);
-    const parent = key.slice(0, key.lastIndexOf('/')) || '/';
-    const dir = this.mkdirs(parent, 'open', true);
-    const name = key.slice(key.lastIndexOf('/') + 1);
+    const { key, dir, name } = this.durableParentOf(path);
     if (dir.entries.has(name)) fail('EEXIST', 'open', key);
     commitThrough(dir, dir.link(name, new Inode(this.nextId++, bytes, { shared: this.sharedMemory, adopt: true })));
   }
@@ -355,6 +347,14 @@ export class FaultFS implements FileSystem {
     const dir = this.lookupStrict(key.slice(0, slash) || '/', op, dest);
     if (dir.kind !== 'dir') fail('ENOTDIR', op, key, dest);
     return { dir, name: key.slice(slash + 1) };
+  }
+
+  /** The directory of a file the test helpers create, made (durably, with missing parents) if need be. */
+  private durableParentOf(path: string): { key: string; dir: DirNode; name: string } {
+    const key = normalizePath(path);
+    if (key === '/') fail('EISDIR', 'open', key);
+    const slash = key.lastIndexOf('/');
+    return { key, dir: this.mkdirs(key.slice(0, slash) || '/', 'open', true), name: key.slice(slash + 1) };
   }
 
   private mkdirs(key: string, op: FsOp, durable: boolean): DirNode {
