@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { nodeFS, type FaultFS, type FileSystem } from '../fs/index.js';
 import { serializeError, type JobMessage, type JobReply } from './executor.js';
-import { resultTransferables, runJob, type Job } from './jobs.js';
+import { resultTransferables, runJob } from './jobs.js';
 import { collectOutputs, workerFileSystem } from './shared-files.js';
 
 const port = parentPort;
@@ -17,7 +17,7 @@ let running = 0;
 async function run(msg: JobMessage): Promise<JobReply> {
   const memory: FaultFS | undefined = msg.files === undefined ? undefined : workerFileSystem(msg.job, msg.files);
   const fs: FileSystem = memory ?? nodeFS;
-  const result = await runJob(fs, msg.job as Job);
+  const result = await runJob(fs, msg.job);
   return memory === undefined ? { ok: true, result } : { ok: true, result, files: collectOutputs(memory, msg.job) };
 }
 
