@@ -122,7 +122,7 @@ async function openInMemory(dir: string, options: Options): Promise<DB> {
     typeof options.executor === 'object'
       ? options.executor
       : onWorkers
-        ? new WorkerExecutor(Math.max(1, options.numCompactors), WORKER_IDLE_MS, fs)
+        ? new WorkerExecutor(workerPoolSize(options), WORKER_IDLE_MS, fs)
         : new InlineExecutor(fs, { yieldEvery: INMEMORY_JOB_SLICE_ENTRIES });
   const log = levelLogger(options.logger, options.loggingLevel);
   const lsm = new Lsm(
@@ -306,8 +306,12 @@ function makeExecutor(options: Options, fs: FileSystem): Executor {
   if (typeof options.executor === 'object') return options.executor;
   // Workers reach files through node:fs only: any other FileSystem runs its jobs inline.
   if (options.executor === 'inline' || fs !== nodeFS) return new InlineExecutor(fs);
-  // At least one worker with numCompactors 0: flushes run there too.
-  return new WorkerExecutor(Math.max(1, options.numCompactors));
+  return new WorkerExecutor(workerPoolSize(options));
+}
+
+/** Worker threads of a pool: at least one with numCompactors 0, since flushes run there too. */
+function workerPoolSize(options: Options): number {
+  return Math.max(1, options.numCompactors);
 }
 
 async function openManifest(fs: FileSystem, dir: string, options: Options, counters: Counters): Promise<Manifest> {
