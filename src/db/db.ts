@@ -543,7 +543,8 @@ export class DB implements AsyncDisposable {
     readAt: (key, version) => {
       this.counters.gets++;
       const found = this.lsm.get(key, version);
-      if (found === undefined || isDeleted(found.meta) || isExpired(found.expiresAt, this.clock.nowMs())) return undefined;
+      // The clock only for an entry with a TTL, as in getSync (3% of an indexed query's profile).
+      if (found === undefined || isDeleted(found.meta) || (found.expiresAt !== 0 && isExpired(found.expiresAt, this.clock.nowMs()))) return undefined;
       return this.resolveValue(key, found.meta, found.value);
     },
     iteratorAt: (version, options, extra, onKey) => this.iteratorAt(version, options, extra, onKey),
