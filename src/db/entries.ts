@@ -104,19 +104,26 @@ export class EntryMaker {
 /**
  * The caller may reuse its buffers once a write call returns, but the write lands later (group
  * commit): copy every key and value into one buffer of the request's own, so a request costs one
- * allocation however many entries it has.
+ * allocation however many entries it has. Buffer.allocUnsafe: every byte is written here, and a
+ * small request (under 4 KiB) takes a slice of Node's shared pool instead of a zeroed allocation
+ * outside the V8 heap of its own, which with two subarray() calls was 15% of an awaited put.
+ * Nothing transfers these buffers to another thread (that would detach the whole pool).
  */
 export function ownBytes(entries: Entry[]): void {
   let total = 0;
   for (const e of entries) total += e.key.length + e.value.length;
-  const buf = new Uint8Array(total);
-  let at = 0;
+  const buf = Buffer.allocUnsafe(total);
+  const backing = buf.buffer;
+  let at = buf.byteOffset;
   for (const e of entries) {
-    buf.set(e.key, at);
-    e.key = buf.subarray(at, at + e.key.length);
-    at += e.key.length;
-    buf.set(e.value, at);
-    e.value = buf.subarray(at, at + e.value.length);
-    at += e.value.length;
+    // new Uint8Array(buffer, offset, length) costs about half of subarray (no species lookup).
+    const key = new Uint8Array(backing, at, e.key.length);
+    key.set(e.key);
+    e.key = key;
+    at += key.length;
+    const value = new Uint8Array(backing, at, e.value.length);
+    value.set(e.value);
+    e.value = value;
+    at += value.length;
   }
 }
