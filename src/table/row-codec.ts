@@ -174,8 +174,11 @@ export function encodeRow(schema: RowSchema, values: readonly unknown[]): Uint8A
         break;
     }
   }
-  const row = new Uint8Array(at);
-  row.set(out.subarray(0, at));
+  // allocUnsafe: every byte is written. A row under 4 KiB is a slice of Node's shared pool, not
+  // a zeroed allocation outside the V8 heap of its own (the engine copies it into its memtable
+  // at commit, so nothing keeps the pool alive past the statement).
+  const row = Buffer.allocUnsafe(at);
+  row.set(new Uint8Array(out.buffer, out.byteOffset, at));
   return row;
 }
 
