@@ -138,15 +138,13 @@ export class Lsm {
     return this.nextFileId++;
   }
 
-  /** A memtable to follow `previous` (its key index starts at the size previous's reached). */
-  newMemtable(previous?: Memtable): Memtable {
+  newMemtable(): Memtable {
     const { fs, dir, options, durable } = this.config;
     const reuse = this.arenaPool.take();
-    const indexSlots = previous?.indexSlots;
-    if (!durable) return Memtable.inMemory(options.memTableSize, 0, reuse, indexSlots);
+    if (!durable) return Memtable.inMemory(options.memTableSize, 0, reuse);
     const id = this.allocateFileId();
     const keys = this.config.keys;
-    const m = Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() }, reuse, indexSlots);
+    const m = Memtable.create(fs, joinPath(dir, fileName('wal', id)), id, options.memTableSize, keys === undefined ? undefined : { encryption: keys.current() }, reuse);
     if (this.preallocatesWals) m.preallocateWal(WAL_PREALLOCATE_BYTES);
     return m;
   }
@@ -273,7 +271,7 @@ export class Lsm {
       this.guardSync(() => old.trimWal(), `trim ${fileName('wal', old.fileId)}`);
       await this.guard(() => old.sync(), `sync ${fileName('wal', old.fileId)}`);
     }
-    const fresh = this.guardSync(() => this.newMemtable(old), 'create a WAL');
+    const fresh = this.guardSync(() => this.newMemtable(), 'create a WAL');
     if (this.config.durable) {
       // A new WAL's header and directory entry are durable before it takes a write, so a crash
       // never leaves a half-written header (which would read as a foreign file).

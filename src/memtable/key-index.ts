@@ -42,11 +42,6 @@ export class KeyIndex {
     return this.used;
   }
 
-  /** Slots (pairs) the table has now: a new index for a like memtable can start at this many. */
-  get slotCount(): number {
-    return this.mask + 1;
-  }
-
   /** Bytes the index holds. */
   get sizeBytes(): number {
     return this.slots.byteLength;

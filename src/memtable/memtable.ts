@@ -3,7 +3,7 @@
 // reader can see is always something a recovery would see too. Recovery replays the WAL record by
 // record (a batch is applied whole or not at all), truncates a torn tail and reopens for append.
 
-import { KEY_INDEX_MIN_SLOTS, KeyIndex } from './key-index.js';
+import { KeyIndex } from './key-index.js';
 import {
   assert,
   CorruptionError,
@@ -59,7 +59,6 @@ export class Memtable {
     capacityBytes: number,
     readOnly: boolean,
     walBytesRecovered = 0,
-    indexSlots = KEY_INDEX_MIN_SLOTS,
   ) {
     this.fileId = fileId;
     this.skiplist = skiplist;
@@ -68,7 +67,7 @@ export class Memtable {
     this.capacityBytes = capacityBytes;
     this.readOnly = readOnly;
     this.walBytesRecovered = walBytesRecovered;
-    this.index = new KeyIndex(skiplist, indexSlots);
+    this.index = new KeyIndex(skiplist);
     // A recovered list: each user key's first node in order is its newest version.
     for (let node = skiplist.firstNode(); node !== 0; node = skiplist.nextOf(node)) {
       const k = skiplist.keyOf(node);
@@ -86,28 +85,17 @@ export class Memtable {
     capacityBytes: number,
     walOptions?: WalCreateOptions,
     reuse?: SharedArrayBuffer,
-    indexSlots?: number,
   ): Memtable {
     const skiplist = SkipList.create(capacityBytes, fileId, reuse);
-    return new Memtable(fileId, skiplist, path, WalWriter.create(fs, path, walOptions), capacityBytes, false, 0, indexSlots);
+    return new Memtable(fileId, skiplist, path, WalWriter.create(fs, path, walOptions), capacityBytes, false);
   }
 
   /**
    * No WAL: for inMemory databases, where nothing outlives the process. `reuse`: a free arena
    * buffer (ArenaPool) of this capacity, as for create().
    */
-  static inMemory(capacityBytes: number, fileId = 0, reuse?: SharedArrayBuffer, indexSlots?: number): Memtable {
-    return new Memtable(fileId, SkipList.create(capacityBytes, fileId, reuse), undefined, undefined, capacityBytes, false, 0, indexSlots);
-  }
-
-  /**
-   * Slots of the key index now. A memtable that replaces this one starts its index at this size:
-   * like memtables index like numbers of keys, and growing from the minimum rehashed the table
-   * nine times per 64 MiB memtable (2.5% of a batched insert's profile), leaving each old array
-   * to the GC.
-   */
-  get indexSlots(): number {
-    return this.index.slotCount;
+  static inMemory(capacityBytes: number, fileId = 0, reuse?: SharedArrayBuffer): Memtable {
+    return new Memtable(fileId, SkipList.create(capacityBytes, fileId, reuse), undefined, undefined, capacityBytes, false);
   }
 
   // ---- References. The arena's bytes are handed out as views (keys and values of iterators and
