@@ -136,11 +136,24 @@ export interface Matched {
   values: unknown[];
 }
 
-/** Applies `set` to every matched row. */
+/** Applies `set` to every matched row, yielding to the event loop every WRITE_SLICE_ROWS rows. */
 export async function updateRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], set: Map<number, unknown>): Promise<void> {
+  for (let from = 0; from < matched.length; from += WRITE_SLICE_ROWS) {
+    if (from > 0) await yieldToLoop();
+    updateSlice(ctx, meta, matched, set, from, Math.min(matched.length, from + WRITE_SLICE_ROWS));
+  }
+  afterUpdate(ctx, meta, matched, set);
+}
+
+/** As updateRows, at once (no yield): for the one or two rows of a point update, where an await per statement is a turn through the microtask queue. */
+export function updateRowsNow(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], set: Map<number, unknown>): void {
+  updateSlice(ctx, meta, matched, set, 0, matched.length);
+  afterUpdate(ctx, meta, matched, set);
+}
+
+function updateSlice(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], set: Map<number, unknown>, from: number, to: number): void {
   const changesPk = meta.pkPositions.some((p) => set.has(p));
-  for (let i = 0; i < matched.length; i++) {
-    if (i > 0 && i % WRITE_SLICE_ROWS === 0) await yieldToLoop();
+  for (let i = from; i < to; i++) {
     const { pk, values } = matched[i]!;
     const next = values.slice();
     for (const [p, v] of set) next[p] = v;
@@ -160,6 +173,9 @@ export async function updateRows(ctx: WriteContext, meta: TableMeta, matched: re
     }
     ctx.txn.putFresh(concat(meta.rowsPrefix, nextPk), encodeRow(meta.rowSchema, next));
   }
+}
+
+function afterUpdate(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], set: Map<number, unknown>): void {
   // An auto-increment value set by hand raises the counter as an inserted one does: the next
   // generated id must be past it, since a generated key's row is written without a look first.
   const auto = meta.autoIncrementPosition;
@@ -170,12 +186,28 @@ export async function updateRows(ctx: WriteContext, meta: TableMeta, matched: re
 }
 
 export async function deleteRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[]): Promise<void> {
-  for (let i = 0; i < matched.length; i++) {
-    if (i > 0 && i % WRITE_SLICE_ROWS === 0) await yieldToLoop();
+  for (let from = 0; from < matched.length; from += WRITE_SLICE_ROWS) {
+    if (from > 0) await yieldToLoop();
+    deleteSlice(ctx, meta, matched, from, Math.min(matched.length, from + WRITE_SLICE_ROWS));
+  }
+  afterDelete(ctx, meta, matched);
+}
+
+/** As deleteRows, at once (no yield): for the row of a point delete. */
+export function deleteRowsNow(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[]): void {
+  deleteSlice(ctx, meta, matched, 0, matched.length);
+  afterDelete(ctx, meta, matched);
+}
+
+function deleteSlice(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], from: number, to: number): void {
+  for (let i = from; i < to; i++) {
     const { pk, values } = matched[i]!;
     for (const view of meta.indexes) deleteIndexEntry(ctx, view, values, pk);
     ctx.txn.deleteFresh(concat(meta.rowsPrefix, pk));
   }
+}
+
+function afterDelete(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[]): void {
   // The deleted rows may have held the last key, which stood for the mark (insertRows): write it,
   // in the same transaction, so their ids are never handed out again.
   if (matched.length > 0 && idsInKeys(meta)) ctx.txn.put(autoIncrementKey(meta.id), String(ctx.ids.high(meta)));

@@ -4,7 +4,7 @@
 import { ConflictError, InvalidArgumentError, type Transaction } from '../index.js';
 import { concat, fetchRow, matchingRows, runQuery, toRow, type Reader } from './executor.js';
 import { decodeRow } from './row-codec.js';
-import { compileSet, deleteRows, insertRows, updateRows, WRITE_SLICE_ROWS, yieldToLoop, type IdSource, type Matched } from './mutations.js';
+import { compileSet, deleteRows, deleteRowsNow, insertRows, updateRows, updateRowsNow, WRITE_SLICE_ROWS, yieldToLoop, type IdSource, type Matched } from './mutations.js';
 import { isWholePk, planQuery, uniqueIndexOn, type PlanDetail } from './planner.js';
 import type { TableMeta } from './schema.js';
 import { encodeTuple } from './tuple.js';
@@ -108,14 +108,23 @@ function pointTuple(meta: TableMeta, where: Where | undefined): Uint8Array | und
   return encodeTuple(meta.pkTypes, [w.value]);
 }
 
+/**
+ * The row a `where` on the one INT primary key matches, as matchedRows would return it, read at
+ * once (no promise: a single-row write is a few microseconds, and each await is a turn through
+ * the microtask queue); undefined for any other where.
+ */
+function pointMatched(meta: TableMeta, txn: Transaction, where: Where | undefined): Matched[] | undefined {
+  const point = pointTuple(meta, where);
+  if (point === undefined) return undefined;
+  // One read in the transaction: it joins the read set, so a concurrent write of the row conflicts.
+  const found = txn.getSync(concat(meta.rowsPrefix, point));
+  return found === undefined ? [] : [{ pk: point, values: decodeRow(meta.rowSchema, found) }];
+}
+
 /** Every row `where` matches, with its primary-key tuple, read through the writing transaction. */
 export async function matchedRows(meta: TableMeta, txn: Transaction, where: Where | undefined): Promise<Matched[]> {
-  const point = pointTuple(meta, where);
-  if (point !== undefined) {
-    // One read in the transaction: it joins the read set, so a concurrent write of the row conflicts.
-    const found = txn.getSync(concat(meta.rowsPrefix, point));
-    return found === undefined ? [] : [{ pk: point, values: decodeRow(meta.rowSchema, found) }];
-  }
+  const point = pointMatched(meta, txn, where);
+  if (point !== undefined) return point;
   const d: PlanDetail = planQuery(meta, where === undefined ? {} : { where });
   // Writes need whole rows: index entries are rebuilt from every indexed column.
   d.needed = new Set(meta.columns.map((_, i) => i));
@@ -138,15 +147,19 @@ export async function insertInto(host: StatementHost, txn: Transaction, table: s
 export async function updateIn(host: StatementHost, txn: Transaction, table: string, where: Where | undefined, set: Row): Promise<{ updated: number }> {
   const meta = host.meta(table);
   const compiled = compileSet(meta, set);
-  const matched = await matchedRows(meta, txn, where);
-  await updateRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched, compiled);
+  const matched = pointMatched(meta, txn, where) ?? (await matchedRows(meta, txn, where));
+  const ctx = { txn, ids: host.ids, nowMs: host.nowMs() };
+  if (matched.length <= 1) updateRowsNow(ctx, meta, matched, compiled);
+  else await updateRows(ctx, meta, matched, compiled);
   return { updated: matched.length };
 }
 
 export async function deleteFrom(host: StatementHost, txn: Transaction, table: string, where: Where | undefined): Promise<{ deleted: number }> {
   const meta = host.meta(table);
-  const matched = await matchedRows(meta, txn, where);
-  await deleteRows({ txn, ids: host.ids, nowMs: host.nowMs() }, meta, matched);
+  const matched = pointMatched(meta, txn, where) ?? (await matchedRows(meta, txn, where));
+  const ctx = { txn, ids: host.ids, nowMs: host.nowMs() };
+  if (matched.length <= 1) deleteRowsNow(ctx, meta, matched);
+  else await deleteRows(ctx, meta, matched);
   return { deleted: matched.length };
 }
 
