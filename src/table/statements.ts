@@ -121,10 +121,11 @@ function pointMatched(meta: TableMeta, txn: Transaction, where: Where | undefine
   return found === undefined ? [] : [{ pk: point, values: decodeRow(meta.rowSchema, found) }];
 }
 
-/** Every row `where` matches, with its primary-key tuple, read through the writing transaction. */
+/**
+ * Every row `where` matches, with its primary-key tuple, read through the writing transaction by
+ * the planner's plan (callers try pointMatched first: a point where is planned right too, slower).
+ */
 export async function matchedRows(meta: TableMeta, txn: Transaction, where: Where | undefined): Promise<Matched[]> {
-  const point = pointMatched(meta, txn, where);
-  if (point !== undefined) return point;
   const d: PlanDetail = planQuery(meta, where === undefined ? {} : { where });
   // Writes need whole rows: index entries are rebuilt from every indexed column.
   d.needed = new Set(meta.columns.map((_, i) => i));
