@@ -21,6 +21,14 @@ export function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Runs `slice` over [0, count) in runs of WRITE_SLICE_ROWS, yielding to the event loop between them. */
+async function inSlices(count: number, slice: (from: number, to: number) => void): Promise<void> {
+  for (let from = 0; from < count; from += WRITE_SLICE_ROWS) {
+    if (from > 0) await yieldToLoop();
+    slice(from, Math.min(count, from + WRITE_SLICE_ROWS));
+  }
+}
+
 /** Hands out auto-increment values (and hidden row ids) per table; never reuses one. */
 export interface IdSource {
   /** The next id of `meta`'s table. */
@@ -138,10 +146,7 @@ export interface Matched {
 
 /** Applies `set` to every matched row, yielding to the event loop every WRITE_SLICE_ROWS rows. */
 export async function updateRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[], set: Map<number, unknown>): Promise<void> {
-  for (let from = 0; from < matched.length; from += WRITE_SLICE_ROWS) {
-    if (from > 0) await yieldToLoop();
-    updateSlice(ctx, meta, matched, set, from, Math.min(matched.length, from + WRITE_SLICE_ROWS));
-  }
+  await inSlices(matched.length, (from, to) => updateSlice(ctx, meta, matched, set, from, to));
   afterUpdate(ctx, meta, matched, set);
 }
 
@@ -186,10 +191,7 @@ function afterUpdate(ctx: WriteContext, meta: TableMeta, matched: readonly Match
 }
 
 export async function deleteRows(ctx: WriteContext, meta: TableMeta, matched: readonly Matched[]): Promise<void> {
-  for (let from = 0; from < matched.length; from += WRITE_SLICE_ROWS) {
-    if (from > 0) await yieldToLoop();
-    deleteSlice(ctx, meta, matched, from, Math.min(matched.length, from + WRITE_SLICE_ROWS));
-  }
+  await inSlices(matched.length, (from, to) => deleteSlice(ctx, meta, matched, from, to));
   afterDelete(ctx, meta, matched);
 }
 
