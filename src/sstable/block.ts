@@ -72,7 +72,6 @@ export class BlockIterator implements InternalIterator {
   /** Offset of the current entry; `limit` when not valid. */
   private current = 0;
   private nextOffset = 0;
-  private restartIndex = 0;
   /** The current key is keyBuffer[0, keyLength). */
   keyBuffer: Uint8Array = new Uint8Array(64);
   keyLength = 0;
@@ -94,7 +93,6 @@ export class BlockIterator implements InternalIterator {
     this.numRestarts = block.numRestarts;
     this.current = this.limit;
     this.nextOffset = this.limit;
-    this.restartIndex = block.numRestarts;
     this.keyLength = 0;
     this.keyView = undefined;
   }
@@ -209,17 +207,21 @@ export class BlockIterator implements InternalIterator {
   prev(): void {
     if (!this.valid()) return;
     // Back up to the restart run that starts before the current entry, then walk forward to the
-    // entry just before it: prefix compression only decodes forwards.
+    // entry just before it: prefix compression only decodes forwards. The run is found here, not
+    // tracked by every forward step: prev is rare, next and seek are not.
     const original = this.current;
-    while (this.block!.restartPoint(this.restartIndex) >= original) {
-      if (this.restartIndex === 0) {
-        this.current = this.limit;
-        this.restartIndex = this.numRestarts;
-        return;
-      }
-      this.restartIndex--;
+    let left = 0;
+    let right = this.numRestarts - 1;
+    if (this.block!.restartPoint(0) >= original) {
+      this.current = this.limit;
+      return;
     }
-    this.seekToRestartPoint(this.restartIndex);
+    while (left < right) {
+      const mid = (left + right + 1) >>> 1;
+      if (this.block!.restartPoint(mid) < original) left = mid;
+      else right = mid - 1;
+    }
+    this.seekToRestartPoint(left);
     while (this.parseNextEntry() && this.nextOffset < original) {
       // advance to the entry before `original`
     }
@@ -237,7 +239,6 @@ export class BlockIterator implements InternalIterator {
   private seekToRestartPoint(index: number): void {
     this.keyLength = 0;
     this.keyView = undefined;
-    this.restartIndex = index;
     this.nextOffset = this.block!.restartPoint(index);
   }
 
@@ -272,7 +273,6 @@ export class BlockIterator implements InternalIterator {
     const limit = this.limit;
     if (p0 >= limit) {
       this.current = limit;
-      this.restartIndex = this.numRestarts;
       return false;
     }
     const data = this.data;
@@ -310,9 +310,6 @@ export class BlockIterator implements InternalIterator {
     this.valueStart = valueStart;
     this.valueEnd = valueEnd;
     this.nextOffset = valueEnd;
-    while (this.restartIndex + 1 < this.numRestarts && this.block!.restartPoint(this.restartIndex + 1) <= p0) {
-      this.restartIndex++;
-    }
     return true;
   }
 
