@@ -42,6 +42,7 @@ import {
   TableWriter,
   type TableBuilderOptions,
   type TableProperties,
+  type WarmBlocks,
 } from '../sstable/index.js';
 import { dataKeySource, type DataKey } from '../crypto/index.js';
 import { MergeIterator } from './merge-iterator.js';
@@ -60,6 +61,11 @@ export interface CompactJob {
   /** Pre-allocated names, used in order; unused ones are not created. */
   outputs: { path: string; fileId: number }[];
   table: TableBuilderOptions;
+  /**
+   * Bytes of the outputs' data blocks, uncompressed, to keep for the reader's cache across all
+   * outputs (as a flush does with TableBuilderOptions.warmBytes); absent or 0: none.
+   */
+  warmBytes?: number;
   /** An output is cut (at a user-key boundary) once its estimated size reaches this. */
   targetTableBytes: number;
   /** Versions above this are visible to some reader: all of them are kept. */
@@ -86,7 +92,7 @@ export interface CompactJob {
 
 export interface CompactResult {
   /** In key order; sorted, non-overlapping, each user key in one table. Empty if all was dropped. */
-  outputs: { fileId: number; path: string; properties: TableProperties }[];
+  outputs: { fileId: number; path: string; properties: TableProperties; warm?: WarmBlocks }[];
   /** [vlog fileId, bytes] of the values of dropped entries that pointed into the value log. */
   discardBytes: [number, number][];
   entriesIn: number;
@@ -259,6 +265,16 @@ class RangeCover {
   }
 }
 
+/** An output's budget for kept blocks, in multiples of the job's targetTableBytes. */
+const WARM_OUTPUT_FACTOR = 4;
+
+/** Bytes of block contents `warm` kept. */
+function keptBytes(warm: WarmBlocks): number {
+  let n = 0;
+  for (let i = 0; i < warm.chunkOf.length; i++) if (warm.chunkOf[i]! >= 0) n += warm.lengths[i]!;
+  return n;
+}
+
 /** Writes the kept entries into output tables, cut at user-key boundaries. */
 class OutputWriter {
   readonly written: CompactResult['outputs'] = [];
@@ -270,12 +286,15 @@ class OutputWriter {
   private grandparent = 0;
   private overlappedBytes = 0;
   private seenKey = false;
+  /** What is left of job.warmBytes for the outputs still to come. */
+  private warmLeft: number;
 
   constructor(
     private readonly fs: FileSystem,
     private readonly job: CompactJob,
   ) {
     this.grandparents = job.grandparents;
+    this.warmLeft = job.warmBytes ?? 0;
   }
 
   /** Whether to finish the current output before the next user key (which it advances the grandparents to). */
@@ -290,7 +309,10 @@ class OutputWriter {
       if (target === undefined) {
         throw new InternalError(`compaction needs more than the ${this.job.outputs.length} output names it was given`);
       }
-      this.writer = new TableWriter(this.fs, target.path, new TableBuilder({ ...this.job.table, maxWalId: this.maxWalId }));
+      // An output's blocks take a few times its compressed target uncompressed; a budget of
+      // that much per output keeps each one's chunk near what it fills.
+      const warmBytes = Math.min(this.warmLeft, WARM_OUTPUT_FACTOR * this.job.targetTableBytes);
+      this.writer = new TableWriter(this.fs, target.path, new TableBuilder({ ...this.job.table, maxWalId: this.maxWalId, ...(warmBytes > 0 ? { warmBytes } : {}) }));
     }
     this.writer.add(key, value);
     this.entriesOut++;
@@ -303,7 +325,9 @@ class OutputWriter {
     this.writer = undefined;
     const target = this.job.outputs[this.written.length]!;
     const properties = await writer.finish();
-    this.written.push({ fileId: target.fileId, path: target.path, properties });
+    const warm = writer.builder.takeWarmBlocks();
+    if (warm !== undefined) this.warmLeft = Math.max(0, this.warmLeft - keptBytes(warm));
+    this.written.push(warm === undefined ? { fileId: target.fileId, path: target.path, properties } : { fileId: target.fileId, path: target.path, properties, warm });
     this.overlappedBytes = 0;
   }
 

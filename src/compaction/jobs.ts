@@ -148,7 +148,10 @@ export function jobOutputPaths(job: Job): string[] {
   }
 }
 
-/** What a worker transfers rather than copies when it posts `result` (the kept blocks of a flush). */
+/** What a worker transfers rather than copies when it posts `result` (the kept blocks of a flush or of a compaction's outputs). */
 export function resultTransferables(result: unknown): ArrayBuffer[] {
-  return warmTransferables((result as Partial<FlushResult> | undefined)?.warm);
+  const r = result as (Partial<FlushResult> & Partial<CompactResult>) | undefined;
+  const out = warmTransferables(r?.warm);
+  for (const o of r?.outputs ?? []) out.push(...warmTransferables(o.warm));
+  return out;
 }

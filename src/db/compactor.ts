@@ -159,6 +159,26 @@ export class Compactor {
     }
   }
 
+  /**
+   * Idle compaction (the idleCompactionDelay option): all of L0 into the level below now, when
+   * it holds at least `minTables` tables and no running compaction holds any of them (then a
+   * merge of its older tables within L0). Resolves once that compaction is installed; false when
+   * none started. Not while stopped, read-only, or with compaction turned off (numCompactors 0).
+   */
+  async compactL0WhenIdle(minTables: number): Promise<boolean> {
+    const o = this.config.options;
+    if (this.stopped || this.lsm.error !== undefined || o.readOnly || o.numCompactors === 0) return false;
+    const levels = this.levelMetas();
+    if (levels[0]!.length < minTables) return false;
+    // Scored as if L0 were due: the picker then plans it as a flush-driven L0 compaction, with
+    // every guarantee it gives those. Plans for other levels are only looked at, not started.
+    const plans = pickCompactions(levels, this.busy, { ...this.compactionOptions(), numLevelZeroTables: 1 }, levels.length);
+    const plan = plans.find((p) => p.level === 0);
+    if (plan === undefined) return false;
+    await this.start(plan, false);
+    return true;
+  }
+
   levelMetas(): TableMeta[][] {
     return this.lsm.version.levels.map((tables) => tables.map(tableMeta));
   }
@@ -229,11 +249,17 @@ export class Compactor {
     const keys = this.config.keys;
     // A due data-key rotation happens when new tables are made; the job carries data keys only.
     if (keys !== undefined) await keys.maybeRotate();
+    // In an inMemory database L0's tables hold the newest data, what reads hit most, and a miss
+    // decodes a block its "file" holds in memory anyway: the outputs that replace them go to the
+    // cache warm, as a flush's do, into free room only. Not on disk, where compaction outputs are
+    // read through the cache (docs/design.md §Prepopulated blocks: memory at 10M).
+    const warmBytes = plan.level === 0 && o.inMemory && o.prepopulateBlockCache && cache !== undefined ? cache.reservableBytes : 0;
     const result = await executor.run({
       kind: 'compact',
       inputs,
       bottomCount: plan.bottom.length,
       outputs,
+      ...(warmBytes > 0 ? { warmBytes } : {}),
       table: keys === undefined ? this.lsm.tableOptions : { ...this.lsm.tableOptions, encryption: keys.current() },
       ...(keys === undefined ? {} : { keys: keys.jobKeys(inputs.map((i) => byId.get(i.fileId)!.properties.keyId)) }),
       targetTableBytes: plan.targetTableBytes,
@@ -250,7 +276,17 @@ export class Compactor {
     await fs.syncDir(dir);
     const added: { level: number; table: Table }[] = [];
     try {
-      for (const out of result.outputs) added.push({ level: plan.outputLevel, table: Table.open(fs, out.path, out.fileId, { cache, keys }) });
+      for (const out of result.outputs) {
+        const table = Table.open(fs, out.path, out.fileId, { cache, keys });
+        added.push({ level: plan.outputLevel, table });
+        if (out.warm === undefined) continue;
+        // Only a speed-up: a handover that does not match its table must not fail the compaction.
+        try {
+          table.adoptWarmBlocks(out.warm);
+        } catch (err) {
+          this.config.log.warn(`sett: blocks of ${fileName('table', out.fileId)} not prepopulated: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
     } catch (err) {
       for (const a of added) a.table.close();
       throw err;

@@ -86,6 +86,11 @@ function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
+/** compactL0 flushes the memtable when it holds at least 1/this of memTableSize. */
+const IDLE_FLUSH_FRACTION = 8;
+/** compactL0 compacts L0 when it holds at least this many tables: one is already a single run. */
+const IDLE_COMPACTION_MIN_L0_TABLES = 2;
+
 export interface DBParts {
   dir: string;
   options: Options;
@@ -167,6 +172,26 @@ export class DB implements AsyncDisposable {
         this.gcTimer.unref();
       }
     }
+    if (parts.options.idleCompactionDelay > 0 && !parts.options.readOnly) {
+      this.idleTimer = setInterval(() => this.onIdleTick(), parts.options.idleCompactionDelay);
+      this.idleTimer.unref();
+    }
+  }
+
+  private idleTimer: ReturnType<typeof setInterval> | undefined;
+  /** Commit groups counted at the last tick: the same count a period later means no write came. */
+  private groupsAtLastTick = -1;
+  /** Commit groups counted when the last idle compaction began: none again until a write. */
+  private groupsAtIdleCompaction = -1;
+
+  /** A tick of idleCompactionDelay: after a whole period without a write, compactL0 once. */
+  private onIdleTick(): void {
+    const groups = this.counters.groups;
+    const quiet = groups === this.groupsAtLastTick;
+    this.groupsAtLastTick = groups;
+    if (!quiet || groups === this.groupsAtIdleCompaction || this.state !== 'open' || this.maintenance.size > 0) return;
+    this.groupsAtIdleCompaction = groups;
+    this.compactL0().catch((err: unknown) => this.parts.log.error(`sett: idle compaction failed: ${String(err)}`));
   }
 
   private readonly gc: ValueLogGC | undefined;
@@ -639,6 +664,46 @@ export class DB implements AsyncDisposable {
     await this.exclusive('dropPrefix', () => this.lsm.compactor.dropPrefix(owned));
   }
 
+  /**
+   * Makes reads cheaper after a burst of writes, while writes go on: flushes the memtable when it
+   * holds at least an eighth of memTableSize, then compacts all of L0 into the level below once
+   * L0 (with that flush) holds two or more tables. Point reads and iterators then consult fewer
+   * sorted runs. What idleCompactionDelay does by itself after a quiet period; resolves when the
+   * compaction is installed. docs/design.md §Idle compaction.
+   */
+  async compactL0(): Promise<void> {
+    this.checkWritable();
+    const run = this.settleL0();
+    this.maintenance.add(run);
+    try {
+      await run;
+    } catch (err) {
+      throw err instanceof SettError ? err : this.lsm.fail(err, 'compactL0');
+    } finally {
+      this.maintenance.delete(run);
+    }
+  }
+
+  private async settleL0(): Promise<void> {
+    const lsm = this.lsm;
+    // A memtable an eighth full or less is left: a trickle of writes should not turn every quiet
+    // period into a flush and a compaction of all the tables its few keys overlap.
+    const worthFlushing = (): boolean => lsm.active.skiplist.sizeBytes() >= this.options.memTableSize / IDLE_FLUSH_FRACTION;
+    if (worthFlushing()) {
+      // Rotation belongs to the writer: paused, no commit is between its WAL and its memtable.
+      await this.writer.pause();
+      try {
+        if (worthFlushing()) await lsm.rotate();
+      } finally {
+        this.writer.resume();
+      }
+    }
+    await lsm.waitForFlushes();
+    lsm.throwIfFailed();
+    await lsm.compactor.compactL0WhenIdle(IDLE_COMPACTION_MIN_L0_TABLES);
+    lsm.throwIfFailed();
+  }
+
   /** Deletes every key (one MANIFEST record: a crash leaves all or nothing). */
   async dropAll(): Promise<void> {
     await this.exclusive('dropAll', () => this.lsm.dropAllTables());
@@ -775,6 +840,7 @@ export class DB implements AsyncDisposable {
 
   private async doClose(): Promise<void> {
     if (this.gcTimer !== undefined) clearInterval(this.gcTimer);
+    if (this.idleTimer !== undefined) clearInterval(this.idleTimer);
     try {
       await Promise.allSettled(this.maintenance);
       await this.writer.idle();

@@ -52,6 +52,14 @@ export interface Options {
   loggingLevel: LoggingLevel;
   compactL0OnClose: boolean;
   /**
+   * Milliseconds without a write after which the database makes its reads cheaper: it flushes
+   * the memtable (if it holds at least an eighth of memTableSize) and compacts L0 into the levels
+   * below, once L0 would hold two or more tables. Each point read and each iterator then consults
+   * fewer sorted runs. 0 = off (the default, as in Badger; `DB.compactL0()` does it on demand).
+   * docs/design.md §Idle compaction.
+   */
+  idleCompactionDelay: number;
+  /**
    * Keys the conflict oracle tracks at most (written since the oldest open read-write
    * transaction began); past it, the oldest are forgotten and transactions older than them fail
    * at commit with CONFLICT (open too long). docs/design.md §Conflict detection and its bounds.
@@ -113,6 +121,7 @@ export const DEFAULT_OPTIONS: Readonly<Options> = Object.freeze({
   logger: undefined,
   loggingLevel: 'error',
   compactL0OnClose: false,
+  idleCompactionDelay: 0,
   maxConflictKeys: defaultMaxConflictKeys,
   maxPendingWriteBytes: 64 * MiB,
   verifyValueChecksum: false,
@@ -195,6 +204,7 @@ const CHECKS: { [K in keyof Options]: Check } = {
   },
   loggingLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
   compactL0OnClose: bool,
+  idleCompactionDelay: int(0, 24 * 60 * 60 * 1000),
   maxConflictKeys: int(1, Number.MAX_SAFE_INTEGER),
   maxPendingWriteBytes: int(1, Number.MAX_SAFE_INTEGER),
   verifyValueChecksum: bool,
