@@ -55,10 +55,21 @@ export async function openHybrid(options: HybridOptions = {}): Promise<Hybrid> {
  * engine takes these, nothing about files). Its flushes and compactions run on a worker thread
  * unless `executor` is 'inline': on the main thread they took 15% of a 1M-row load. (An Executor
  * object is the disk engine's own, bound to its file system: the memory engine does not take it.)
+ * `idleCompactionDelay` too: memory tables loaded and then queried gain from it (docs/hybrid.md).
  */
 function sizesOf(engine: HybridOptions['engine']): object {
-  const { memTableSize, numMemtables, numCompactors, blockSize, baseTableSize, baseLevelSize, blockCacheSize, executor } = (engine ?? {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = { memTableSize, numMemtables, numCompactors, blockSize, baseTableSize, baseLevelSize, blockCacheSize, executor: executor === 'inline' ? 'inline' : 'worker' };
+  const { memTableSize, numMemtables, numCompactors, blockSize, baseTableSize, baseLevelSize, blockCacheSize, executor, idleCompactionDelay } = (engine ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {
+    memTableSize,
+    numMemtables,
+    numCompactors,
+    blockSize,
+    baseTableSize,
+    baseLevelSize,
+    blockCacheSize,
+    executor: executor === 'inline' ? 'inline' : 'worker',
+    idleCompactionDelay,
+  };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
 }

@@ -113,6 +113,16 @@ describe('hybrid: the memory engine', () => {
       expect(h.getSync('m', 1234)?.name).toBe('row 1233'.padEnd(60, '.'));
     }
   });
+
+  it('takes engine.idleCompactionDelay (off by default), and checks it', async () => {
+    const off = await hybrid({ enableDisk: false });
+    expect(off.memory.db.options.idleCompactionDelay).toBe(0);
+    await off.close();
+    const on = await hybrid({ enableDisk: false, engine: { idleCompactionDelay: 250 } });
+    expect(on.memory.db.options.idleCompactionDelay).toBe(250);
+    await on.close();
+    await expect(hybrid({ enableDisk: false, engine: { idleCompactionDelay: -5 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
 });
 
 describe('hybrid: restart', () => {
