@@ -160,12 +160,12 @@ export class Compactor {
   }
 
   /**
-   * Idle compaction (the idleCompactionDelay option): all of L0 into the level below now, when
+   * For DB.compactL0 (and so idle compaction): all of L0 into the level below now, when
    * it holds at least `minTables` tables and no running compaction holds any of them (then a
    * merge of its older tables within L0). Resolves once that compaction is installed; false when
    * none started. Not while stopped, read-only, or with compaction turned off (numCompactors 0).
    */
-  async compactL0WhenIdle(minTables: number): Promise<boolean> {
+  async compactAllL0(minTables: number): Promise<boolean> {
     const o = this.config.options;
     if (this.stopped || this.lsm.error !== undefined || o.readOnly || o.numCompactors === 0) return false;
     const levels = this.levelMetas();

@@ -700,7 +700,7 @@ export class DB implements AsyncDisposable {
     }
     await lsm.waitForFlushes();
     lsm.throwIfFailed();
-    await lsm.compactor.compactL0WhenIdle(IDLE_COMPACTION_MIN_L0_TABLES);
+    await lsm.compactor.compactAllL0(IDLE_COMPACTION_MIN_L0_TABLES);
     lsm.throwIfFailed();
   }
 
