@@ -1,5 +1,5 @@
 // The compaction and MANIFEST-rewrite workload (used by compaction.test.ts):
-//   - writes (writes.ts) mixed with flatten(), dropPrefix(p) and dropAll(), and its model,
+//   - writes (writes.ts) mixed with flatten(), compactL0(), dropPrefix(p) and dropAll(), and its model,
 //     including a dropPrefix cut part-way by a crash;
 //   - names for what each file-system operation is doing (a compaction's output, its directory
 //     sync, its MANIFEST record, a MANIFEST rewrite...; naming.ts), so a test can aim crashes at
@@ -30,7 +30,7 @@ export const COMPACTING: OpenOptions = {
 
 // ---- the workload ---------------------------------------------------------------------------
 
-export type TreeOp = { kind: 'flatten' } | { kind: 'dropPrefix'; prefix: string } | { kind: 'dropAll' };
+export type TreeOp = { kind: 'flatten' } | { kind: 'compactL0' } | { kind: 'dropPrefix'; prefix: string } | { kind: 'dropAll' };
 export type Op = { kind: 'write'; write: Write } | TreeOp;
 
 /**
@@ -46,7 +46,13 @@ export function makeOps(rng: Rng, count: number): Op[] {
     const r = rng.next();
     const digit = String(1 + rng.int(9));
     const op: TreeOp =
-      r < 0.3 ? { kind: 'flatten' } : r < 0.75 ? { kind: 'dropPrefix', prefix: rng.bool(0.2) ? 'b' : rng.bool(0.7) ? `b${digit}` : `p${digit}` } : { kind: 'dropAll' };
+      r < 0.2
+        ? { kind: 'flatten' }
+        : r < 0.45
+          ? { kind: 'compactL0' }
+          : r < 0.8
+            ? { kind: 'dropPrefix', prefix: rng.bool(0.2) ? 'b' : rng.bool(0.7) ? `b${digit}` : `p${digit}` }
+            : { kind: 'dropAll' };
     applyOp(live, op);
     ops.push(op);
   }
@@ -62,6 +68,7 @@ export function applyOp(state: Map<string, string>, op: Op): void {
 export function execOp(db: DB, op: Op): Promise<void> {
   if (op.kind === 'write') return execWrite(db, op.write);
   if (op.kind === 'flatten') return db.flatten();
+  if (op.kind === 'compactL0') return db.compactL0();
   if (op.kind === 'dropPrefix') return db.dropPrefix(op.prefix);
   return db.dropAll();
 }

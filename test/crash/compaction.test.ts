@@ -1,6 +1,6 @@
 // Crash tests for compactions and MANIFEST rewrites (SPEC §4.1 Durability, §3 "Newest above" and
 // "MANIFEST"), on FaultFS. Each case runs a seeded workload of writes mixed with flatten(),
-// dropPrefix(p) and dropAll(), with tables and levels tiny enough that flushes, compactions and
+// compactL0(), dropPrefix(p) and dropAll(), with tables and levels tiny enough that flushes, compactions and
 // MANIFEST rewrites happen every few writes. A counting pass names every file-system operation
 // (compaction-workload.ts: a compaction's output write and sync, its directory sync, its
 // MANIFEST record, the unlink of its inputs, each step of a MANIFEST rewrite...); then, for a few
@@ -10,7 +10,7 @@
 //     (syncWrites true: every resolved operation; false: every resolved operation after a process
 //     kill, everything up to the last resolved tree operation after a power loss) — except that a
 //     dropPrefix cut by the crash may have dropped any subset of its keys, changing nothing else;
-//     dropAll is all or nothing and flatten never changes the data;
+//     dropAll is all or nothing and flatten and compactL0 never change the data;
 //   - with every table the MANIFEST names present and no other table left after open and
 //     waitForBackgroundWork, and the tree "newest above" both in the crashed directory and after
 //     recovery (read from the table files);
@@ -322,7 +322,7 @@ describe.each([true, false])('crashes inside compactions and MANIFEST rewrites, 
     console.log(crashPointLine(FILE, `syncWrites ${syncWrites}`, 2 * tally.cases, tally.images));
     if (fullRun) {
       expect(REQUIRED.filter((c) => !tally.categories.has(c)), `required crash points missed: ${tallyLine(tally)}`).toEqual([]);
-      expect(['flatten', 'dropPrefix', 'dropAll'].filter((k) => !tally.during.has(k)), `tree operations never crashed inside: ${tallyLine(tally)}`).toEqual([]);
+      expect(['flatten', 'compactL0', 'dropPrefix', 'dropAll'].filter((k) => !tally.during.has(k)), `tree operations never crashed inside: ${tallyLine(tally)}`).toEqual([]);
       expect(tally.rewrites, tallyLine(tally)).toBeGreaterThan(0);
       expect(tally.partialDrops, tallyLine(tally)).toBeGreaterThan(0);
       expect(tally.lostSome, tallyLine(tally)).toBeGreaterThan(0);
