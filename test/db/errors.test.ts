@@ -140,7 +140,9 @@ describe('READ_ONLY', () => {
     await expectError(() => ro.put('k', 'w'), 'READ_ONLY', message);
     await expectError(() => ro.delete('k'), 'READ_ONLY', message);
     await expectError(() => ro.batch([{ type: 'del', key: 'k' }]), 'READ_ONLY', message);
+    await expectError(() => ro.compactL0(), 'READ_ONLY', message);
     await ro.close();
+    await expectError(() => ro.compactL0(), 'CLOSED', 'CLOSED: the database is closed');
   });
 
   it('sees one state even when a flush lands while it reads: a prefix of the writes, never a hole', async () => {
